@@ -1,0 +1,1 @@
+"""warroom: a terminal war room for production go-lives on Kubernetes."""

@@ -1,0 +1,1 @@
+"""The simulated cluster: a Kubernetes API server, controllers and scenarios on loopback."""

@@ -1,0 +1,287 @@
+"""SimCluster: API server, controllers and scenario together, in-process or behind `warroom sim`.
+
+async with SimCluster("gpu-inference", speed=10) as sim:
+    print(sim.url, sim.kubeconfig)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from warroom.sim.access import AccessRules, DenyRule
+from warroom.sim.apiserver import ApiServer
+from warroom.sim.catalogue import Catalogue
+from warroom.sim.clock import SimClock
+from warroom.sim.control import control_routes
+from warroom.sim.controllers.context import NODES, Context, Faults
+from warroom.sim.controllers.daemonset import DaemonSetController
+from warroom.sim.controllers.deployment import DeploymentController
+from warroom.sim.controllers.disruption import DisruptionController
+from warroom.sim.controllers.gc import GarbageCollector
+from warroom.sim.controllers.hpa import HpaController, MetricSource, SettableMetrics
+from warroom.sim.controllers.kubelet import Kubelet
+from warroom.sim.controllers.manager import ControllerManager
+from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
+from warroom.sim.controllers.replicaset import ReplicaSetController
+from warroom.sim.controllers.scheduler import Scheduler
+from warroom.sim.crds import CrdServing
+from warroom.sim.events import Recorder
+from warroom.sim.registry import Registry
+from warroom.sim.scenario import Scenario, load, node_objects
+from warroom.sim.store import Store
+
+CONTEXT = "warroom-sim"
+
+
+def kubeconfig_text(url: str, namespace: str = "default") -> str:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
+        "users": [{"name": CONTEXT, "user": {}}],
+        "contexts": [
+            {
+                "name": CONTEXT,
+                "context": {
+                    "cluster": CONTEXT,
+                    "user": CONTEXT,
+                    "namespace": namespace,
+                },
+            }
+        ],
+        "current-context": CONTEXT,
+        "preferences": {},
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+class SimCluster:
+    """A whole simulated cluster on 127.0.0.1.
+
+    `manual_clock=True` freezes simulated time: it then moves only through `advance()`,
+    which tests use to step through minutes of cluster life deterministically.
+    """
+
+    def __init__(
+        self,
+        scenario: str | Scenario | None = "gpu-inference",
+        *,
+        port: int = 0,
+        speed: float = 1.0,
+        manual_clock: bool = False,
+        kubeconfig: str | Path | None = None,
+        watch_window: int = 50_000,
+        bookmark_interval: float = 60.0,
+        metric_source: MetricSource | None = None,
+        start_time: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        if isinstance(scenario, str):
+            scenario = load(scenario)
+        self.scenario = scenario or Scenario(name="empty", warmup=0)
+        self.port = port
+        self.speed = speed
+        self.manual_clock = manual_clock
+        self._kubeconfig_path = Path(kubeconfig) if kubeconfig else None
+        self._owns_kubeconfig = kubeconfig is None
+        now = time.time() if start_time is None else start_time
+        # Seeding runs the warm-up on a stopped clock, ending at "now".
+        self.clock = SimClock(start=now - self.scenario.warmup, speed=speed, manual=True)
+        self.store = Store(self.clock, window=watch_window)
+        self.catalogue = Catalogue()
+        self.registry = Registry(self.store, self.catalogue, seed=seed)
+        self.registry.hooks.append(CrdServing(self.catalogue, self.store))
+        self.access = AccessRules(self.scenario.deny_rules)
+        self.recorder = Recorder(self.store)
+        self.faults = Faults(
+            broken_images=set(self.scenario.broken_images),
+            image_pull_seconds=dict(self.scenario.image_pull_seconds),
+        )
+        self.ctx = Context(
+            self.store,
+            self.registry,
+            self.recorder,
+            self.catalogue,
+            timings=self.scenario.timings,
+            faults=self.faults,
+        )
+        self.metrics = SettableMetrics()
+        for key, value in self.scenario.hpa_metrics.items():
+            ns, _, name = key.partition("/")
+            self.metrics.set(ns, name, value)
+        self.node_lifecycle = NodeLifecycleController(self.ctx)
+        self.manager = ControllerManager(
+            self.store,
+            self.clock,
+            [
+                DeploymentController(self.ctx),
+                ReplicaSetController(self.ctx),
+                DaemonSetController(self.ctx),
+                Scheduler(self.ctx),
+                Kubelet(self.ctx),
+                self.node_lifecycle,
+                HpaController(self.ctx, metric_source or self.metrics),
+                DisruptionController(self.ctx),
+                GarbageCollector(self.ctx),
+            ],
+        )
+        self.api = ApiServer(
+            self.store,
+            self.catalogue,
+            self.registry,
+            self.access,
+            bookmark_interval=bookmark_interval,
+        )
+        self.api.extra_routes.extend(control_routes(self))
+        self._runner: web.AppRunner | None = None
+        self._tmpdir: Any = None
+        self.url = ""
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> SimCluster:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        self._seed()
+        self.manager.advance(self.scenario.warmup)
+        if not self.manual_clock:
+            self.clock.run(self.speed)
+        self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=512)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.api.address = f"127.0.0.1:{port}"
+        self._write_kubeconfig()
+        self.manager.start()
+
+    async def stop(self) -> None:
+        self.api.hub.drop_all()
+        await self.manager.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def _seed(self) -> None:
+        created = self.clock.timestamp()
+        for name in (
+            "default",
+            "kube-system",
+            "kube-public",
+            "kube-node-lease",
+            *self.scenario.namespaces,
+        ):
+            if self.store.get(("", "namespaces"), "", name) is None:
+                self.registry.create(
+                    self._rt("", "v1", "namespaces"),
+                    "",
+                    {"metadata": {"name": name}},
+                    dry_run=False,
+                )
+        for node in node_objects(self.scenario, created):
+            self.store.create(NODES, node)
+        for obj in self.scenario.objects:
+            api_version = str(obj["apiVersion"])
+            group = api_version.rpartition("/")[0]
+            rt = self.catalogue.by_kind(group, str(obj["kind"]))
+            if rt is None:
+                raise ValueError(
+                    f"scenario {self.scenario.name}: kind {obj['kind']} in {api_version} is not "
+                    "served; create its CustomResourceDefinition earlier in the objects list"
+                )
+            ns = obj["metadata"].get("namespace", "default") if rt.namespaced else ""
+            self.registry.create(rt, ns, obj, dry_run=False)
+
+    def _rt(self, group: str, version: str, plural: str) -> Any:
+        rt = self.catalogue.get(group, version, plural)
+        assert rt is not None
+        return rt
+
+    def _write_kubeconfig(self) -> None:
+        if self._kubeconfig_path is None:
+            import tempfile
+
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="warroom-sim-")
+            self._kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
+        self._kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
+        self._kubeconfig_path.write_text(kubeconfig_text(self.url), encoding="utf-8")
+
+    @property
+    def kubeconfig(self) -> Path:
+        assert self._kubeconfig_path is not None, "the cluster is not started"
+        return self._kubeconfig_path
+
+    # ---- driving it ----------------------------------------------------------------------
+
+    async def advance(self, seconds: float) -> None:
+        """Move a manual clock forward, running every controller step on the way."""
+        if not self.clock.manual:
+            raise RuntimeError("advance() needs SimCluster(manual_clock=True)")
+        self.manager.advance(seconds)
+        await asyncio.sleep(0)
+
+    def settle(self) -> None:
+        """Run all controller work due at the current simulated time."""
+        self.manager.settle()
+
+    async def until(
+        self, predicate: Callable[[], bool], timeout: float = 10.0, step: float = 1.0
+    ) -> None:
+        """Wait (real time; with a manual clock, stepping `step` simulated seconds) until true."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met within {timeout} s")
+            if self.clock.manual:
+                self.manager.advance(step)
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(0.02)
+
+    def fail_node(self, name: str) -> None:
+        self.faults.failed_nodes.add(name)
+        self.manager.enqueue(self.node_lifecycle, name)
+
+    def recover_node(self, name: str) -> None:
+        self.faults.failed_nodes.discard(name)
+        self.manager.enqueue(self.node_lifecycle, name)
+
+    def set_image_broken(self, image: str, broken: bool = True) -> None:
+        if broken:
+            self.faults.broken_images.add(image)
+        else:
+            self.faults.broken_images.discard(image)
+
+    def set_hpa_metric(self, namespace: str, hpa: str, value: float, metric: str = "*") -> None:
+        self.metrics.set(namespace, hpa, value, metric)
+
+    def deny(self, rule: DenyRule | dict[str, Any]) -> None:
+        self.access.deny(rule if isinstance(rule, DenyRule) else DenyRule.from_dict(rule))
+
+    def drop_watches(self) -> None:
+        self.api.hub.drop_all()

@@ -1,0 +1,150 @@
+"""The ReplicaSet controller: keeps the number of pods, ranks which to delete, reports status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from warroom.sim.clock import parse_rfc3339
+from warroom.sim.controllers.context import PODS, REPLICASETS, Context, key_of, split_key
+from warroom.sim.pods import (
+    condition,
+    controller_ref,
+    is_active,
+    is_available,
+    is_ready,
+    owner_reference,
+)
+from warroom.sim.store import Change, Obj, clone
+
+COMPONENT = "replicaset-controller"
+BURST = 500  # pods created or deleted per sync, as --concurrent burst limits them
+
+
+def pod_from_template(owner: Obj, template: dict[str, Any], generate_name: str) -> Obj:
+    meta = template.get("metadata") or {}
+    pod: Obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "generateName": generate_name,
+            "namespace": owner["metadata"]["namespace"],
+            "labels": dict(meta.get("labels") or {}),
+            "ownerReferences": [owner_reference(owner)],
+        },
+        "spec": clone(template.get("spec") or {}),
+    }
+    if meta.get("annotations"):
+        pod["metadata"]["annotations"] = dict(meta["annotations"])
+    return pod
+
+
+def deletion_rank(pod: Obj) -> tuple[Any, ...]:
+    """getPodsToDelete order: unscheduled, pending, not ready, more restarts, newer — first."""
+    status = pod.get("status") or {}
+    phase_order = {"Pending": 0, "Unknown": 1, "Running": 2}
+    restarts = sum(int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or ())
+    ready = condition(pod, "Ready")
+    ready_since = parse_rfc3339(ready["lastTransitionTime"]) if ready and is_ready(pod) else 0.0
+    created = pod["metadata"].get("creationTimestamp", "")
+    return (
+        1 if (pod.get("spec") or {}).get("nodeName") else 0,
+        phase_order.get(status.get("phase", "Pending"), 0),
+        1 if is_ready(pod) else 0,
+        -restarts,
+        -ready_since,
+        _neg(created),
+    )
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
+
+
+class ReplicaSetController:
+    name = "replicaset"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def keys_for(self, change: Change) -> Iterable[str]:
+        if change.type_key == REPLICASETS:
+            meta = change.obj["metadata"]
+            return [key_of(meta["namespace"], meta["name"])]
+        if change.type_key == PODS:
+            keys = []
+            for obj in (change.obj, change.old):
+                ref = controller_ref(obj) if obj is not None else None
+                if ref and ref.get("kind") == "ReplicaSet":
+                    keys.append(key_of(obj["metadata"]["namespace"], ref["name"]))  # type: ignore[index]
+            return keys
+        return []
+
+    def sync(self, key: str) -> float | None:
+        ns, name = split_key(key)
+        rs = self.ctx.store.get(REPLICASETS, ns, name)
+        if rs is None or rs["metadata"].get("deletionTimestamp"):
+            return None
+        uid = rs["metadata"]["uid"]
+        pods = [
+            p
+            for p in self.ctx.store.owned_by(uid, PODS)
+            if (controller_ref(p) or {}).get("uid") == uid
+        ]
+        active = [p for p in pods if is_active(p)]
+        wanted = int(rs["spec"].get("replicas", 0))
+        diff = len(active) - wanted
+        rt = self.ctx.catalogue.get("", "v1", "pods")
+        assert rt is not None
+        if diff < 0:
+            for _ in range(min(-diff, BURST)):
+                pod = pod_from_template(rs, rs["spec"].get("template") or {}, f"{name}-")
+                created = self.ctx.registry.create(rt, ns, pod, dry_run=False)
+                self.ctx.recorder.normal(
+                    rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", COMPONENT
+                )
+        elif diff > 0:
+            for pod in sorted(active, key=deletion_rank)[: min(diff, BURST)]:
+                self.ctx.registry.delete_pod(pod, {})
+                self.ctx.recorder.normal(
+                    rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", COMPONENT
+                )
+        return self._update_status(rs, uid)
+
+    def _update_status(self, rs: Obj, uid: str) -> float | None:
+        pods = [
+            p
+            for p in self.ctx.store.owned_by(uid, PODS)
+            if (controller_ref(p) or {}).get("uid") == uid and is_active(p)
+        ]
+        min_ready = int(rs["spec"].get("minReadySeconds", 0))
+        now = self.ctx.clock.now()
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get(
+            "labels"
+        ) or {}
+        ready = [p for p in pods if is_ready(p)]
+        available = [p for p in ready if is_available(p, min_ready, now)]
+        status: dict[str, Any] = {
+            "replicas": len(pods),
+            "fullyLabeledReplicas": sum(
+                1
+                for p in pods
+                if all(
+                    (p["metadata"].get("labels") or {}).get(k) == v
+                    for k, v in template_labels.items()
+                )
+            ),
+            "readyReplicas": len(ready),
+            "availableReplicas": len(available),
+            "observedGeneration": int(rs["metadata"].get("generation", 1)),
+        }
+        for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
+            if not status[field]:
+                status.pop(field)
+        if status != rs.get("status"):
+            updated = clone(rs)
+            updated["status"] = status
+            self.ctx.store.update(REPLICASETS, updated)
+        if min_ready > 0 and len(available) < len(ready):
+            return float(min_ready)
+        return None

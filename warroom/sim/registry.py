@@ -1,0 +1,403 @@
+"""REST storage semantics: create, update, patch and delete as the real registry applies them.
+
+Preconditions (resourceVersion, uid), dry run, generation bumps, status subresources,
+graceful pod deletion, finalizers and namespace lifecycle live here, apart from HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from warroom.sim import defaults
+from warroom.sim.catalogue import Catalogue, ResourceType
+from warroom.sim.clock import rfc3339
+from warroom.sim.errors import ApiError, already_exists, conflict, invalid, not_found
+from warroom.sim.patch import (
+    PatchError,
+    apply_json_patch,
+    apply_merge_patch,
+    apply_strategic_merge_patch,
+)
+from warroom.sim.store import Obj, Store, clone
+
+NAMESPACES = ("", "namespaces")
+PODS = ("", "pods")
+
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+
+# Called after an object is written through the API, e.g. to register a CRD's kind.
+WriteHook = Callable[[ResourceType, Obj | None, Obj | None], None]
+
+
+def random_suffix(rng: random.Random, n: int = 5) -> str:
+    return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
+
+
+class Registry:
+    """Writes through the API's rules; controllers write to the store directly."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, *, seed: int = 0) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.rng = random.Random(seed)
+        self._next_ip = 1
+        self.hooks: list[WriteHook] = []
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _cluster_ip(self) -> str:
+        self._next_ip += 1
+        return f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
+
+    def get(self, rt: ResourceType, namespace: str, name: str) -> Obj:
+        obj = self.store.get(rt.storage_key, namespace, name)
+        if obj is None:
+            raise not_found(rt.plural, rt.group, name)
+        return obj
+
+    def _check_namespace(self, rt: ResourceType, namespace: str) -> None:
+        if not rt.namespaced:
+            return
+        ns = self.store.get(NAMESPACES, "", namespace)
+        if ns is None:
+            raise not_found("namespaces", "", namespace)
+        if ns.get("metadata", {}).get("deletionTimestamp"):
+            raise ApiError(
+                403,
+                f'{rt.plural} "" is forbidden: unable to create new content in namespace '
+                f"{namespace} because it is being terminated",
+                details={"group": rt.group, "kind": rt.plural},
+            )
+
+    def _notify(self, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
+        for hook in self.hooks:
+            hook(rt, old, new)
+
+    def _check_identity(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
+        api_version = obj.get("apiVersion")
+        if api_version and api_version != rt.api_version:
+            raise ApiError(
+                400,
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})",
+            )
+        kind = obj.get("kind")
+        if kind and kind != rt.kind:
+            raise ApiError(
+                400, f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
+            )
+        meta = obj["metadata"]
+        body_ns = meta.get("namespace")
+        if rt.namespaced:
+            if body_ns and body_ns != namespace:
+                raise ApiError(
+                    400,
+                    "the namespace of the provided object does not match the namespace sent on "
+                    "the request",
+                )
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        obj["apiVersion"] = rt.api_version
+        obj["kind"] = rt.kind
+
+    # ---- create --------------------------------------------------------------------------
+
+    def create(self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Obj:
+        obj = defaults.check_object_shape(clone(body))
+        self._check_identity(rt, obj, namespace)
+        meta = obj["metadata"]
+        if not meta.get("name"):
+            if meta.get("generateName"):
+                meta["name"] = meta["generateName"] + random_suffix(self.rng)
+            else:
+                raise invalid(
+                    rt.kind,
+                    "",
+                    rt.group,
+                    "metadata.name",
+                    "Required value: name or generateName is required",
+                )
+        name = meta["name"]
+        defaults.validate_name(rt.kind, rt.group, name)
+        self._check_namespace(rt, namespace)
+        if self.store.get(rt.storage_key, namespace if rt.namespaced else "", name) is not None:
+            raise already_exists(rt.plural, rt.group, name)
+        for field in ("resourceVersion", "uid", "deletionTimestamp", "deletionGracePeriodSeconds"):
+            meta.pop(field, None)
+        defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
+        if rt.kind in defaults.GENERATION_KINDS or rt.custom:
+            meta["generation"] = 1
+        if dry_run:
+            meta.setdefault("creationTimestamp", self.store.clock.timestamp())
+            return obj
+        created = self.store.create(rt.storage_key, obj)
+        self._notify(rt, None, created)
+        return created
+
+    # ---- update and patch ----------------------------------------------------------------
+
+    def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool,
+    ) -> Obj:
+        obj = defaults.check_object_shape(clone(body))
+        self._check_identity(rt, obj, namespace)
+        if obj["metadata"].get("name", name) != name:
+            raise ApiError(
+                400,
+                f"the name of the object ({obj['metadata'].get('name')}) does not match the name "
+                f"on the URL ({name})",
+            )
+        obj["metadata"]["name"] = name
+        old = self.get(rt, namespace, name)
+        rv = obj["metadata"].get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise conflict(rt.plural, rt.group, name)
+        if not rv and rt.custom:
+            raise invalid(
+                rt.kind,
+                name,
+                rt.group,
+                "metadata.resourceVersion",
+                "Invalid value: 0x0: must be specified for an update",
+            )
+        return self._commit(rt, old, obj, subresource, dry_run)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        content_type: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool,
+    ) -> Obj:
+        old = self.get(rt, namespace, name)
+        if content_type == STRATEGIC_PATCH and rt.custom:
+            raise ApiError(
+                415,
+                "the body of the request was in an unknown format - accepted media types "
+                "include: application/json-patch+json, application/merge-patch+json, "
+                "application/apply-patch+yaml",
+            )
+        try:
+            if content_type == JSON_PATCH:
+                patched = apply_json_patch(old, body)
+            elif content_type == MERGE_PATCH:
+                patched = apply_merge_patch(old, body)
+            else:
+                patched = apply_strategic_merge_patch(old, body, rt.kind)
+        except PatchError as exc:
+            raise ApiError(exc.code, str(exc)) from exc
+        patched = defaults.check_object_shape(clone(patched))
+        self._check_identity(rt, patched, namespace)
+        if patched["metadata"].get("name") != name:
+            raise invalid(
+                rt.kind, name, rt.group, "metadata.name", "Invalid value: field is immutable"
+            )
+        rv = patched["metadata"].get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise conflict(rt.plural, rt.group, name)
+        return self._commit(rt, old, patched, subresource, dry_run)
+
+    def _commit(self, rt: ResourceType, old: Obj, new: Obj, subresource: str, dry_run: bool) -> Obj:
+        meta = new["metadata"]
+        old_meta = old["metadata"]
+        for field in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "namespace",
+        ):
+            if field in old_meta:
+                meta[field] = old_meta[field]
+            else:
+                meta.pop(field, None)
+        has_status = rt.subresource("status") is not None
+        if subresource == "status":
+            # Only status changes through the status subresource.
+            status = new.get("status")
+            new = {k: v for k, v in old.items() if k != "status"}
+            new["metadata"] = dict(old_meta)
+            if status is not None:
+                new["status"] = status
+        elif has_status:
+            if "status" in old:
+                new["status"] = old["status"]
+            else:
+                new.pop("status", None)
+        if subresource != "status" and rt.kind in ("Deployment", "ReplicaSet", "DaemonSet"):
+            defaults.apply_defaults(new, rt.kind, rt.group, next_cluster_ip="")
+        if (
+            (rt.kind in defaults.GENERATION_KINDS or rt.custom)
+            and subresource != "status"
+            and new.get("spec") != old.get("spec")
+        ):
+            new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
+        if rt.kind == "Deployment" and rt.group == "apps" and subresource != "status":
+            self._validate_deployment_update(old, new)
+        if dry_run:
+            new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
+            return new
+        if new == old:
+            return old
+        if meta.get("deletionTimestamp") and not meta.get("finalizers") and rt.storage_key != PODS:
+            gone = self.store.delete(rt.storage_key, *_key(old))
+            self._notify(rt, old, None)
+            return gone
+        written = self.store.update(rt.storage_key, new)
+        self._notify(rt, old, written)
+        return written
+
+    def _validate_deployment_update(self, old: Obj, new: Obj) -> None:
+        if (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
+            raise invalid(
+                "Deployment",
+                new["metadata"]["name"],
+                "apps",
+                "spec.selector",
+                f"Invalid value: {new['spec'].get('selector')}: field is immutable",
+            )
+
+    # ---- delete --------------------------------------------------------------------------
+
+    def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        options: dict[str, Any],
+        *,
+        dry_run: bool,
+    ) -> Obj:
+        obj = self.get(rt, namespace, name)
+        meta = obj["metadata"]
+        pre = options.get("preconditions") or {}
+        if pre.get("uid") and pre["uid"] != meta["uid"]:
+            raise ApiError(
+                409,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
+                f"{meta['uid']}",
+                reason="Conflict",
+            )
+        if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
+            raise ApiError(
+                409,
+                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+                f"ResourceVersion in object meta: {meta['resourceVersion']}",
+                reason="Conflict",
+            )
+        if dry_run:
+            return obj
+        policy = options.get("propagationPolicy") or "Background"
+        if policy == "Orphan":
+            self._orphan_dependents(meta["uid"])
+        if rt.storage_key == PODS:
+            return self.delete_pod(obj, options)
+        if rt.storage_key == NAMESPACES or meta.get("finalizers") or policy == "Foreground":
+            if meta.get("deletionTimestamp"):
+                return obj
+            new = clone(obj)
+            new["metadata"]["deletionTimestamp"] = self.store.clock.timestamp()
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if policy == "Foreground" and rt.storage_key != NAMESPACES:
+                new["metadata"].setdefault("finalizers", []).append("foregroundDeletion")
+            if rt.storage_key == NAMESPACES:
+                new.setdefault("status", {})["phase"] = "Terminating"
+            written = self.store.update(rt.storage_key, new)
+            self._notify(rt, obj, written)
+            return written
+        gone = self.store.delete(rt.storage_key, *_key(obj))
+        self._notify(rt, obj, None)
+        return gone
+
+    def delete_pod(self, pod: Obj, options: dict[str, Any]) -> Obj:
+        meta = pod["metadata"]
+        spec = pod.get("spec") or {}
+        grace = options.get("gracePeriodSeconds")
+        if grace is None:
+            grace = meta.get(
+                "deletionGracePeriodSeconds", spec.get("terminationGracePeriodSeconds", 30)
+            )
+        grace = max(0, int(grace))
+        phase = (pod.get("status") or {}).get("phase")
+        # Unscheduled or finished pods have no kubelet to wait for: they go at once.
+        if grace == 0 or not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            if meta.get("finalizers"):
+                grace = 0
+            else:
+                return self.store.delete(PODS, *_key(pod))
+        current = meta.get("deletionGracePeriodSeconds")
+        if meta.get("deletionTimestamp") and current is not None and current <= grace:
+            return pod
+        new = clone(pod)
+        new["metadata"]["deletionTimestamp"] = _rfc3339_after(self.store, grace)
+        new["metadata"]["deletionGracePeriodSeconds"] = grace
+        return self.store.update(PODS, new)
+
+    def bind(self, namespace: str, name: str, body: Any) -> Obj:
+        """pods/binding: place an unscheduled pod on a node, as a scheduler does."""
+        pod = self.store.get(PODS, namespace, name)
+        if pod is None:
+            raise not_found("pods", "", name)
+        target = body.get("target") if isinstance(body, dict) else None
+        if not isinstance(target, dict) or not target.get("name"):
+            raise invalid("Binding", name, "", "target.name", "Required value")
+        if (pod.get("spec") or {}).get("nodeName"):
+            raise ApiError(
+                409,
+                f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is already '
+                f'assigned to node "{pod["spec"]["nodeName"]}"',
+            )
+        new = clone(pod)
+        new["spec"]["nodeName"] = target["name"]
+        self.store.update(PODS, new)
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+    def _orphan_dependents(self, uid: str) -> None:
+        for dependent in self.store.owned_by(uid):
+            rt = self.catalogue.by_kind(_group_of(dependent), dependent.get("kind", ""))
+            if rt is None:
+                continue
+            new = clone(dependent)
+            refs = [r for r in new["metadata"].get("ownerReferences", []) if r.get("uid") != uid]
+            new["metadata"]["ownerReferences"] = refs
+            self.store.update(rt.storage_key, new)
+
+
+def _key(obj: Obj) -> tuple[str, str]:
+    meta = obj["metadata"]
+    return (meta.get("namespace") or "", meta["name"])
+
+
+def _group_of(obj: Obj) -> str:
+    api_version = str(obj.get("apiVersion", ""))
+    return api_version.split("/", 1)[0] if "/" in api_version else ""
+
+
+def _rfc3339_after(store: Store, seconds: float) -> str:
+    return rfc3339(store.clock.now() + seconds)

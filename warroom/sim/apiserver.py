@@ -14,6 +14,7 @@ from aiohttp import web
 from warroom.sim import discovery, protobuf
 from warroom.sim.access import AccessRules
 from warroom.sim.catalogue import VIRTUAL_KINDS, Catalogue, ResourceType
+from warroom.sim.defaults import DELETE_OPTIONS, type_problem
 from warroom.sim.errors import ApiError, failure_status
 from warroom.sim.eviction import evict
 from warroom.sim.listing import Lister, ListQuery
@@ -27,6 +28,13 @@ from warroom.sim.watch import WatchHub, WatchSpec
 log = logging.getLogger(__name__)
 
 DEFAULT_WATCH_TIMEOUT = 1800.0
+REVIEW_FIELDS = (
+    ("spec", "object"),
+    ("spec.resourceAttributes", "object"),
+    ("spec.nonResourceAttributes", "object"),
+)
+# Kinds whose storage sets ReturnDeletedObject: a delete answers with the object, not a Status.
+RETURNS_DELETED = frozenset({("", "pods"), ("", "services"), ("", "namespaces")})
 TRUE = ("true", "1")
 
 
@@ -72,6 +80,19 @@ def wants_table(request: web.Request) -> bool:
 def json_response(body: Any, status: int = 200) -> web.Response:
     raw = body if isinstance(body, bytes) else encode(body)
     return web.Response(body=raw, status=status, content_type="application/json")
+
+
+def deleted_status(rt: ResourceType, obj: Obj) -> dict[str, Any]:
+    """What a finished delete answers for kinds whose storage does not return the object."""
+    meta = obj["metadata"]
+    details = {"name": meta["name"], "group": rt.group, "kind": rt.plural, "uid": meta["uid"]}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {k: v for k, v in details.items() if v},
+    }
 
 
 def error_response(err: ApiError) -> web.Response:
@@ -273,8 +294,12 @@ class ApiServer:
         dry_run = dry_run or "All" in (options.get("dryRun") or [])
         if verb == "delete":
             obj = self.registry.delete(rt, ns, name, options, dry_run=dry_run)
-            gone = self.store.get(rt.storage_key, ns, name) is None
-            return self._render(request, rt, obj, 200 if gone or dry_run else 202)
+            gone = not dry_run and self.store.get(rt.storage_key, ns, name) is None
+            if gone and rt.storage_key not in RETURNS_DELETED:
+                return json_response(deleted_status(rt, obj))
+            # As the real handler does, 202 only when orphanDependents=false left it in place.
+            accepted = not gone and not dry_run and options.get("orphanDependents") is False
+            return self._render(request, rt, obj, 202 if accepted else 200)
         return self._delete_collection(request, rt, ns, options, dry_run)
 
     def _patch_type(self, request: web.Request) -> str:
@@ -297,6 +322,13 @@ class ApiServer:
                 raise ApiError(400, f"the DeleteOptions body is not valid JSON: {exc}") from exc
             if not isinstance(parsed, dict):
                 raise ApiError(400, "the DeleteOptions body must be a JSON object")
+            problem = type_problem(parsed, DELETE_OPTIONS)
+            if problem is not None:
+                raise ApiError(
+                    400,
+                    f'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: '
+                    f"{problem}",
+                )
             options.update(parsed)
         query = request.query
         if "gracePeriodSeconds" in query:
@@ -434,6 +466,11 @@ class ApiServer:
     def _review(self, rt: ResourceType, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ApiError(400, f"the body of the request must be a {rt.kind} object")
+        problem = type_problem(body, REVIEW_FIELDS)
+        if problem is not None:
+            raise ApiError(
+                400, f'{rt.kind} in version "v1" cannot be handled as a {rt.kind}: {problem}'
+            )
         spec = body.get("spec") or {}
         out = {
             "kind": rt.kind,

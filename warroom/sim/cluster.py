@@ -7,6 +7,7 @@ async with SimCluster("gpu-inference", speed=10) as sim:
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -162,6 +163,10 @@ class SimCluster:
     async def start(self) -> None:
         self._seed()
         self.manager.advance(self.scenario.warmup)
+        # The seeded objects live as long as the cluster: keep the cyclic GC from rescanning
+        # them on every collection (at 10,000 pods that halves the cost of each write).
+        gc.collect()
+        gc.freeze()
         if not self.manual_clock:
             self.clock.run(self.speed)
         self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)

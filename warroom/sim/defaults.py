@@ -230,3 +230,166 @@ def check_object_shape(body: Any) -> Obj:
     elif not isinstance(meta, dict):
         raise ApiError(400, "metadata must be an object")
     return body
+
+
+# The JSON types the real decoder demands of the fields the sim reads. A path step ending in
+# "[]" stands for each element of a list. A value of the wrong type never gets past decoding.
+FieldTypes = tuple[tuple[str, str], ...]
+
+_META_FIELDS: FieldTypes = (
+    ("apiVersion", "string"),
+    ("kind", "string"),
+    ("metadata.name", "string"),
+    ("metadata.generateName", "string"),
+    ("metadata.namespace", "string"),
+    ("metadata.resourceVersion", "string"),
+    ("metadata.uid", "string"),
+    ("metadata.labels", "map[string]string"),
+    ("metadata.annotations", "map[string]string"),
+    ("metadata.finalizers", "[]string"),
+    ("metadata.ownerReferences", "[]object"),
+)
+_POD_SPEC: FieldTypes = (
+    ("nodeName", "string"),
+    ("nodeSelector", "map[string]string"),
+    ("terminationGracePeriodSeconds", "int64"),
+    ("tolerations", "[]object"),
+    ("initContainers", "[]object"),
+    ("containers", "[]object"),
+    ("containers[].name", "string"),
+    ("containers[].image", "string"),
+    ("containers[].ports", "[]object"),
+    ("containers[].env", "[]object"),
+    ("containers[].resources", "object"),
+)
+_SELECTOR: FieldTypes = (("matchLabels", "map[string]string"), ("matchExpressions", "[]object"))
+
+
+def _under(prefix: str, fields: FieldTypes) -> FieldTypes:
+    return tuple((f"{prefix}.{path}", want) for path, want in fields)
+
+
+_WORKLOAD: FieldTypes = (
+    ("spec.replicas", "int32"),
+    ("spec.selector", "object"),
+    *_under("spec.selector", _SELECTOR),
+    ("spec.template", "object"),
+    ("spec.template.metadata", "object"),
+    ("spec.template.metadata.labels", "map[string]string"),
+    ("spec.template.spec", "object"),
+    *_under("spec.template.spec", _POD_SPEC),
+)
+_KIND_FIELDS: dict[str, FieldTypes] = {
+    "Pod": _under("spec", _POD_SPEC),
+    "Deployment": _WORKLOAD,
+    "ReplicaSet": _WORKLOAD,
+    "DaemonSet": _WORKLOAD,
+    "Service": (
+        ("spec.type", "string"),
+        ("spec.selector", "map[string]string"),
+        ("spec.ports", "[]object"),
+    ),
+    "PodDisruptionBudget": (("spec.selector", "object"), *_under("spec.selector", _SELECTOR)),
+    "HorizontalPodAutoscaler": (
+        ("spec.scaleTargetRef", "object"),
+        ("spec.minReplicas", "int32"),
+        ("spec.maxReplicas", "int32"),
+        ("spec.metrics", "[]object"),
+    ),
+    "Namespace": (("spec.finalizers", "[]string"),),
+    "Node": (("spec.unschedulable", "bool"), ("spec.taints", "[]object")),
+    "CustomResourceDefinition": (
+        ("spec.group", "string"),
+        ("spec.scope", "string"),
+        ("spec.names", "object"),
+        ("spec.names.plural", "string"),
+        ("spec.names.singular", "string"),
+        ("spec.names.kind", "string"),
+        ("spec.names.shortNames", "[]string"),
+        ("spec.names.categories", "[]string"),
+        ("spec.versions", "[]object"),
+        ("spec.versions[].name", "string"),
+        ("spec.versions[].subresources", "object"),
+        ("spec.versions[].additionalPrinterColumns", "[]object"),
+    ),
+}
+# Kinds without spec and status; every other built-in kind has them as objects.
+_DATA_KINDS: dict[str, FieldTypes] = {
+    "ConfigMap": (("data", "map[string]string"), ("binaryData", "map[string]string")),
+    "Event": (("involvedObject", "object"),),
+}
+DELETE_OPTIONS: FieldTypes = (
+    ("gracePeriodSeconds", "int64"),
+    ("propagationPolicy", "string"),
+    ("orphanDependents", "bool"),
+    ("dryRun", "[]string"),
+    ("preconditions", "object"),
+    ("preconditions.uid", "string"),
+    ("preconditions.resourceVersion", "string"),
+)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _fits(value: Any, want: str) -> bool:
+    if want == "string":
+        return isinstance(value, str)
+    if want == "bool":
+        return isinstance(value, bool)
+    if want in ("int32", "int64"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if want == "object":
+        return isinstance(value, dict)
+    if want == "map[string]string":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if want == "[]string":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _values(obj: Any, path: str) -> list[tuple[str, Any]]:
+    """(where, value) for each non-null value at `path` in `obj`."""
+    found: list[tuple[str, Any]] = [("", obj)]
+    for step in path.split("."):
+        key = step.removesuffix("[]")
+        deeper: list[tuple[str, Any]] = []
+        for where, value in found:
+            if not isinstance(value, dict) or value.get(key) is None:
+                continue
+            here = f"{where}.{key}" if where else key
+            if step.endswith("[]"):
+                if isinstance(value[key], list):
+                    deeper += [(f"{here}[{i}]", v) for i, v in enumerate(value[key])]
+            else:
+                deeper.append((here, value[key]))
+        found = deeper
+    return found
+
+
+def type_problem(obj: Any, fields: FieldTypes) -> str | None:
+    """The decoding error of the first field in `obj` of the wrong JSON type, if any."""
+    for path, want in fields:
+        for where, value in _values(obj, path):
+            if not _fits(value, want):
+                return (
+                    f"json: cannot unmarshal {_json_type(value)} into Go struct field {where} "
+                    f"of type {want}"
+                )
+    return None
+
+
+def kind_fields(kind: str, *, custom: bool) -> FieldTypes:
+    """The typed fields of `kind`: metadata always, spec and status for built-in kinds."""
+    if custom:
+        return _META_FIELDS
+    if kind in _DATA_KINDS:
+        return _META_FIELDS + _DATA_KINDS[kind]
+    return (*_META_FIELDS, ("spec", "object"), ("status", "object"), *_KIND_FIELDS.get(kind, ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from warroom.sim.defaults import DELETE_OPTIONS, type_problem
 from warroom.sim.errors import ApiError, not_found, success_status
 from warroom.sim.registry import PODS, Registry
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
@@ -11,6 +12,12 @@ from warroom.sim.store import Obj, clone
 
 PDBS = ("policy", "poddisruptionbudgets")
 MAX_DISRUPTED_PODS = 2000
+EVICTION_FIELDS = (
+    ("metadata", "object"),
+    ("metadata.name", "string"),
+    ("deleteOptions", "object"),
+    *((f"deleteOptions.{path}", want) for path, want in DELETE_OPTIONS),
+)
 
 
 def pod_ready(pod: Obj) -> bool:
@@ -45,8 +52,10 @@ def evict(registry: Registry, namespace: str, name: str, body: Any, *, dry_run: 
     """Evict a pod; returns the Status the server answers with (201 on success)."""
     if not isinstance(body, dict):
         raise ApiError(400, "the body of the request must be an Eviction object")
-    body_name = (body.get("metadata") or {}).get("name")
-    if body_name and body_name != name:
+    problem = type_problem(body, EVICTION_FIELDS)
+    if problem is not None:
+        raise ApiError(400, f'Eviction in version "v1" cannot be handled as a Eviction: {problem}')
+    if (body.get("metadata") or {}).get("name") != name:
         raise ApiError(400, "name in URL does not match name in Eviction object")
     options = body.get("deleteOptions") or {}
     if (options.get("dryRun") or []) == ["All"]:

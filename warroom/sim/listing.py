@@ -91,7 +91,9 @@ class Lister:
                 while len(self._snapshots) > MAX_SNAPSHOTS:
                     self._snapshots.popitem(last=False)
             meta["continue"] = self._encode(snap_id, end, entries[end - 1][0], snapshot.rv)
-            meta["remainingItemCount"] = len(entries) - end
+            # As etcd's count covers unmatched objects too, a filtered list gives no count.
+            if q.labels is None and q.fields is None:
+                meta["remainingItemCount"] = len(entries) - end
         elif snap_id:
             self._snapshots.pop(snap_id, None)
         return Page([obj for _, obj in chunk], [key for key, _ in chunk], meta)

@@ -22,15 +22,8 @@ class PatchError(Exception):
 
 def _json_type(value: Any) -> str:
     # Go's encoding/json names, so messages read like the apiserver's.
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "null" if value is None else "number"
+    names = {dict: "object", list: "array", str: "string", bool: "bool", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def _show(value: Any) -> str:
@@ -39,6 +32,11 @@ def _show(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _cannot_unmarshal(value: Any, go_type: str) -> PatchError:
+    message = f"json: cannot unmarshal {_json_type(value)} into Go value of type {go_type}"
+    return PatchError(message, 400)
 
 
 def _too_deep() -> PatchError:
@@ -74,19 +72,19 @@ _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 _MISSING = object()
 
 
+class _Pointer(NamedTuple):
+    op: str
+    text: str
+    tokens: list[str]
+
+
 def apply_json_patch(target: Any, ops: Any) -> Any:
     """RFC 6902: apply ``ops`` in order; one failing op rejects the whole patch."""
     if not isinstance(ops, list):
-        raise PatchError(
-            f"json: cannot unmarshal {_json_type(ops)} into Go value of type jsonpatch.Patch", 400
-        )
+        raise _cannot_unmarshal(ops, "jsonpatch.Patch")
     for op in ops:
         if not isinstance(op, dict):
-            raise PatchError(
-                f"json: cannot unmarshal {_json_type(op)} into Go value of type "
-                "jsonpatch.Operation",
-                400,
-            )
+            raise _cannot_unmarshal(op, "jsonpatch.Operation")
     try:
         doc = copy.deepcopy(target)
         for op in ops:
@@ -100,112 +98,102 @@ def _apply_op(doc: Any, op: dict[str, Any]) -> Any:
     name = op.get("op")
     if name not in ("add", "remove", "replace", "move", "copy", "test"):
         raise PatchError(f"Unexpected kind: {name if isinstance(name, str) else 'unknown'}", 422)
-    path = _pointer(op, "path", name)
-    where = op["path"]
+    path = _pointer(op, "path")
     if name in ("move", "copy"):
-        source = _pointer(op, "from", name)
-        value = _get(doc, source, name, op["from"], "from path")
+        source = _pointer(op, "from")
+        value = _get(doc, source)
         if name == "copy":
-            return _add(doc, path, copy.deepcopy(value), name, where)
-        if len(source) < len(path) and path[: len(source)] == source:
-            raise PatchError(
-                f"move operation does not apply: from {op['from']} is a prefix of path {where}", 422
-            )
-        return _add(_remove(doc, source, name, op["from"]), path, value, name, where)
+            return _add(doc, path, copy.deepcopy(value))
+        if path.tokens == source.tokens:
+            return doc
+        if path.tokens[: len(source.tokens)] == source.tokens:
+            message = f"move operation does not apply: {source.text} is a prefix of {path.text}"
+            raise PatchError(message, 422)
+        return _add(_remove(doc, source), path, value)
     if name == "remove":
-        return _remove(doc, path, name, where)
+        return _remove(doc, path)
     if "value" not in op:
         raise PatchError(f"{name} operation, missing value field: missing value", 422)
     value = copy.deepcopy(op["value"])
     if name == "add":
-        return _add(doc, path, value, name, where)
-    current = _get(doc, path, name, where, "path")
+        return _add(doc, path, value)
+    current = _get(doc, path)
     if name == "test":
         if not _json_equal(current, value):
-            raise PatchError(f"testing value {where} failed: test failed", 422)
+            raise PatchError(f"testing value {path.text} failed: test failed", 422)
         return doc
-    # replace: the target must exist (RFC 6902 4.3), so remove-then-add keeps list positions.
-    if not path:
-        return value
-    return _add(_remove(doc, path, name, where), path, value, name, where)
+    # replace: the target exists (checked above), so remove-then-add keeps a list position.
+    return _add(_remove(doc, path), path, value) if path.tokens else value
 
 
-def _pointer(op: dict[str, Any], field: str, name: str) -> list[str]:
-    raw = op.get(field)
-    if raw is None:
+def _pointer(op: dict[str, Any], field: str) -> _Pointer:
+    name, text = op["op"], op.get(field)
+    if not isinstance(text, str):
+        if text is not None:
+            raise PatchError(f"{name} operation failed to decode {field}: {_show(text)}", 422)
         raise PatchError(f"{name} operation failed to decode {field}: missing value", 422)
-    if not isinstance(raw, str):
-        raise PatchError(
-            f"{name} operation failed to decode {field}: json: cannot unmarshal "
-            f"{_json_type(raw)} into Go value of type string",
-            422,
-        )
-    if raw == "":
-        return []
-    if not raw.startswith("/"):
-        raise PatchError(f'{name} operation does not apply: invalid JSON pointer: "{raw}"', 422)
-    return [token.replace("~1", "/").replace("~0", "~") for token in raw[1:].split("/")]
+    if text and not text.startswith("/"):
+        raise PatchError(f'{name} operation does not apply: invalid JSON pointer: "{text}"', 422)
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in text.split("/")[1:]]
+    return _Pointer(name, text, tokens)
 
 
-def _child(container: Any, token: str) -> Any:
-    if isinstance(container, dict):
-        return container.get(token, _MISSING)
-    if isinstance(container, list) and _ARRAY_INDEX.fullmatch(token):
-        index = int(token)
-        return container[index] if index < len(container) else _MISSING
+def _child(node: Any, token: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(token, _MISSING)
+    if isinstance(node, list) and _ARRAY_INDEX.fullmatch(token) and int(token) < len(node):
+        return node[int(token)]
     return _MISSING
 
 
-def _parent(doc: Any, path: list[str], name: str, where: str, what: str) -> Any:
+def _parent(doc: Any, ptr: _Pointer) -> dict | list:
     node = doc
-    for token in path[:-1]:
+    for token in ptr.tokens[:-1]:
         node = _child(node, token)
-        if node is _MISSING:
-            break
     if not isinstance(node, dict | list):
-        raise PatchError(f"{name} operation does not apply: doc is missing {what}: {where}", 422)
+        raise PatchError(f"{ptr.op} operation does not apply: doc is missing path: {ptr.text}", 422)
     return node
 
 
-def _get(doc: Any, path: list[str], name: str, where: str, what: str) -> Any:
-    if not path:
-        return doc
-    value = _child(_parent(doc, path, name, where, what), path[-1])
-    if value is _MISSING:
-        raise PatchError(f"{name} operation does not apply: doc is missing key: {where}", 422)
-    return value
+def _missing_key(ptr: _Pointer) -> PatchError:
+    return PatchError(f"{ptr.op} operation does not apply: doc is missing key: {ptr.text}", 422)
 
 
-def _index(token: str, size: int, name: str, where: str) -> int:
+def _index(ptr: _Pointer, size: int) -> int:
+    token = ptr.tokens[-1]
     if not _ARRAY_INDEX.fullmatch(token) or int(token) >= size:
-        raise PatchError(
-            f"error in {name} for path: '{where}': Unable to access invalid index: {token}", 422
-        )
+        message = f"Unable to access invalid index: {token}"
+        raise PatchError(f"error in {ptr.op} for path: '{ptr.text}': {message}", 422)
     return int(token)
 
 
-def _add(doc: Any, path: list[str], value: Any, name: str, where: str) -> Any:
-    if not path:
+def _get(doc: Any, ptr: _Pointer) -> Any:
+    if not ptr.tokens:
+        return doc
+    if (value := _child(_parent(doc, ptr), ptr.tokens[-1])) is _MISSING:
+        raise _missing_key(ptr)
+    return value
+
+
+def _add(doc: Any, ptr: _Pointer, value: Any) -> Any:
+    if not ptr.tokens:
         return value
-    parent, token = _parent(doc, path, name, where, "path"), path[-1]
+    parent, token = _parent(doc, ptr), ptr.tokens[-1]
     if isinstance(parent, dict):
         parent[token] = value
     else:
-        index = len(parent) if token == "-" else _index(token, len(parent) + 1, name, where)
-        parent.insert(index, value)
+        parent.insert(len(parent) if token == "-" else _index(ptr, len(parent) + 1), value)
     return doc
 
 
-def _remove(doc: Any, path: list[str], name: str, where: str) -> Any:
-    if not path:
-        raise PatchError(f"{name} operation does not apply: cannot remove the whole document", 422)
-    parent, token = _parent(doc, path, name, where, "path"), path[-1]
-    if isinstance(parent, dict):
-        if token not in parent:
-            raise PatchError(f"{name} operation does not apply: doc is missing key: {where}", 422)
-        del parent[token]
-    else:
-        del parent[_index(token, len(parent), name, where)]
+def _remove(doc: Any, ptr: _Pointer) -> Any:
+    if not ptr.tokens:
+        raise PatchError(f"{ptr.op} operation does not apply: cannot remove the document", 422)
+    parent, token = _parent(doc, ptr), ptr.tokens[-1]
+    if isinstance(parent, list):
+        del parent[_index(ptr, len(parent))]
+    elif parent.pop(token, _MISSING) is _MISSING:
+        raise _missing_key(ptr)
     return doc
 
 
@@ -229,8 +217,8 @@ def _json_equal(left: Any, right: Any) -> bool:
 
 
 class Field(NamedTuple):
-    """A field's ``patchStrategy``/``patchMergeKey`` Go struct tags, and the schema of its value
-    (or of each item, for a list)."""
+    """A field's Go ``patchStrategy``/``patchMergeKey`` tags and the schema of its value (of
+    each item, for a list). A field with no entry has no tags: maps merge, lists are atomic."""
 
     strategy: str = ""
     merge_key: str = ""
@@ -245,30 +233,16 @@ def _merge(key: str = "", schema: Schema = _ATOMIC.schema) -> Field:
     return Field("merge", key, schema)
 
 
-def _struct(schema: Schema) -> Field:
-    return Field("", "", schema)
-
-
-def _object(spec: Schema | None = None, status: Schema | None = None) -> Schema:
-    fields = {"metadata": _struct(_OBJECT_META)}
-    if spec is not None:
-        fields["spec"] = _struct(spec)
-    if status is not None:
-        fields["status"] = _struct(status)
-    return MappingProxyType(fields)
-
-
-# From the struct tags in k8s.io/api (core/v1, apps/v1, autoscaling/v2, policy/v1) and
-# k8s.io/apimachinery meta/v1. A field absent here has no tag: maps merge, lists are atomic
-# (e.g. tolerations, taints, readinessGates, containerStatuses are +listType=atomic).
-_OBJECT_META: Schema = {"ownerReferences": _merge("uid"), "finalizers": _merge()}
-_CONTAINER: Schema = {
+# Tags from k8s.io/api core/v1, apps/v1, autoscaling/v2, policy/v1 and apimachinery meta/v1.
+# Lists such as tolerations, taints, readinessGates and containerStatuses carry none (atomic).
+_OBJECT_META = Field(schema={"ownerReferences": _merge("uid"), "finalizers": _merge()})
+_CONTAINER = {
     "ports": _merge("containerPort"),
     "env": _merge("name"),
     "volumeMounts": _merge("mountPath"),
     "volumeDevices": _merge("devicePath"),
 }
-_POD_SPEC: Schema = {
+_POD_SPEC = {
     "volumes": Field("merge,retainKeys", "name"),
     "initContainers": _merge("name", _CONTAINER),
     "containers": _merge("name", _CONTAINER),
@@ -280,33 +254,38 @@ _POD_SPEC: Schema = {
     "resourceClaims": Field("merge,retainKeys", "name"),
     "evictionResponders": _merge("name"),
 }
-_POD_STATUS: Schema = {
+_POD_STATUS = {
     "conditions": _merge("type"),
     "hostIPs": _merge("ip"),
     "podIPs": _merge("ip"),
     "resourceClaimStatuses": Field("merge,retainKeys", "name"),
     "nodeAllocatableResourceClaimStatuses": _merge("resourceClaimName"),
 }
-_POD_TEMPLATE = _struct({"metadata": _struct(_OBJECT_META), "spec": _struct(_POD_SPEC)})
-_CONDITIONS: Schema = {"conditions": _merge("type")}
+_TEMPLATE = Field(schema={"metadata": _OBJECT_META, "spec": Field(schema=_POD_SPEC)})
+_CONDITIONS = {"conditions": _merge("type")}
 
-PATCH_METADATA: Mapping[str, Schema] = MappingProxyType({
-    "Pod": _object(_POD_SPEC, _POD_STATUS),
-    "Node": _object(
-        {"podCIDRs": _merge()}, {"conditions": _merge("type"), "addresses": _merge("type")}
-    ),
-    "Service": _object({"ports": _merge("port")}, _CONDITIONS),
-    "ConfigMap": _object(),
-    "Event": _object(),
-    "Namespace": _object({}, _CONDITIONS),
-    "Deployment": _object(
-        {"template": _POD_TEMPLATE, "strategy": Field("retainKeys")}, _CONDITIONS
-    ),
-    "ReplicaSet": _object({"template": _POD_TEMPLATE}, _CONDITIONS),
-    "DaemonSet": _object({"template": _POD_TEMPLATE}, _CONDITIONS),
-    "HorizontalPodAutoscaler": _object({}, _CONDITIONS),
-    "PodDisruptionBudget": _object({"selector": Field("replace")}, _CONDITIONS),
-})
+
+def _kind(spec: Schema | None = None, status: Schema | None = None) -> Schema:
+    return {
+        "metadata": _OBJECT_META,
+        "spec": Field(schema=spec or {}),
+        "status": Field(schema=status or {}),
+    }
+
+
+PATCH_METADATA: Mapping[str, Schema] = {
+    "Pod": _kind(_POD_SPEC, _POD_STATUS),
+    "Node": _kind({"podCIDRs": _merge()}, {**_CONDITIONS, "addresses": _merge("type")}),
+    "Service": _kind({"ports": _merge("port")}, _CONDITIONS),
+    "ConfigMap": _kind(),
+    "Event": _kind(),
+    "Namespace": _kind(status=_CONDITIONS),
+    "Deployment": _kind({"template": _TEMPLATE, "strategy": Field("retainKeys")}, _CONDITIONS),
+    "ReplicaSet": _kind({"template": _TEMPLATE}, _CONDITIONS),
+    "DaemonSet": _kind({"template": _TEMPLATE}, _CONDITIONS),
+    "HorizontalPodAutoscaler": _kind(status=_CONDITIONS),
+    "PodDisruptionBudget": _kind({"selector": Field("replace")}, _CONDITIONS),
+}
 
 
 # --- Strategic merge patch: application ---------------------------------------------------
@@ -323,11 +302,7 @@ def apply_strategic_merge_patch(target: dict, patch: dict, kind: str) -> dict:
     """Apply ``patch`` with the list strategies of built-in ``kind`` (PATCH_METADATA); for
     any other kind every list is atomic."""
     if not isinstance(patch, dict):
-        raise PatchError(
-            f"json: cannot unmarshal {_json_type(patch)} into Go value of type "
-            "map[string]interface {}",
-            400,
-        )
+        raise _cannot_unmarshal(patch, "map[string]interface {}")
     if not isinstance(target, dict):
         raise PatchError("invalid JSON document", 400)
     schema = PATCH_METADATA.get(kind, _ATOMIC.schema)
@@ -442,8 +417,10 @@ def _set_element_order(original: dict, patch: dict, schema: Schema) -> None:
                 continue
             merged = current
         else:
-            merged = _strip(wanted) if current is _MISSING else _merge_list(
-                current, wanted, field, False
+            merged = (
+                _strip(wanted)
+                if current is _MISSING
+                else _merge_list(current, wanted, field, False)
             )
         server = [] if current is _MISSING else current
         kind = _element_type(server, [] if wanted is _MISSING else wanted)
@@ -556,32 +533,30 @@ def _order(merged: list, order: list, server: list, merge_key: str, kind: type) 
         for item in merged + order + server:
             _key(item, merge_key)
 
-    def position(items: list, item: Any) -> int:
-        ident = item[merge_key] if kind is dict else item
-        hits = (i for i, x in enumerate(items) if _same(x[merge_key] if kind is dict else x, ident))
-        return next(hits, -1)
+    def ident(item: Any) -> Any:
+        return item[merge_key] if kind is dict else item
 
-    def go_stable_sort(items: list, reference: list) -> list:
+    def positions(reference: list) -> list[int]:
+        idents = [ident(x) for x in reference]
+        return [next((i for i, x in enumerate(idents) if _same(x, ident(m))), -1) for m in merged]
+
+    def go_stable_sort(entries: list[tuple[int, int, Any]], at: int) -> list:
         # sort.SliceStable's insertion sort (exact for Go's blocks of up to 20 items) with
-        # Go's comparator, which treats any item missing from ``reference`` as smaller.
-        out = list(items)
+        # Go's comparator, which calls an item missing from the reference list smaller.
+        out = list(entries)
         for i in range(1, len(out)):
             j = i
-            while j > 0:
-                a, b = position(reference, out[j]), position(reference, out[j - 1])
-                if a >= 0 and b >= 0 and a >= b:
-                    break
+            while j > 0 and not 0 <= out[j - 1][at] <= out[j][at]:
                 out[j], out[j - 1] = out[j - 1], out[j]
                 j -= 1
         return out
 
-    right = go_stable_sort([m for m in merged if position(order, m) >= 0], order)
-    left = go_stable_sort([m for m in merged if position(order, m) < 0], server)
+    entries = list(zip(positions(order), positions(server), merged, strict=True))
+    right = go_stable_sort([e for e in entries if e[0] >= 0], 0)
+    left = go_stable_sort([e for e in entries if e[0] < 0], 1)
     result, i, j = [], 0, 0
     while i < len(left) or j < len(right):
-        take_left = j >= len(right) or (
-            i < len(left) and 0 <= position(server, left[i]) < position(server, right[j])
-        )
-        result.append(left[i] if take_left else right[j])
+        take_left = j >= len(right) or (i < len(left) and 0 <= left[i][1] < right[j][1])
+        result.append(left[i][2] if take_left else right[j][2])
         i, j = (i + 1, j) if take_left else (i, j + 1)
     return result

@@ -7,20 +7,28 @@ graceful pod deletion, finalizers and namespace lifecycle live here, apart from 
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from warroom.sim import defaults
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import rfc3339
-from warroom.sim.errors import ApiError, already_exists, conflict, invalid, not_found
+from warroom.sim.errors import (
+    ApiError,
+    already_exists,
+    conflict,
+    invalid,
+    not_found,
+    qualified,
+)
 from warroom.sim.patch import (
     PatchError,
     apply_json_patch,
     apply_merge_patch,
     apply_strategic_merge_patch,
 )
-from warroom.sim.store import Obj, Store, clone
+from warroom.sim.store import Obj, Store, clone, encode
 
 NAMESPACES = ("", "namespaces")
 PODS = ("", "pods")
@@ -62,7 +70,7 @@ class Registry:
             raise not_found(rt.plural, rt.group, name)
         return obj
 
-    def _check_namespace(self, rt: ResourceType, namespace: str) -> None:
+    def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
         if not rt.namespaced:
             return
         ns = self.store.get(NAMESPACES, "", namespace)
@@ -71,14 +79,37 @@ class Registry:
         if ns.get("metadata", {}).get("deletionTimestamp"):
             raise ApiError(
                 403,
-                f'{rt.plural} "" is forbidden: unable to create new content in namespace '
-                f"{namespace} because it is being terminated",
-                details={"group": rt.group, "kind": rt.plural},
+                f'{qualified(rt.plural, rt.group)} "{name}" is forbidden: unable to create new '
+                f"content in namespace {namespace} because it is being terminated",
+                details={
+                    "name": name,
+                    "group": rt.group,
+                    "kind": rt.plural,
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "message": f"namespace {namespace} is being terminated",
+                            "field": "metadata.namespace",
+                        }
+                    ],
+                },
             )
 
     def _notify(self, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
         for hook in self.hooks:
             hook(rt, old, new)
+
+    def _check_types(self, rt: ResourceType, obj: Obj, *, patched: bool) -> None:
+        problem = defaults.type_problem(obj, defaults.kind_fields(rt.kind, custom=rt.custom))
+        if problem is None:
+            return
+        if patched:
+            # A patch whose result does not decode is invalid, as the real patcher words it.
+            value = encode(obj).decode()
+            raise invalid("", "", "", "patch", f'Invalid value: "{value}": {problem}')
+        raise ApiError(
+            400, f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {problem}'
+        )
 
     def _check_identity(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
         api_version = obj.get("apiVersion")
@@ -112,6 +143,7 @@ class Registry:
 
     def create(self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Obj:
         obj = defaults.check_object_shape(clone(body))
+        self._check_types(rt, obj, patched=False)
         self._check_identity(rt, obj, namespace)
         meta = obj["metadata"]
         if not meta.get("name"):
@@ -127,15 +159,20 @@ class Registry:
                 )
         name = meta["name"]
         defaults.validate_name(rt.kind, rt.group, name)
-        self._check_namespace(rt, namespace)
+        self._check_namespace(rt, namespace, name)
         if self.store.get(rt.storage_key, namespace if rt.namespaced else "", name) is not None:
             raise already_exists(rt.plural, rt.group, name)
         for field in ("resourceVersion", "uid", "deletionTimestamp", "deletionGracePeriodSeconds"):
             meta.pop(field, None)
+        if rt.subresource("status") is not None and rt.kind != "Node":
+            # PrepareForCreate resets status: only the status subresource writes it.
+            obj.pop("status", None)
         defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
         if rt.kind in defaults.GENERATION_KINDS or rt.custom:
             meta["generation"] = 1
         if dry_run:
+            # BeforeCreate fills uid and creationTimestamp before the dry run stops the write.
+            meta["uid"] = str(uuid.uuid4())
             meta.setdefault("creationTimestamp", self.store.clock.timestamp())
             return obj
         created = self.store.create(rt.storage_key, obj)
@@ -155,6 +192,7 @@ class Registry:
         dry_run: bool,
     ) -> Obj:
         obj = defaults.check_object_shape(clone(body))
+        self._check_types(rt, obj, patched=False)
         self._check_identity(rt, obj, namespace)
         if obj["metadata"].get("name", name) != name:
             raise ApiError(
@@ -206,6 +244,7 @@ class Registry:
         except PatchError as exc:
             raise ApiError(exc.code, str(exc)) from exc
         patched = defaults.check_object_shape(clone(patched))
+        self._check_types(rt, patched, patched=True)
         self._check_identity(rt, patched, namespace)
         if patched["metadata"].get("name") != name:
             raise invalid(
@@ -385,7 +424,10 @@ class Registry:
                 continue
             new = clone(dependent)
             refs = [r for r in new["metadata"].get("ownerReferences", []) if r.get("uid") != uid]
-            new["metadata"]["ownerReferences"] = refs
+            if refs:
+                new["metadata"]["ownerReferences"] = refs
+            else:
+                new["metadata"].pop("ownerReferences", None)  # omitempty: no empty list
             self.store.update(rt.storage_key, new)
 
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.sim.catalogue import ResourceType
+from warroom.sim.defaults import type_problem
 from warroom.sim.errors import ApiError, conflict, invalid
 from warroom.sim.patch import PatchError, apply_json_patch, apply_merge_patch
 from warroom.sim.registry import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, Registry
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
-from warroom.sim.store import Obj
+from warroom.sim.store import Obj, encode
+
+# The Scale fields the sim reads, with the JSON types the real decoder demands of them.
+SCALE_FIELDS = (
+    ("metadata", "object"),
+    ("metadata.resourceVersion", "string"),
+    ("spec", "object"),
+    ("spec.replicas", "int32"),
+)
 
 
 def _selector_string(obj: Obj) -> str:
@@ -69,6 +78,9 @@ def _apply(
 def scale_update(
     registry: Registry, rt: ResourceType, ns: str, name: str, body: Any, *, dry_run: bool
 ) -> dict[str, Any]:
+    problem = type_problem(body, SCALE_FIELDS)
+    if problem is not None:
+        raise ApiError(400, f'Scale in version "v1" cannot be handled as a Scale: {problem}')
     return _apply(registry, rt, ns, name, body, dry_run=dry_run)
 
 
@@ -93,4 +105,8 @@ def scale_patch(
             raise ApiError(415, f"unsupported patch type {content_type}")
     except PatchError as exc:
         raise ApiError(exc.code, str(exc)) from exc
+    problem = type_problem(patched, SCALE_FIELDS)
+    if problem is not None:
+        value = encode(patched).decode()
+        raise invalid("", "", "", "patch", f'Invalid value: "{value}": {problem}')
     return _apply(registry, rt, ns, name, patched, dry_run=dry_run)

@@ -12,8 +12,15 @@ from typing import Any
 import orjson
 
 from warroom.sim.clock import parse_rfc3339
-from warroom.sim.controllers.context import DEPLOYMENTS, REPLICASETS, Context, key_of, split_key
-from warroom.sim.pods import controller_ref, owner_reference, set_condition
+from warroom.sim.controllers.context import (
+    DEPLOYMENTS,
+    PODS,
+    REPLICASETS,
+    Context,
+    key_of,
+    split_key,
+)
+from warroom.sim.pods import controller_ref, owner_reference
 from warroom.sim.quantity import scaled_value
 from warroom.sim.store import Change, Obj, clone
 
@@ -77,6 +84,39 @@ def fenceposts(d: Obj) -> tuple[int, int]:
     return surge, unavailable
 
 
+def _set_condition(
+    holder: Obj,
+    kind: str,
+    state: str,
+    reason: str,
+    message: str,
+    now: str,
+    *,
+    refresh: bool = False,
+) -> None:
+    """SetDeploymentCondition: a new status or reason replaces the condition, stamping
+    lastUpdateTime; lastTransitionTime moves only with the status. `refresh` rewrites it even
+    when both are unchanged (how syncRolloutStatus records progress)."""
+    conditions = holder["status"].setdefault("conditions", [])
+    current = next((c for c in conditions if c.get("type") == kind), None)
+    transition = now
+    if current is not None and current.get("status") == state:
+        if current.get("reason") == reason and not refresh:
+            return
+        transition = current.get("lastTransitionTime", now)
+    conditions[:] = [c for c in conditions if c.get("type") != kind]
+    conditions.append(
+        {
+            "type": kind,
+            "status": state,
+            "lastUpdateTime": now,
+            "lastTransitionTime": transition,
+            "reason": reason,
+            "message": message,
+        }
+    )
+
+
 class DeploymentController:
     name = "deployment"
 
@@ -91,6 +131,13 @@ class DeploymentController:
             ref = controller_ref(change.obj) or (controller_ref(change.old) if change.old else None)
             if ref and ref.get("kind") == "Deployment":
                 return [key_of(change.obj["metadata"]["namespace"], ref["name"])]
+        if change.type_key == PODS and change.type == "DELETED":
+            # deletePod: a Recreate rollout waits for the last old pod to be gone.
+            ref = controller_ref(change.obj)
+            rs = self.ctx.store.by_uid(ref.get("uid", "")) if ref else None
+            owner = controller_ref(rs) if rs is not None else None
+            if owner and owner.get("kind") == "Deployment":
+                return [key_of(change.obj["metadata"]["namespace"], owner["name"])]
         return []
 
     # ---- sync ----------------------------------------------------------------------------
@@ -111,20 +158,27 @@ class DeploymentController:
                 self._scale_to_spec(d, new_rs, old_rs)
             return self._sync_status(d, new_rs, old_rs, paused=True)
         created = False
+        recreate = (d["spec"].get("strategy") or {}).get("type") == "Recreate"
+        if (
+            new_rs is None
+            and recreate
+            and (self._scale_down_old(d, old_rs) or self._old_pods_running(old_rs))
+        ):
+            # rolloutRecreate creates the new ReplicaSet only once every old pod is gone, so
+            # the two versions never run side by side.
+            return self._sync_status(d, None, self._fresh(old_rs))
         if new_rs is None:
             new_rs = self._create_new_rs(d, old_rs)
             created = True
         else:
             new_rs = self._sync_revision(d, new_rs, old_rs)
         all_rs = [new_rs, *old_rs]
-        if (d["spec"].get("strategy") or {}).get("type") == "Recreate":
+        if recreate:
             self._recreate(d, new_rs, old_rs)
         elif not self._reconcile_new(d, new_rs, all_rs):
             self._reconcile_old(d, new_rs, old_rs)
         new_rs = self.ctx.store.get(REPLICASETS, ns, new_rs["metadata"]["name"]) or new_rs
-        old_rs = [
-            self.ctx.store.get(REPLICASETS, ns, rs["metadata"]["name"]) or rs for rs in old_rs
-        ]
+        old_rs = self._fresh(old_rs)
         if self._complete(d, new_rs, old_rs):
             self._cleanup(d, old_rs)
         return self._sync_status(d, new_rs, old_rs, created=created)
@@ -323,11 +377,31 @@ class DeploymentController:
                 scaled += down
         return scaled > 0
 
-    def _recreate(self, d: Obj, new_rs: Obj, old_rs: list[Obj]) -> None:
+    def _fresh(self, sets: list[Obj]) -> list[Obj]:
+        return [
+            self.ctx.store.get(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"])
+            or rs
+            for rs in sets
+        ]
+
+    def _scale_down_old(self, d: Obj, old_rs: list[Obj]) -> bool:
+        scaled = False
         for rs in old_rs:
             if _replicas(rs) > 0:
                 self._scale(d, rs, 0)
-        if any(_status(rs, "replicas") > 0 for rs in old_rs):
+                scaled = True
+        return scaled
+
+    def _old_pods_running(self, old_rs: list[Obj]) -> bool:
+        """oldPodsRunning: any old pod not Succeeded/Failed, terminating ones included."""
+        return any(
+            (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            for rs in old_rs
+            for pod in self.ctx.store.owned_by(rs["metadata"]["uid"], PODS)
+        )
+
+    def _recreate(self, d: Obj, new_rs: Obj, old_rs: list[Obj]) -> None:
+        if self._scale_down_old(d, old_rs) or self._old_pods_running(old_rs):
             return
         self._scale(d, new_rs, _replicas(d))
 
@@ -341,10 +415,14 @@ class DeploymentController:
         )
 
     def _cleanup(self, d: Obj, old_rs: list[Obj]) -> None:
+        # cleanupDeployment: the oldest revisions beyond the limit go, unless still scaled up.
         limit = int(d["spec"].get("revisionHistoryLimit", 10))
-        idle = [rs for rs in old_rs if _replicas(rs) == 0 and _status(rs, "replicas") == 0]
-        idle.sort(key=revision)
-        for rs in idle[: max(0, len(idle) - limit)]:
+        alive = sorted(
+            (rs for rs in old_rs if not rs["metadata"].get("deletionTimestamp")), key=revision
+        )
+        for rs in alive[: max(0, len(alive) - limit)]:
+            if _replicas(rs) != 0 or _status(rs, "replicas") != 0:
+                continue
             meta = rs["metadata"]
             if self.ctx.store.get(REPLICASETS, meta["namespace"], meta["name"]) is not None:
                 self.ctx.store.delete(REPLICASETS, meta["namespace"], meta["name"])
@@ -386,22 +464,22 @@ class DeploymentController:
         now = self.ctx.clock.timestamp()
         holder: Obj = {"status": status}
         if status.get("availableReplicas", 0) >= replicas - max_unavailable:
-            set_condition(
+            _set_condition(
                 holder,
                 "Available",
                 "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
                 now,
-                reason="MinimumReplicasAvailable",
-                message="Deployment has minimum availability.",
             )
         else:
-            set_condition(
+            _set_condition(
                 holder,
                 "Available",
                 "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
                 now,
-                reason="MinimumReplicasUnavailable",
-                message="Deployment does not have minimum availability.",
             )
         requeue = self._progress(current, holder, old_status, new_rs, now, paused, created)
         for cond in status.get("conditions") or ():
@@ -426,12 +504,24 @@ class DeploymentController:
         prior = next(
             (c for c in status.get("conditions") or () if c.get("type") == "Progressing"), None
         )
-        rs_name = new_rs["metadata"]["name"] if new_rs else ""
+        # Messages name the new ReplicaSet, or the deployment while it has none (Recreate).
+        subject = (
+            f'ReplicaSet "{new_rs["metadata"]["name"]}"'
+            if new_rs
+            else f'Deployment "{d["metadata"]["name"]}"'
+        )
 
         def progressing(state: str, reason: str, message: str) -> None:
-            set_condition(holder, "Progressing", state, now, reason=reason, message=message)
-            cond = next(c for c in status["conditions"] if c["type"] == "Progressing")
-            cond["lastUpdateTime"] = now
+            # ReplicaSetUpdated is rewritten on every progress, to move lastUpdateTime on.
+            _set_condition(
+                holder,
+                "Progressing",
+                state,
+                reason,
+                message,
+                now,
+                refresh=reason == "ReplicaSetUpdated",
+            )
 
         if paused:
             if prior is None or prior.get("reason") != "DeploymentPaused":
@@ -452,25 +542,29 @@ class DeploymentController:
                 progressing(
                     "True",
                     "NewReplicaSetAvailable",
-                    f'ReplicaSet "{rs_name}" has successfully progressed.',
+                    f"{subject} has successfully progressed.",
                 )
             return None
+        # DeploymentProgressing: more updated, ready or available pods, or fewer old ones.
+        old_pods = old.get("replicas", 0) - old.get("updatedReplicas", 0)
         moved = (
             status.get("updatedReplicas", 0) > old.get("updatedReplicas", 0)
-            or status.get("replicas", 0) < old.get("replicas", 0)
+            or status.get("replicas", 0) - status.get("updatedReplicas", 0) < old_pods
             or status.get("readyReplicas", 0) > old.get("readyReplicas", 0)
             or status.get("availableReplicas", 0) > old.get("availableReplicas", 0)
         )
-        if created or prior is None:
-            progressing("True", "NewReplicaSetCreated", f'Created new replica set "{rs_name}"')
-        elif moved or prior.get("reason") == "NewReplicaSetAvailable":
-            # Progress (or a new rollout after a complete one) restarts the deadline.
-            progressing("True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.')
+        if new_rs is not None and (created or prior is None):
+            name = new_rs["metadata"]["name"]
+            progressing("True", "NewReplicaSetCreated", f'Created new replica set "{name}"')
+        elif moved or prior is None:
+            # Progress restarts the deadline.
+            progressing("True", "ReplicaSetUpdated", f"{subject} is progressing.")
         deadline = d["spec"].get("progressDeadlineSeconds")
         if deadline is None:
             return None
         cond = next(c for c in status["conditions"] if c["type"] == "Progressing")
-        if cond.get("reason") == "ProgressDeadlineExceeded":
+        # DeploymentTimedOut: a finished rollout, or one already timed out, has no deadline.
+        if cond.get("reason") in ("ProgressDeadlineExceeded", "NewReplicaSetAvailable"):
             return None
         since = parse_rfc3339(cond.get("lastUpdateTime", now))
         remaining = since + int(deadline) - self.ctx.clock.now()
@@ -478,7 +572,7 @@ class DeploymentController:
             progressing(
                 "False",
                 "ProgressDeadlineExceeded",
-                f'ReplicaSet "{rs_name}" has timed out progressing.',
+                f"{subject} has timed out progressing.",
             )
             return None
         return remaining + 0.5

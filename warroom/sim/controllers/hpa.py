@@ -1,5 +1,5 @@
-"""The HorizontalPodAutoscaler controller (autoscaling/v2): metric ratio → replicas, with the
-default behaviour's scale-up limits and scale-down stabilisation window.
+"""The HorizontalPodAutoscaler controller (autoscaling/v2): metric ratio × ready pods →
+replicas, then spec.behavior (or its defaults): stabilisation windows and scaling policies.
 
 Metric values come from a `MetricSource`. Until a load model drives them, `SettableMetrics`
 holds one number per HPA and metric, set by scenarios, tests and the fault API.
@@ -11,8 +11,10 @@ import math
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from warroom.sim.controllers.context import HPAS, Context, key_of, split_key
+from warroom.sim.controllers.context import HPAS, PODS, Context, key_of, split_key
+from warroom.sim.pods import is_ready
 from warroom.sim.quantity import parse_quantity
+from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "horizontal-pod-autoscaler"
@@ -22,6 +24,26 @@ DEFAULT_METRIC: dict[str, Any] = {
     "type": "Resource",
     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
 }
+# The API's default behavior (SetDefaults_HorizontalPodAutoscalerBehavior).
+DEFAULT_POLICIES: dict[str, list[dict[str, Any]]] = {
+    "scaleUp": [
+        {"type": "Pods", "value": 4, "periodSeconds": 15},
+        {"type": "Percent", "value": 100, "periodSeconds": 15},
+    ],
+    "scaleDown": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+}
+WITHIN_RANGE = ("DesiredWithinRange", "the desired count is within the acceptable range")
+SCALE_UP_LIMIT = "the desired replica count is increasing faster than the maximum scale rate"
+SCALE_DOWN_LIMIT = "the desired replica count is decreasing faster than the maximum scale rate"
+TOO_MANY = "the desired replica count is more than the maximum replica count"
+TOO_FEW = "the desired replica count is less than the minimum replica count"
+STABILIZED_UP = (
+    "recent recommendations were lower than current one, applying the lowest recent recommendation"
+)
+STABILIZED_DOWN = (
+    "recent recommendations were higher than current one, applying the highest recent "
+    "recommendation"
+)
 
 
 def metric_name(metric: dict[str, Any]) -> str:
@@ -85,6 +107,28 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{round(value * 1000)}m"
 
 
+def replica_count(
+    current: int, ready: int, unready: int, value: float, goal: float, ttype: str
+) -> int:
+    """What replica_calculator proposes for one metric. Averages come from ready pods only;
+    on a scale-up, pods not ready yet count as using nothing, which damps the step."""
+    ratio = value / goal if goal else 1.0
+    if ttype == "Value" or unready == 0 or ratio <= 1.0:
+        return current if abs(1.0 - ratio) <= TOLERANCE else math.ceil(ratio * ready)
+    damped = ratio * ready / (ready + unready)
+    if abs(1.0 - damped) <= TOLERANCE or damped < 1.0:
+        return current
+    return max(current, math.ceil(damped * (ready + unready)))
+
+
+def _behavior(hpa: Obj, direction: str) -> dict[str, Any]:
+    return dict(((hpa.get("spec") or {}).get("behavior") or {}).get(direction) or {})
+
+
+def _policies(rules: dict[str, Any], direction: str) -> list[dict[str, Any]]:
+    return list(rules.get("policies") or DEFAULT_POLICIES[direction])
+
+
 class HpaController:
     name = "hpa"
 
@@ -92,6 +136,8 @@ class HpaController:
         self.ctx = ctx
         self.source = source
         self._recommendations: dict[str, list[tuple[float, int]]] = {}
+        # Replica changes this controller made, (time, +added / -removed), for the policies.
+        self._scale_events: dict[str, list[tuple[float, int]]] = {}
 
     def keys_for(self, change: Change) -> Iterable[str]:
         if change.type_key == HPAS and change.type != "DELETED":
@@ -105,6 +151,7 @@ class HpaController:
         hpa = self.ctx.store.get(HPAS, ns, name)
         if hpa is None:
             self._recommendations.pop(key, None)
+            self._scale_events.pop(key, None)
             return None
         spec = hpa["spec"]
         ref = spec.get("scaleTargetRef") or {}
@@ -134,83 +181,96 @@ class HpaController:
             return self.ctx.timings.hpa_sync
         current = int((target.get("spec") or {}).get("replicas", 0))
         min_r, max_r = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1))
+        prior = {c.get("type"): c for c in status.get("conditions") or ()}
+        metrics = spec.get("metrics") or [DEFAULT_METRIC]
+        ready, unready = self._pod_counts(target, ns)
         proposals: list[tuple[int, str]] = []
         current_metrics = []
-        for metric in spec.get("metrics") or [
-            {
-                "type": "Resource",
-                "resource": {
-                    "name": "cpu",
-                    "target": {"type": "Utilization", "averageUtilization": 80},
-                },
-            }
-        ]:
+        for metric in metrics:
             value = self.source.current(hpa, metric)
-            if value is None:
+            # Only ready pods report usable samples (replica_calculator's groupPods).
+            if value is None or ready == 0:
                 continue
             ttype, goal = metric_target(metric)
             current_metrics.append(self._current_metric(metric, ttype, value))
-            ratio = value / goal if goal else 1.0
-            if ttype == "Value":
-                wanted = math.ceil(ratio * current) if abs(ratio - 1) > TOLERANCE else current
-            else:
-                wanted = current if abs(ratio - 1) <= TOLERANCE else math.ceil(ratio * current)
-            direction = "above" if value > goal else "below"
-            proposals.append((wanted, f"{describe(metric)} {direction} target"))
-        if current == 0:
-            desired, reason = 0, "scaling is disabled"
-        elif proposals:
-            desired, reason = max(proposals)
-            if all(w < current for w, _ in proposals):
-                reason = "All metrics below target"
-        else:
+            proposals.append(
+                (replica_count(current, ready, unready, value, goal, ttype), describe(metric))
+            )
+        able = ("ReadyForNewScale", "recommended size matches current size")
+        limited: tuple[str, str, str] | None = ("False", *WITHIN_RANGE)
+        if current == 0 and min_r != 0:
+            # Autoscaling is off while the target is scaled to zero.
+            desired, reason = 0, ""
+            limited = None
+        elif current > max_r:
+            desired, reason = max_r, "Current number of replicas above Spec.MaxReplicas"
+            limited = None
+        elif current < min_r:
+            desired, reason = min_r, "Current number of replicas below Spec.MinReplicas"
+            limited = None
+        elif not proposals:
+            # No usable metric: keep the size, and record no recommendation.
             desired, reason = current, ""
-        desired = self._stabilise(key, now, current, desired)
-        limited = ""
-        if desired > max_r:
-            desired, limited = max_r, "TooManyReplicas"
-        elif desired < min_r and current != 0:
-            desired, limited = min_r, "TooFewReplicas"
-        # Default scale-up policy: at most max(4 pods, 100 %) per period.
-        if desired > current and current > 0:
-            desired = min(desired, max(current + 4, current * 2))
+            limited = None
+        else:
+            # The largest proposal wins; on a tie, the first metric names it.
+            raw, reason = current, ""
+            for proposal in proposals:
+                if proposal[0] > raw or not reason:
+                    raw, reason = proposal
+            if raw > current:
+                reason = f"{reason} above target"
+            elif raw < current:
+                reason = "All metrics below target"
+            # normalizeDesiredReplicasWithBehaviors: stabilise, then apply the rate policies
+            # and the min/max bounds.
+            up, down = _behavior(hpa, "scaleUp"), _behavior(hpa, "scaleDown")
+            up_window = float(up.get("stabilizationWindowSeconds", 0))
+            down_window = float(
+                down.get("stabilizationWindowSeconds", self.ctx.timings.hpa_downscale_window)
+            )
+            stable = self._stabilise(key, now, current, raw, up_window, down_window)
+            if stable != raw:
+                able = (
+                    ("ScaleUpStabilized", STABILIZED_UP)
+                    if raw >= current
+                    else ("ScaleDownStabilized", STABILIZED_DOWN)
+                )
+            desired, limit_reason = self._rate_limit(hpa, key, now, current, stable)
+            limited = ("True" if desired != stable else "False", *limit_reason)
         if desired != current and current != 0 and rt is not None:
             scaled = clone(target)
             scaled["spec"]["replicas"] = desired
             self.ctx.store.update(rt.storage_key, scaled)
+            self._scale_events.setdefault(key, []).append((now, desired - current))
             status["lastScaleTime"] = stamp
             self.ctx.recorder.normal(
                 hpa, "SuccessfulRescale", f"New size: {desired}; reason: {reason}", COMPONENT
             )
+            able = (
+                "SucceededRescale",
+                f"the HPA controller was able to update the target scale to {desired}",
+            )
+        conditions.append(self._cond("AbleToScale", "True", *able, stamp, status))
+        if current == 0 and min_r != 0:
             conditions.append(
                 self._cond(
-                    "AbleToScale",
-                    "True",
-                    "SucceededRescale",
-                    f"the HPA controller was able to update the target scale to {desired}",
+                    "ScalingActive",
+                    "False",
+                    "ScalingDisabled",
+                    "scaling is disabled since the replica count of the target is zero",
                     stamp,
                     status,
                 )
             )
-        else:
-            conditions.append(
-                self._cond(
-                    "AbleToScale",
-                    "True",
-                    "ReadyForNewScale",
-                    "recommended size matches current size",
-                    stamp,
-                    status,
-                )
-            )
-        if current_metrics:
+        elif current_metrics:
             conditions.append(
                 self._cond(
                     "ScalingActive",
                     "True",
                     "ValidMetricFound",
                     "the HPA was able to successfully calculate a replica count from "
-                    f"{describe((spec.get('metrics') or [DEFAULT_METRIC])[0])}",
+                    f"{describe(metrics[0])}",
                     stamp,
                     status,
                 )
@@ -221,44 +281,17 @@ class HpaController:
                     "ScalingActive",
                     "False",
                     "FailedGetResourceMetric",
-                    "the HPA was unable to compute the replica count: no metrics returned",
+                    "the HPA was unable to compute the replica count: did not receive metrics "
+                    "for targeted pods (pods might be unready)",
                     stamp,
                     status,
                 )
             )
-        if limited == "TooManyReplicas":
-            conditions.append(
-                self._cond(
-                    "ScalingLimited",
-                    "True",
-                    limited,
-                    "the desired replica count is more than the maximum replica count",
-                    stamp,
-                    status,
-                )
-            )
-        elif limited == "TooFewReplicas":
-            conditions.append(
-                self._cond(
-                    "ScalingLimited",
-                    "True",
-                    limited,
-                    "the desired replica count is less than the minimum replica count",
-                    stamp,
-                    status,
-                )
-            )
-        else:
-            conditions.append(
-                self._cond(
-                    "ScalingLimited",
-                    "False",
-                    "DesiredWithinRange",
-                    "the desired count is within the acceptable range",
-                    stamp,
-                    status,
-                )
-            )
+        if limited is not None:
+            conditions.append(self._cond("ScalingLimited", *limited, stamp, status))
+        elif "ScalingLimited" in prior:
+            # The early exits above leave ScalingLimited as it was.
+            conditions.append(prior["ScalingLimited"])
         status["currentReplicas"] = current
         status["desiredReplicas"] = desired
         status["currentMetrics"] = current_metrics
@@ -266,15 +299,93 @@ class HpaController:
         self._write(hpa, status)
         return self.ctx.timings.hpa_sync
 
-    def _stabilise(self, key: str, now: float, current: int, desired: int) -> int:
-        """Scale down only to the highest recommendation of the last window (default 300 s)."""
-        window = self.ctx.timings.hpa_downscale_window
-        history = [(t, r) for t, r in self._recommendations.get(key, []) if t > now - window]
+    def _pod_counts(self, target: Obj, ns: str) -> tuple[int, int]:
+        """(ready, unready) pods of the target; terminating and failed pods are ignored."""
+        try:
+            selector = label_selector_from_spec((target.get("spec") or {}).get("selector"))
+        except SelectorError:
+            return 0, 0
+        ready = unready = 0
+        for pod in self.ctx.store.list(PODS, ns):
+            if selector.empty or not selector.matches(pod["metadata"].get("labels") or {}):
+                continue
+            phase = (pod.get("status") or {}).get("phase")
+            if pod["metadata"].get("deletionTimestamp") or phase in ("Failed", "Succeeded"):
+                continue
+            if phase == "Running" and is_ready(pod):
+                ready += 1
+            else:
+                unready += 1
+        return ready, unready
+
+    def _stabilise(
+        self, key: str, now: float, current: int, desired: int, up: float, down: float
+    ) -> int:
+        """stabilizeRecommendationWithBehaviors: no higher than the lowest recommendation of the
+        scale-up window, no lower than the highest of the scale-down window (default 300 s)."""
+        history = [(t, r) for t, r in self._recommendations.get(key, []) if t > now - max(up, down)]
+        up_limit = min([r for t, r in history if t > now - up] + [desired])
+        down_limit = max([r for t, r in history if t > now - down] + [desired])
         history.append((now, desired))
         self._recommendations[key] = history
-        if desired < current:
-            return min(current, max(r for _, r in history))
-        return desired
+        return min(max(current, up_limit), down_limit)
+
+    def _rate_limit(
+        self, hpa: Obj, key: str, now: float, current: int, desired: int
+    ) -> tuple[int, tuple[str, str]]:
+        """convertDesiredReplicasWithBehaviorRate: the scaling policies' limit for the period,
+        then the min/max bounds, with the ScalingLimited reason that applied."""
+        spec = hpa["spec"]
+        min_r, max_r = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1))
+        periods = [
+            int(p.get("periodSeconds", 15))
+            for d in ("scaleUp", "scaleDown")
+            for p in _policies(_behavior(hpa, d), d)
+        ]
+        self._scale_events[key] = [
+            (t, n) for t, n in self._scale_events.get(key, []) if t > now - max(periods)
+        ]
+        if desired > current:
+            limit = max(current, self._policy_limit(hpa, key, now, current, "scaleUp"))
+            if max_r > limit:
+                bound, why = limit, ("ScaleUpLimit", SCALE_UP_LIMIT)
+            else:
+                bound, why = max_r, ("TooManyReplicas", TOO_MANY)
+            if desired > bound:
+                return bound, why
+        elif desired < current:
+            limit = min(current, self._policy_limit(hpa, key, now, current, "scaleDown"))
+            if min_r < limit:
+                bound, why = limit, ("ScaleDownLimit", SCALE_DOWN_LIMIT)
+            else:
+                bound, why = min_r, ("TooFewReplicas", TOO_FEW)
+            if desired < bound:
+                return bound, why
+        return desired, WITHIN_RANGE
+
+    def _policy_limit(self, hpa: Obj, key: str, now: float, current: int, direction: str) -> int:
+        """How far the policies let the replicas go from where the period started
+        (selectPolicy Max: the most permissive policy; Min: the least; Disabled: nowhere)."""
+        rules = _behavior(hpa, direction)
+        select = rules.get("selectPolicy", "Max")
+        if select == "Disabled":
+            return current
+        events = self._scale_events.get(key, [])
+        proposals = []
+        for policy in _policies(rules, direction):
+            period = int(policy.get("periodSeconds", 15))
+            added = sum(n for t, n in events if n > 0 and t > now - period)
+            removed = -sum(n for t, n in events if n < 0 and t > now - period)
+            start = current - added + removed
+            value = int(policy.get("value", 0))
+            if direction == "scaleUp":
+                pods, percent = start + value, math.ceil(start * (1 + value / 100))
+            else:
+                pods, percent = start - value, int(start * (1 - value / 100))
+            proposals.append(pods if policy.get("type") == "Pods" else percent)
+        widest = max if direction == "scaleUp" else min
+        narrowest = min if direction == "scaleUp" else max
+        return (narrowest if select == "Min" else widest)(proposals)
 
     @staticmethod
     def _cond(

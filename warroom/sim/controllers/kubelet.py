@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from warroom.sim.controllers.context import NODES, PODS, Context, key_of, split_key
-from warroom.sim.pods import is_terminating, set_condition
+from warroom.sim.pods import is_ready, is_terminating, set_condition
 from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "kubelet"
@@ -30,15 +30,35 @@ def _image_id(image: str) -> str:
     return f"{image.split(':')[0]}@sha256:{digest}"
 
 
+def _go_duration(seconds: float) -> str:
+    """time.Duration's String() to the millisecond: 800ms, 25s, 2m5.5s."""
+    ms = round(seconds * 1000)
+    if ms < 1000:
+        return f"{ms}ms"
+    minutes, rest = divmod(ms, 60_000)
+    text = f"{rest / 1000:g}s"
+    return f"{minutes}m{text}" if minutes else text
+
+
+def _image_size(image: str) -> int:
+    """A stable, plausible compressed image size (50 MB – 2 GB)."""
+    digest = hashlib.sha256(image.encode()).digest()
+    return 50_000_000 + int.from_bytes(digest[:4], "big") % 1_950_000_000
+
+
 class Kubelet:
     name = "kubelet"
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # Per pod: (stage, simulated time it is due). Stages: pulling, starting, running,
-        # backoff, killing.
+        # Per pod: (stage, simulated time it is due). Stages: pulling, creating, starting,
+        # running, backoff, killing.
         self._stage: dict[str, tuple[str, float]] = {}
         self._ips: dict[str, int] = {}
+        # Images each node holds, and the images each pod is pulling: an IfNotPresent image
+        # already on the node is not pulled again.
+        self._images: dict[str, set[str]] = {}
+        self._pulls: dict[str, set[str]] = {}
 
     def keys_for(self, change: Change) -> Iterable[str]:
         if change.type_key == PODS:
@@ -47,6 +67,7 @@ class Kubelet:
             key = key_of(meta["namespace"], meta["name"])
             if change.type == "DELETED":
                 self._stage.pop(key, None)
+                self._pulls.pop(key, None)
                 return []
             if spec.get("nodeName"):
                 return [key]
@@ -80,6 +101,8 @@ class Kubelet:
         if now < due:
             return due - now
         if stage == "pulling":
+            return self._pulled(key, pod, now)
+        if stage == "creating":
             return self._start(key, pod, now)
         if stage == "starting":
             return self._ready(key, pod, now)
@@ -154,14 +177,39 @@ class Kubelet:
         ]
         pod = self._write(updated)
         pull = 0.0
+        present = self._images.get(node, set())
+        pulls = self._pulls[key] = set()
         for c in self._containers(pod):
             image = c.get("image", "")
-            pull = max(
-                pull, self.ctx.faults.image_pull_seconds.get(image, self.ctx.timings.image_pull)
-            )
+            if image in present and c.get("imagePullPolicy") != "Always":
+                continue
+            pulls.add(image)
+            pull = max(pull, self._pull_seconds(image))
             self._event(pod, "Pulling", f'Pulling image "{image}"')
         self._stage[key] = ("pulling", now + pull)
         return pull
+
+    def _pull_seconds(self, image: str) -> float:
+        return self.ctx.faults.image_pull_seconds.get(image, self.ctx.timings.image_pull)
+
+    def _pulled(self, key: str, pod: Obj, now: float) -> float:
+        """Images are on the node; the containers are created `container_start` later."""
+        pulls = self._pulls.pop(key, set())
+        self._images.setdefault(pod["spec"]["nodeName"], set()).update(pulls)
+        for c in self._containers(pod):
+            image = c.get("image", "")
+            if image in pulls:
+                took = _go_duration(self._pull_seconds(image))
+                self._event(
+                    pod,
+                    "Pulled",
+                    f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
+                    f"Image size: {_image_size(image)} bytes.",
+                )
+            else:
+                self._event(pod, "Pulled", f'Container image "{image}" already present on machine')
+        self._stage[key] = ("creating", now + self.ctx.timings.container_start)
+        return self.ctx.timings.container_start
 
     def _start(self, key: str, pod: Obj, now: float, *, restart: bool = False) -> float:
         updated = clone(pod)
@@ -174,6 +222,11 @@ class Kubelet:
             status["podIPs"] = [{"ip": status["podIP"]}]
         set_condition(updated, "PodReadyToStartContainers", "True", stamp)
         for cs in status["containerStatuses"]:
+            if restart:
+                # The restart count counts containers started again after an exit.
+                cs["restartCount"] = int(cs.get("restartCount", 0)) + 1
+                if "terminated" in (cs.get("state") or {}):
+                    cs["lastState"] = {"terminated": cs["state"]["terminated"]}
             cs["state"] = {"running": {"startedAt": stamp}}
             cs["started"] = True
             cs["imageID"] = _image_id(cs["image"])
@@ -182,21 +235,11 @@ class Kubelet:
             )
         pod = self._write(updated)
         for c in self._containers(pod):
-            pulled_in = self.ctx.faults.image_pull_seconds.get(
-                c.get("image", ""), self.ctx.timings.image_pull
-            )
             if restart:
                 self._event(
                     pod,
                     "Pulled",
                     f'Container image "{c.get("image", "")}" already present on machine',
-                )
-            else:
-                self._event(
-                    pod,
-                    "Pulled",
-                    f'Successfully pulled image "{c.get("image", "")}" in '
-                    f"{pulled_in:.3g}s ({pulled_in:.3g}s including waiting)",
                 )
             self._event(pod, "Created", f"Created container: {c['name']}")
             self._event(pod, "Started", f"Started container {c['name']}")
@@ -216,8 +259,8 @@ class Kubelet:
                     + float(probe.get("periodSeconds", 10)) / 2,
                 )
             else:
-                delay = max(delay, self.ctx.timings.container_start)
-        return delay or self.ctx.timings.readiness
+                delay = max(delay, self.ctx.timings.readiness)
+        return delay
 
     def _ready(self, key: str, pod: Obj, now: float) -> float | None:
         self._stage[key] = ("running", now)
@@ -241,7 +284,8 @@ class Kubelet:
         running = all(
             "running" in (cs.get("state") or {}) for cs in status.get("containerStatuses") or ()
         )
-        if running:
+        ready = all(cs.get("ready") for cs in status.get("containerStatuses") or ())
+        if running and not (ready and is_ready(pod)):
             self._set_ready(pod, True)
 
     def _crash(self, key: str, pod: Obj, now: float) -> float:
@@ -249,27 +293,32 @@ class Kubelet:
         stamp = self.ctx.clock.timestamp()
         meta = pod["metadata"]
         names = []
-        backoff = 10.0
+        backoff = 0.0
         for cs in updated["status"]["containerStatuses"]:
             started = (cs.get("state") or {}).get("running", {}).get("startedAt", stamp)
-            cs["lastState"] = {
-                "terminated": {
-                    "exitCode": 1,
-                    "reason": "Error",
-                    "startedAt": started,
-                    "finishedAt": stamp,
-                    "containerID": cs.get("containerID", ""),
-                }
+            exited = {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": started,
+                "finishedAt": stamp,
+                "containerID": cs.get("containerID", ""),
             }
-            cs["restartCount"] = int(cs.get("restartCount", 0)) + 1
-            backoff = min(MAX_BACKOFF, 10.0 * 2 ** (cs["restartCount"] - 1))
-            cs["state"] = {
-                "waiting": {
-                    "reason": "CrashLoopBackOff",
-                    "message": f"back-off {int(backoff)}s restarting failed container={cs['name']} "
-                    f"pod={meta['name']}_{meta['namespace']}({meta['uid']})",
+            # doBackOff: the first exit is restarted at once; each later one waits 10 s,
+            # doubling up to 5 min. restartCount moves when the container starts again.
+            restarts = int(cs.get("restartCount", 0))
+            backoff = 0.0 if restarts == 0 else min(MAX_BACKOFF, 10.0 * 2 ** (restarts - 1))
+            if backoff == 0:
+                cs["state"] = {"terminated": exited}
+            else:
+                cs["lastState"] = {"terminated": exited}
+                cs["state"] = {
+                    "waiting": {
+                        "reason": "CrashLoopBackOff",
+                        "message": f"back-off {int(backoff)}s restarting failed "
+                        f"container={cs['name']} "
+                        f"pod={meta['name']}_{meta['namespace']}({meta['uid']})",
+                    }
                 }
-            }
             cs["ready"] = False
             cs["started"] = False
             names.append(cs["name"])
@@ -292,7 +341,7 @@ class Kubelet:
             probe_time=True,
         )
         pod = self._write(updated)
-        for name in names:
+        for name in names if backoff else ():
             self._event(
                 pod,
                 "BackOff",
@@ -305,6 +354,8 @@ class Kubelet:
 
     def _resume(self, key: str, pod: Obj, now: float) -> float | None:
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        node = pod["spec"]["nodeName"]
+        self._images.setdefault(node, set()).update(c.get("image", "") for c in statuses)
         if all(cs.get("ready") for cs in statuses):
             self._stage[key] = ("running", now)
             return None

@@ -13,6 +13,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -42,7 +43,8 @@ class ControllerManager:
         self.store = store
         self.clock = clock
         self.controllers = list(controllers)
-        self._queue: dict[tuple[int, str], None] = {}
+        # FIFO and de-duplicated; OrderedDict pops from the front in O(1), a dict does not.
+        self._queue: OrderedDict[tuple[int, str], None] = OrderedDict()
         self._timers: list[tuple[float, int, int, str]] = []
         # One pending timer per key (the earliest), so requeues never multiply.
         self._scheduled: dict[tuple[int, str], float] = {}
@@ -120,8 +122,7 @@ class ControllerManager:
         done = 0
         self._promote_due()
         while self._queue and (limit is None or done < limit):
-            (index, key) = next(iter(self._queue))
-            del self._queue[(index, key)]
+            (index, key), _ = self._queue.popitem(last=False)
             self._sync_one(index, key)
             done += 1
             if not self._queue:

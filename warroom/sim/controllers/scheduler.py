@@ -86,6 +86,54 @@ def allocatable(node: Obj) -> dict[str, float]:
     return out
 
 
+def _changes_usage(change: Change) -> bool:
+    """Whether a pod change moves requests on or off a node (status churn does not)."""
+    old = change.old
+    if change.type == "DELETED" or old is None:
+        return True
+    finished = ("Succeeded", "Failed")
+    return (old.get("spec") or {}).get("nodeName") != (change.obj.get("spec") or {}).get(
+        "nodeName"
+    ) or (((old.get("status") or {}).get("phase") in finished)
+          != ((change.obj.get("status") or {}).get("phase") in finished))
+
+
+def feasible_nodes_to_find(total: int) -> int:
+    """numFeasibleNodesToFind with the default adaptive percentage of nodes to score."""
+    if total < 100:
+        return total
+    percentage = max(5, 50 - total // 125)
+    return max(100, total * percentage // 100)
+
+
+# The requests LeastAllocated scoring counts (cpu, memory), under their own keys in usage.
+NONZERO = {"cpu": "nonzero:cpu", "memory": "nonzero:memory"}
+DEFAULT_CPU_REQUEST = 0.1  # schedutil.DefaultMilliCPURequest
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024.0  # schedutil.DefaultMemoryRequest
+
+
+def nonzero_requests(pod: Obj) -> dict[str, float]:
+    """GetNonzeroRequests: a container without a cpu or memory request counts 100m / 200Mi."""
+    total = dict.fromkeys(NONZERO, 0.0)
+    for c in (pod.get("spec") or {}).get("containers") or ():
+        resources = c.get("resources") or {}
+        asked = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
+        for name, default in (("cpu", DEFAULT_CPU_REQUEST), ("memory", DEFAULT_MEMORY_REQUEST)):
+            try:
+                total[name] += parse_quantity(asked[name]) if name in asked else default
+            except ValueError:
+                total[name] += default
+    return total
+
+
+def _preemption_verdict(reasons: list[str]) -> str:
+    """Preemption tries nodes short of resources (no lower-priority pods here, so none help);
+    nodes rejected for taints, affinity or cordons it skips."""
+    if reasons[0] == "Too many pods" or reasons[0].startswith("Insufficient "):
+        return "No preemption victims found for incoming pod"
+    return "Preemption is not helpful for scheduling"
+
+
 def node_ready(node: Obj) -> bool:
     cond = condition(node, "Ready")
     return cond is not None and cond.get("status") == "True"
@@ -99,14 +147,18 @@ class Scheduler:
         self._last_message: dict[str, str] = {}
         # Requests placed on each node, recomputed only after a pod on that node changes.
         self._usage: dict[str, dict[str, float]] = {}
+        # Parsed allocatable and readiness per node, keyed by the node's resourceVersion.
+        self._alloc: dict[str, tuple[str, dict[str, float], bool]] = {}
+        self._next_start = 0
 
     def keys_for(self, change: Change) -> Iterable[str]:
         if change.type_key == PODS:
             obj = change.obj
-            for seen in (obj, change.old):
-                node = ((seen or {}).get("spec") or {}).get("nodeName")
-                if node:
-                    self._usage.pop(node, None)
+            if _changes_usage(change):
+                for seen in (obj, change.old):
+                    node = ((seen or {}).get("spec") or {}).get("nodeName")
+                    if node:
+                        self._usage.pop(node, None)
             spec = obj.get("spec") or {}
             if change.type != "DELETED" and not spec.get("nodeName") and is_active(obj):
                 return [key_of(obj["metadata"]["namespace"], obj["metadata"]["name"])]
@@ -132,18 +184,30 @@ class Scheduler:
             return None
         nodes = [n for _, n in sorted(self.ctx.store.items(NODES))]
         want = requests(pod)
+        scored = nonzero_requests(pod)
         reasons: Counter[str] = Counter()
+        # What preemption would say of each rejected node (it preempts nothing here).
+        preemption: Counter[str] = Counter()
         best: tuple[float, str] | None = None
-        for node in nodes:
+        # Like kube-scheduler, stop once enough feasible nodes were found, and start the next
+        # search where this one stopped, so large clusters cost no more than ~100 nodes a pod.
+        wanted, feasible, start = feasible_nodes_to_find(len(nodes)), 0, self._next_start
+        for i in range(len(nodes)):
+            node = nodes[(start + i) % len(nodes)]
             why = self._unfit(pod, node, want)
             if why:
-                reasons[why] += 1
+                reasons.update(why)
+                preemption[_preemption_verdict(why)] += 1
                 continue
-            score = self._free_fraction(node, want)
+            score = self._free_fraction(node, scored)
             if best is None or score > best[0]:
                 best = (score, node["metadata"]["name"])
+            feasible += 1
+            if feasible >= wanted:
+                self._next_start = (start + i + 1) % len(nodes)
+                break
         if best is None:
-            return self._unschedulable(pod, key, len(nodes), reasons)
+            return self._unschedulable(pod, key, len(nodes), reasons, preemption)
         self._bind(pod, best[1])
         self._last_message.pop(key, None)
         return None
@@ -152,46 +216,58 @@ class Scheduler:
         cached = self._usage.get(node_name)
         if cached is not None:
             return cached
-        used = dict.fromkeys((*RESOURCES, "pods"), 0.0)
+        used = dict.fromkeys((*RESOURCES, "pods", *NONZERO.values()), 0.0)
         for other in self.ctx.store.pods_on_node(node_name):
             phase = (other.get("status") or {}).get("phase")
             if phase in ("Succeeded", "Failed"):
                 continue
             for name, value in requests(other).items():
                 used[name] += value
+            for name, value in nonzero_requests(other).items():
+                used[NONZERO[name]] += value
             used["pods"] += 1
         self._usage[node_name] = used
         return used
 
-    def _unfit(self, pod: Obj, node: Obj, want: dict[str, float]) -> str:
+    def _node_info(self, node: Obj) -> tuple[dict[str, float], bool]:
+        name, rv = node["metadata"]["name"], node["metadata"].get("resourceVersion", "")
+        cached = self._alloc.get(name)
+        if cached is None or cached[0] != rv:
+            cached = self._alloc[name] = (rv, allocatable(node), node_ready(node))
+        return cached[1], cached[2]
+
+    def _unfit(self, pod: Obj, node: Obj, want: dict[str, float]) -> list[str]:
+        """The first failing filter's reasons (NodeResourcesFit lists every short resource)."""
         if (node.get("spec") or {}).get("unschedulable") and not tolerates(
             pod, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
         ):
-            return "node(s) were unschedulable"
+            return ["node(s) were unschedulable"]
         for taint in (node.get("spec") or {}).get("taints") or ():
             if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(pod, taint):
                 key, value = taint.get("key"), taint.get("value", "")
-                return f"node(s) had untolerated taint {{{key}: {value}}}"
-        if not node_ready(node) and not tolerates(
+                return [f"node(s) had untolerated taint {{{key}: {value}}}"]
+        alloc, ready = self._node_info(node)
+        if not ready and not tolerates(
             pod, {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
         ):
-            return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
+            return ["node(s) had untolerated taint {node.kubernetes.io/not-ready: }"]
         if not affinity_matches(pod, node):
-            return "node(s) didn't match Pod's node affinity/selector"
-        alloc = allocatable(node)
+            return ["node(s) didn't match Pod's node affinity/selector"]
         used = self._used(node["metadata"]["name"])
+        short = []
         if used["pods"] + 1 > alloc["pods"] > 0:
-            return "Too many pods"
+            short.append("Too many pods")
         for name in RESOURCES:
             if want[name] > 0 and used[name] + want[name] > alloc[name] + 1e-9:
-                return f"Insufficient {name}"
-        return ""
+                short.append(f"Insufficient {name}")
+        return short
 
     def _free_fraction(self, node: Obj, want: dict[str, float]) -> float:
-        alloc = allocatable(node)
+        # LeastAllocated scores with non-zero requests, so pods without requests spread too.
+        alloc, _ = self._node_info(node)
         used = self._used(node["metadata"]["name"])
         scores = [
-            (alloc[name] - used[name] - want[name]) / alloc[name]
+            (alloc[name] - used[NONZERO[name]] - want[name]) / alloc[name]
             for name in ("cpu", "memory")
             if alloc[name] > 0
         ]
@@ -211,18 +287,24 @@ class Scheduler:
             COMPONENT,
         )
 
-    def _unschedulable(self, pod: Obj, key: str, total: int, reasons: Counter[str]) -> float:
-        detail = ", ".join(f"{count} {why}" for why, count in sorted(reasons.items()))
+    def _unschedulable(
+        self,
+        pod: Obj,
+        key: str,
+        total: int,
+        reasons: Counter[str],
+        preemption: Counter[str],
+    ) -> float:
+        # FitError.Error(): the "count reason" strings are sorted as strings.
+        detail = ", ".join(sorted(f"{count} {why}" for why, count in reasons.items()))
         message = (
             f"0/{total} nodes are available: {detail}."
             if detail
             else ("0/0 nodes are available: no nodes available to schedule pods.")
         )
         if total:
-            message += (
-                f" preemption: 0/{total} nodes are available: {total} Preemption is not "
-                "helpful for scheduling."
-            )
+            verdicts = ", ".join(sorted(f"{n} {why}" for why, n in preemption.items()))
+            message += f" preemption: 0/{total} nodes are available: {verdicts}."
         updated = clone(pod)
         changed = set_condition(
             updated,

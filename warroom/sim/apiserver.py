@@ -401,9 +401,11 @@ class ApiServer:
         timeout = DEFAULT_WATCH_TIMEOUT
         if query.get("timeoutSeconds"):
             try:
-                timeout = float(query["timeoutSeconds"])
+                asked = float(query["timeoutSeconds"])
             except ValueError as exc:
                 raise ApiError(400, "timeoutSeconds must be a number") from exc
+            if asked > 0:  # 0 means "unset", as on the real server
+                timeout = asked
         if wants_table(request):
             include = query.get("includeObject", "Metadata")
             clock = self.store.clock

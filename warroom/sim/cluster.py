@@ -169,7 +169,10 @@ class SimCluster:
         gc.freeze()
         if not self.manual_clock:
             self.clock.run(self.speed)
-        self._runner = web.AppRunner(self.api.app(), access_log=None, handle_signals=False)
+        # handler_cancellation: a watch whose client hung up ends at once, as on a real server.
+        self._runner = web.AppRunner(
+            self.api.app(), access_log=None, handle_signals=False, handler_cancellation=True
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=512)
         await site.start()

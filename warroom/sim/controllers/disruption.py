@@ -59,7 +59,6 @@ class DisruptionController:
             if not selector.empty and selector.matches(p["metadata"].get("labels") or {})
         ]
         expected, desired = self._expected_and_desired(spec, pods)
-        healthy = sum(1 for p in pods if is_ready(p) and not is_terminating(p))
         now = self.ctx.clock.now()
         status: dict[str, Any] = clone(pdb.get("status") or {})
         disrupted = {}
@@ -67,12 +66,27 @@ class DisruptionController:
         next_expiry: float | None = None
         for pod_name, when in (status.get("disruptedPods") or {}).items():
             pod = names.get(pod_name)
+            if pod is None or is_terminating(pod):
+                continue
             expires = parse_rfc3339(when) + DELETION_TIMEOUT
-            if pod is None or is_terminating(pod) or expires <= now:
+            if expires <= now:
+                self.ctx.recorder.warning(
+                    pod,
+                    "NotDeleted",
+                    f"Pod was expected by PDB {ns}/{name} to be deleted but it wasn't",
+                    "controllermanager",
+                )
                 continue
             disrupted[pod_name] = when
             next_expiry = expires if next_expiry is None else min(next_expiry, expires)
-        allowed = max(0, healthy - desired - len(disrupted))
+        # countHealthyPods: a pod an eviction was granted for no longer counts as healthy.
+        healthy = sum(
+            1
+            for p in pods
+            if is_ready(p) and not is_terminating(p) and p["metadata"]["name"] not in disrupted
+        )
+        # With no pods expected yet, nothing may be disrupted (updatePdbStatus).
+        allowed = max(0, healthy - desired) if expected > 0 else 0
         status.update(
             {
                 "observedGeneration": int(pdb["metadata"].get("generation", 1)),

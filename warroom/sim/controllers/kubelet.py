@@ -314,7 +314,7 @@ class Kubelet:
                 cs["state"] = {
                     "waiting": {
                         "reason": "CrashLoopBackOff",
-                        "message": f"back-off {int(backoff)}s restarting failed "
+                        "message": f"back-off {_go_duration(backoff)} restarting failed "
                         f"container={cs['name']} "
                         f"pod={meta['name']}_{meta['namespace']}({meta['uid']})",
                     }

@@ -92,10 +92,10 @@ class NodeLifecycleController:
         for pod in self.ctx.store.pods_on_node(name):
             ready = condition(pod, "Ready")
             if ready is not None and ready.get("status") == "True":
+                # MarkPodsNotReady flips only the Ready condition; the container statuses are
+                # the kubelet's, and it is not reporting.
                 marked = clone(pod)
                 set_condition(marked, "Ready", "False", stamp, probe_time=True)
-                for cs in marked["status"].get("containerStatuses") or ():
-                    cs["ready"] = False
                 pod = self.ctx.store.update(PODS, marked)
                 self.ctx.recorder.warning(pod, "NodeNotReady", "Node is not ready", COMPONENT)
         return written

@@ -194,6 +194,16 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         subresources=(_status("DaemonSet"),),
     ),
     ResourceType(
+        "networking.k8s.io",
+        "v1",
+        "Ingress",
+        "ingresses",
+        "ingress",
+        True,
+        ("ing",),
+        subresources=(_status("Ingress"),),
+    ),
+    ResourceType(
         "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",
@@ -249,7 +259,10 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
 VIRTUAL_KINDS = frozenset({"SelfSubjectAccessReview", "SelfSubjectRulesReview"})
 
 # Server-side preference order of groups, as the real server lists them.
-GROUP_ORDER = ("", "apps", "autoscaling", "policy", "authorization.k8s.io", "apiextensions.k8s.io")
+GROUP_ORDER = (
+    "", "apps", "autoscaling", "networking.k8s.io", "policy", "authorization.k8s.io",
+    "apiextensions.k8s.io",
+)
 
 
 class Catalogue:

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from warroom.sim.access import AccessRules, DenyRule
 from warroom.sim.apiserver import ApiServer
@@ -33,11 +34,15 @@ from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
 from warroom.sim.controllers.replicaset import ReplicaSetController
 from warroom.sim.controllers.scheduler import Scheduler
+from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
+from warroom.sim.gpus import GpuTelemetry, gpu_count
+from warroom.sim.load import ErrorBurst, LoadModel, Regression
+from warroom.sim.metrics import SimMetrics
 from warroom.sim.registry import Registry
 from warroom.sim.scenario import Scenario, load, node_objects
-from warroom.sim.store import Store
+from warroom.sim.store import Store, clone
 
 CONTEXT = "warroom-sim"
 
@@ -119,6 +124,14 @@ class SimCluster:
             ns, _, name = key.partition("/")
             self.metrics.set(ns, name, value)
         self.node_lifecycle = NodeLifecycleController(self.ctx)
+        self.load = LoadModel(self.store, self.scenario.load, self.scenario.regressions)
+        self.gpus = GpuTelemetry(self.store, self.load)
+        self.gpus.unreachable = self.faults.failed_nodes
+        self.telemetry = SimMetrics(self.load, self.gpus)
+        self.traffic = TrafficTicker(self.load)
+        self.kubelet = Kubelet(self.ctx)
+        # Prometheus outage fault: the scrape target answers 503.
+        self.metrics_down = False
         self.manager = ControllerManager(
             self.store,
             self.clock,
@@ -127,11 +140,15 @@ class SimCluster:
                 ReplicaSetController(self.ctx),
                 DaemonSetController(self.ctx),
                 Scheduler(self.ctx),
-                Kubelet(self.ctx),
+                self.kubelet,
                 self.node_lifecycle,
-                HpaController(self.ctx, metric_source or self.metrics),
+                HpaController(
+                    self.ctx,
+                    metric_source or LoadDrivenMetrics(self.store, self.load, self.metrics),
+                ),
                 DisruptionController(self.ctx),
                 GarbageCollector(self.ctx),
+                self.traffic,
             ],
         )
         self.api = ApiServer(
@@ -142,6 +159,7 @@ class SimCluster:
             bookmark_interval=bookmark_interval,
         )
         self.api.extra_routes.extend(control_routes(self))
+        self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None
         self._tmpdir: Any = None
         self.url = ""
@@ -167,6 +185,9 @@ class SimCluster:
         # them on every collection (at 10,000 pods that halves the cost of each write).
         gc.collect()
         gc.freeze()
+        # The go-live traffic starts once the cluster is up.
+        self.load.begin()
+        self.manager.enqueue(self.traffic, TrafficTicker.key)
         if not self.manual_clock:
             self.clock.run(self.speed)
         # handler_cancellation: a watch whose client hung up ends at once, as on a real server.
@@ -293,3 +314,95 @@ class SimCluster:
 
     def drop_watches(self) -> None:
         self.api.hub.drop_all()
+
+    # ---- metrics and faults --------------------------------------------------------------
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        if self.metrics_down:
+            return web.Response(status=503, text="metrics endpoint unavailable (sim fault)\n")
+        self.load.tick()
+        return web.Response(
+            body=self.telemetry.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    def set_users(self, service: str, users: float | None) -> None:
+        """Hold a service's concurrent users at `users` (None: follow the scenario's stages)."""
+        if service not in self.load.services:
+            raise ValueError(
+                f"no load is modelled for service {service!r}; the scenario models "
+                f"{', '.join(self.load.services) or 'none'}"
+            )
+        self.load.tick()
+        self.load.set_users(service, users)
+
+    def regress_image(self, image: str, latency: float = 3.0, errors: float = 0.05) -> None:
+        """Pods running `image` get `latency`× slower and `errors` more error ratio."""
+        self.load.tick()
+        self.load.regressions[image] = Regression(latency, errors)
+
+    def clear_regression(self, image: str) -> None:
+        self.load.tick()
+        self.load.regressions.pop(image, None)
+
+    def error_burst(self, ratio: float, seconds: float, service: str = "") -> None:
+        """Add `ratio` to the error ratio of `service` (or every service) for `seconds`."""
+        self.load.tick()
+        self.load.bursts.append(ErrorBurst(service, ratio, self.clock.now() + seconds))
+
+    def clear_error_bursts(self) -> None:
+        self.load.tick()
+        self.load.bursts.clear()
+
+    def gpu_xid(self, node: str, index: int, code: int = 79) -> None:
+        self.gpus.faults.xid[(node, index)] = code
+
+    def lose_gpu(self, node: str, index: int) -> None:
+        """The GPU falls off the bus: gone from allocatable, and the pod using it fails."""
+        self._node(node)
+        self.gpus.readings()  # settle device allocation first
+        self.gpus.faults.lost.add((node, index))
+        self.gpus.faults.xid[(node, index)] = 79
+        self._refresh_gpu_faults(node)
+
+    def restore_gpu(self, node: str, index: int) -> None:
+        self._node(node)
+        self.gpus.faults.lost.discard((node, index))
+        self.gpus.faults.xid.pop((node, index), None)
+        self._refresh_gpu_faults(node)
+
+    def _node(self, name: str) -> dict[str, Any]:
+        node = self.store.get(NODES, "", name)
+        if node is None:
+            raise ValueError(f"no node named {name!r}")
+        return node
+
+    def _refresh_gpu_faults(self, node_name: str) -> None:
+        node = self._node(node_name)
+        lost = sum(1 for n, _ in self.gpus.faults.lost if n == node_name)
+        status = node.get("status") or {}
+        healthy = max(0, gpu_count(node) - lost)
+        if str((status.get("allocatable") or {}).get("nvidia.com/gpu")) != str(healthy):
+            updated = clone(node)
+            updated["status"]["allocatable"]["nvidia.com/gpu"] = str(healthy)
+            self.store.update(NODES, updated)
+        failing = self.gpus.pods_on_lost_gpus()
+        for uid in failing ^ self.faults.broken_pods:
+            pod = self.store.by_uid(uid)
+            if pod is not None:
+                meta = pod["metadata"]
+                self.manager.enqueue(self.kubelet, f"{meta['namespace']}/{meta['name']}")
+        self.faults.broken_pods = failing
+
+    def prometheus_outage(self, down: bool = True) -> None:
+        """Metrics go dark: the scrape target and the built-in Prometheus API answer 503."""
+        self.metrics_down = down
+
+    def restart_apiserver(self, seconds: float = 3.0) -> None:
+        """Drop every watch and refuse requests with 503 for `seconds` (wall clock)."""
+        self.drop_watches()
+        self.api.refuse_requests = True
+        loop = asyncio.get_running_loop()
+        loop.call_later(seconds, self._apiserver_back)
+
+    def _apiserver_back(self) -> None:
+        self.api.refuse_requests = False

@@ -100,7 +100,90 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
             {"now": sim.clock.timestamp(), "speed": sim.clock.speed, "manual": sim.clock.manual}
         )
 
+    def _number(body: dict[str, Any], key: str, default: float | None = None) -> float:
+        value = body.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise web.HTTPBadRequest(text=f"{key} must be a number")
+        return float(value)
+
+    async def regression(request: web.Request) -> web.Response:
+        body = await _body(request)
+        image = body.get("image")
+        if not isinstance(image, str) or not image:
+            return _problem('give {"image": "repo:tag", "latency": 3, "errors": 0.05}')
+        if request.method == "DELETE":
+            sim.clear_regression(image)
+        else:
+            sim.regress_image(image, _number(body, "latency", 3.0), _number(body, "errors", 0.05))
+        return _json({"regressions": {k: vars(v) for k, v in sim.load.regressions.items()}})
+
+    async def error_burst(request: web.Request) -> web.Response:
+        if request.method == "DELETE":
+            sim.clear_error_bursts()
+            return _json({"bursts": 0})
+        body = await _body(request)
+        sim.error_burst(
+            _number(body, "ratio", 0.2),
+            _number(body, "seconds", 120.0),
+            str(body.get("service", "")),
+        )
+        return _json({"bursts": len(sim.load.bursts)})
+
+    async def gpu_fault(request: web.Request) -> web.Response:
+        body = await _body(request)
+        node, index = body.get("node"), body.get("gpu", 0)
+        if not isinstance(node, str) or not isinstance(index, int):
+            return _problem('give {"node": "gpu-node-1", "gpu": 0, "xid": 79, "lost": false}')
+        try:
+            if request.method == "DELETE":
+                sim.restore_gpu(node, index)
+            elif body.get("lost"):
+                sim.lose_gpu(node, index)
+            else:
+                sim.gpu_xid(node, index, int(_number(body, "xid", 79)))
+        except ValueError as exc:
+            return _problem(str(exc), 404)
+        return _json(
+            {
+                "lost": sorted(map(list, sim.gpus.faults.lost)),
+                "xid": {f"{n}/{i}": c for (n, i), c in sim.gpus.faults.xid.items()},
+            }
+        )
+
+    async def prometheus_fault(request: web.Request) -> web.Response:
+        body = await _body(request)
+        sim.prometheus_outage(bool(body.get("down", True)))
+        return _json({"down": sim.metrics_down})
+
+    async def apiserver_restart(request: web.Request) -> web.Response:
+        body = await _body(request)
+        seconds = _number(body, "seconds", 3.0)
+        dropped = len(sim.api.hub.watchers)
+        sim.restart_apiserver(seconds)
+        return _json({"dropped": dropped, "unavailable_seconds": seconds})
+
+    async def users(request: web.Request) -> web.Response:
+        body = await _body(request)
+        value = body.get("users")
+        service = f"{request.match_info['namespace']}/{request.match_info['name']}"
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            return _problem('give {"users": 5000}, or {"users": null} to follow the stages')
+        try:
+            sim.set_users(service, None if value is None else float(value))
+        except ValueError as exc:
+            return _problem(str(exc), 404)
+        return _json({"service": service, "users": value})
+
     return [
+        ("POST", "/_sim/faults/regression", regression),
+        ("DELETE", "/_sim/faults/regression", regression),
+        ("POST", "/_sim/faults/error-burst", error_burst),
+        ("DELETE", "/_sim/faults/error-burst", error_burst),
+        ("POST", "/_sim/faults/gpu", gpu_fault),
+        ("DELETE", "/_sim/faults/gpu", gpu_fault),
+        ("POST", "/_sim/faults/prometheus", prometheus_fault),
+        ("POST", "/_sim/faults/apiserver-restart", apiserver_restart),
+        ("POST", "/_sim/load/{namespace}/{name}", users),
         ("GET", "/_sim/rbac/deny", list_rules),
         ("POST", "/_sim/rbac/deny", add_rule),
         ("DELETE", "/_sim/rbac/deny", clear_rules),

@@ -12,6 +12,7 @@ import yaml
 
 from warroom.sim.access import DenyRule
 from warroom.sim.controllers.context import Timings
+from warroom.sim.load import Regression, ServiceLoad, parse_load
 
 SCENARIO_PACKAGE = "warroom.sim.scenarios"
 ZONES = "abcdefgh"
@@ -55,6 +56,8 @@ class Scenario:
     image_pull_seconds: dict[str, float] = field(default_factory=dict)
     hpa_metrics: dict[str, float] = field(default_factory=dict)
     deny_rules: list[DenyRule] = field(default_factory=list)
+    load: list[ServiceLoad] = field(default_factory=list)
+    regressions: dict[str, Regression] = field(default_factory=dict)
     timings: Timings = field(default_factory=Timings)
 
 
@@ -111,6 +114,7 @@ def parse(text: str, source: str) -> Scenario:
         "hpaMetrics",
         "denyRules",
         "timings",
+        "load",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -148,6 +152,11 @@ def parse(text: str, source: str) -> Scenario:
             )
         except ValueError as exc:
             raise ScenarioError(f"{source}: denyRules[{i}]: {exc}") from exc
+    if "load" in data:
+        try:
+            scenario.load, scenario.regressions = parse_load(data["load"], source)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(str(exc)) from exc
     timings = _expect(data.get("timings", {}), dict, "timings", source)
     names = {f.name for f in dataclasses.fields(Timings)}
     bad = sorted(set(timings) - names)

@@ -29,7 +29,7 @@ class Timings:
     readiness: float = 4.0  # before Ready when the container has no readinessProbe
     shutdown: float = 2.0  # a container's stop, capped by the pod's grace period
     crash_after: float = 2.0  # a broken image runs this long before it exits
-    node_monitor_grace: float = 40.0
+    node_monitor_grace: float = 50.0  # --node-monitor-grace-period, 50 s by default in v1.29+
     hpa_sync: float = 15.0
     hpa_downscale_window: float = 300.0
     scheduler_retry: float = 10.0
@@ -41,6 +41,8 @@ class Faults:
 
     broken_images: set[str] = field(default_factory=set)
     failed_nodes: set[str] = field(default_factory=set)
+    # Pods (by uid) whose containers fail whatever their image, e.g. after losing their GPU.
+    broken_pods: set[str] = field(default_factory=set)
     image_pull_seconds: dict[str, float] = field(default_factory=dict)
     # HPA input until a load model drives it: percent of target, by (namespace, hpa name).
     hpa_utilization: dict[tuple[str, str], float] = field(default_factory=dict)

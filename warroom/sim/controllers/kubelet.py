@@ -115,6 +115,8 @@ class Kubelet:
     # ---- stages ------------------------------------------------------------------------
 
     def _broken(self, pod: Obj) -> bool:
+        if pod["metadata"]["uid"] in self.ctx.faults.broken_pods:
+            return True
         return any(
             c.get("image") in self.ctx.faults.broken_images
             for c in (pod.get("spec") or {}).get("containers") or ()

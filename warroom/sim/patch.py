@@ -355,7 +355,7 @@ def _merge_map(original: dict, patch: dict, schema: Schema) -> dict:
             return _strip(patch)
         if directive == "delete":
             return {}
-        raise PatchError(f"unknown patch type: {_show(directive)} in map: {_show(patch)}", 400)
+        raise PatchError(f"unknown patch type: {directive} in map: {_show(patch)}", 400)
     _retain_keys(original, patch)
     _set_element_order(original, patch, schema)
     for key, value in patch.items():
@@ -522,7 +522,7 @@ def _list_directives(original: list, patch: list, merge_key: str) -> tuple[list,
         elif directive == "merge":
             raise PatchError("merging lists cannot yet be specified in the patch", 422)
         else:
-            raise PatchError(f"unknown patch type: {_show(directive)} in map: {_show(item)}", 400)
+            raise PatchError(f"unknown patch type: {directive} in map: {_show(item)}", 400)
     return ([_strip(item) for item in plain], []) if replace else (original, plain)
 
 

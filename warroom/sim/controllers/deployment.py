@@ -6,6 +6,7 @@ Follows kubernetes/pkg/controller/deployment (sync.go, rolling.go, progress.go) 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,6 +64,11 @@ def revision(obj: Obj) -> int:
 
 def _replicas(obj: Obj) -> int:
     return int((obj.get("spec") or {}).get("replicas", 0))
+
+
+def _created(obj: Obj) -> tuple[str, str]:
+    """ReplicaSetsByCreationTimestamp: by creation time, then by name."""
+    return (obj["metadata"].get("creationTimestamp", ""), obj["metadata"]["name"])
 
 
 def _status(obj: Obj, field: str) -> int:
@@ -153,10 +159,17 @@ class DeploymentController:
             if (controller_ref(rs) or {}).get("uid") == d["metadata"]["uid"]
         ]
         new_rs, old_rs = self._split(d, all_rs)
-        if d["spec"].get("paused"):
+        paused = bool(d["spec"].get("paused"))
+        if paused or self._scaling_event(d, new_rs, old_rs):
+            # sync(): a paused deployment, or a new replica count, scales the ReplicaSets that
+            # exist (proportionally mid-rollout) without rolling anything forward.
             if new_rs is not None:
-                self._scale_to_spec(d, new_rs, old_rs)
-            return self._sync_status(d, new_rs, old_rs, paused=True)
+                new_rs = self._sync_revision(d, new_rs, old_rs)
+            self._scale_proportionally(d, new_rs, old_rs)
+            fresh_new = self._fresh([new_rs])[0] if new_rs is not None else None
+            return self._sync_status(
+                d, fresh_new, self._fresh(old_rs), paused=paused, progress=paused
+            )
         created = False
         recreate = (d["spec"].get("strategy") or {}).get("type") == "Recreate"
         if (
@@ -317,11 +330,83 @@ class DeploymentController:
                 COMPONENT,
             )
 
-    def _scale_to_spec(self, d: Obj, new_rs: Obj, old_rs: list[Obj]) -> None:
-        """A paused deployment still follows `kubectl scale` on its newest ReplicaSet."""
-        active_old = [rs for rs in old_rs if _replicas(rs) > 0]
-        if not active_old:
-            self._scale(d, new_rs, _replicas(d))
+    def _scaling_event(self, d: Obj, new_rs: Obj | None, old_rs: list[Obj]) -> bool:
+        """isScalingEvent: an active ReplicaSet was sized for another replica count."""
+        for rs in [*old_rs, *([new_rs] if new_rs is not None else [])]:
+            if _replicas(rs) == 0:
+                continue
+            try:
+                desired = int((rs["metadata"].get("annotations") or {})[DESIRED])
+            except (KeyError, ValueError):
+                continue
+            if desired != _replicas(d):
+                return True
+        return False
+
+    def _scale_proportionally(self, d: Obj, new_rs: Obj | None, old_rs: list[Obj]) -> None:
+        """scale(): one active ReplicaSet takes the whole count; several share what is added or
+        removed in proportion to their size, so a rollout keeps its old/new mix."""
+        replicas = _replicas(d)
+        every = [*old_rs, *([new_rs] if new_rs is not None else [])]
+        active = [rs for rs in every if _replicas(rs) > 0]
+        if len(active) <= 1:
+            newest = sorted(old_rs, key=_created)[-1:] if old_rs else []
+            target = active[0] if active else new_rs or (newest[0] if newest else None)
+            if target is not None:
+                self._scale(d, target, replicas)
+            return
+        if (
+            new_rs is not None
+            and _replicas(new_rs) == replicas
+            and (new_rs["metadata"].get("annotations") or {}).get(DESIRED) == str(replicas)
+            and _status(new_rs, "availableReplicas") == replicas
+        ):
+            # IsSaturated: the new ReplicaSet is complete; the old ones go.
+            for rs in active:
+                if rs is not new_rs:
+                    self._scale(d, rs, 0)
+            return
+        if (d["spec"].get("strategy") or {}).get("type") != "RollingUpdate":
+            return
+        surge, _ = fenceposts(d)
+        allowed = replicas + surge if replicas > 0 else 0
+        to_add = allowed - sum(_replicas(rs) for rs in active)
+        # Largest first; on a tie the newest first when growing, the oldest when shrinking.
+        active.sort(key=_created, reverse=to_add > 0)
+        active.sort(key=_replicas, reverse=True)
+        sizes: dict[str, int] = {}
+        added = 0
+        for rs in active:
+            share = self._proportion(d, rs, to_add, added) if to_add else 0
+            sizes[rs["metadata"]["name"]] = _replicas(rs) + share
+            added += share
+        for i, rs in enumerate(active):
+            size = sizes[rs["metadata"]["name"]]
+            if i == 0 and to_add:
+                size = max(0, size + to_add - added)  # the leftover goes to the largest
+            self._scale(d, rs, size)
+
+    def _proportion(self, d: Obj, rs: Obj, to_add: int, added: int) -> int:
+        """GetProportion: this set's share of `to_add`, from its size before the scale."""
+        if _replicas(rs) == 0 or to_add == added:
+            return 0
+        replicas = _replicas(d)
+        if replicas == 0:
+            fraction = -_replicas(rs)
+        else:
+            surge, _ = fenceposts(d)
+            try:
+                before = int((rs["metadata"].get("annotations") or {}).get(MAX_REPLICAS, "0"))
+            except ValueError:
+                before = 0
+            before = before or _status(d, "replicas")
+            if before == 0:
+                return 0
+            # math.Round: halves away from zero.
+            scaled = _replicas(rs) * (replicas + surge) / before
+            fraction = math.floor(scaled + 0.5) - _replicas(rs)
+        allowed = to_add - added
+        return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
     def _reconcile_new(self, d: Obj, new_rs: Obj, all_rs: list[Obj]) -> bool:
         replicas = _replicas(d)
@@ -437,6 +522,7 @@ class DeploymentController:
         *,
         paused: bool = False,
         created: bool = False,
+        progress: bool = True,
     ) -> float | None:
         current = self.ctx.store.get(DEPLOYMENTS, d["metadata"]["namespace"], d["metadata"]["name"])
         if current is None:
@@ -481,7 +567,12 @@ class DeploymentController:
                 "Deployment does not have minimum availability.",
                 now,
             )
-        requeue = self._progress(current, holder, old_status, new_rs, now, paused, created)
+        # syncDeploymentStatus (a scaling event) leaves the Progressing condition as it is.
+        requeue = (
+            self._progress(current, holder, old_status, new_rs, now, paused, created)
+            if progress
+            else None
+        )
         for cond in status.get("conditions") or ():
             cond.setdefault("lastUpdateTime", cond.get("lastTransitionTime", now))
         if status != current.get("status"):

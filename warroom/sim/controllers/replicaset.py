@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,26 +40,47 @@ def pod_from_template(owner: Obj, template: dict[str, Any], generate_name: str) 
     return pod
 
 
-def deletion_rank(pod: Obj) -> tuple[Any, ...]:
-    """getPodsToDelete order: unscheduled, pending, not ready, more restarts, newer — first."""
+DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+
+
+def deletion_rank(pod: Obj, colocated: int = 0, now: float = 0.0) -> tuple[Any, ...]:
+    """ActivePodsWithRanks order, first to delete first: unscheduled, pending, not ready, lower
+    pod-deletion-cost, more related pods on its node, ready for less time, more restarts,
+    newer. Times compare in log2 buckets (LogarithmicScaleDown); within one, newer first."""
     status = pod.get("status") or {}
     phase_order = {"Pending": 0, "Unknown": 1, "Running": 2}
-    restarts = sum(int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or ())
-    ready = condition(pod, "Ready")
-    ready_since = parse_rfc3339(ready["lastTransitionTime"]) if ready and is_ready(pod) else 0.0
+    restarts = max(
+        (int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or ()), default=0
+    )
+    ready = is_ready(pod)
+    cond = condition(pod, "Ready")
+    ready_for = now - parse_rfc3339(cond["lastTransitionTime"]) if ready and cond else 0.0
     created = pod["metadata"].get("creationTimestamp", "")
+    age = now - parse_rfc3339(created) if created else 0.0
+    try:
+        cost = int((pod["metadata"].get("annotations") or {}).get(DELETION_COST, 0))
+    except ValueError:
+        cost = 0
     return (
         1 if (pod.get("spec") or {}).get("nodeName") else 0,
         phase_order.get(status.get("phase", "Pending"), 0),
-        1 if is_ready(pod) else 0,
+        1 if ready else 0,
+        cost,
+        -colocated,
+        _log_bucket(ready_for),
         -restarts,
-        -ready_since,
+        _log_bucket(age),
         _neg(created),
     )
 
 
 def _neg(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
+
+
+def _log_bucket(seconds: float) -> int:
+    """logarithmicRankDiff's rank: floor(log2) of a duration in nanoseconds, -1 for none."""
+    return int(math.log2(seconds * 1e9)) if seconds > 0 else -1
 
 
 class ReplicaSetController:
@@ -104,12 +126,39 @@ class ReplicaSetController:
                     rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", COMPONENT
                 )
         elif diff > 0:
-            for pod in sorted(active, key=deletion_rank)[: min(diff, BURST)]:
+            colocated = self._related_per_node(rs)
+            now = self.ctx.clock.now()
+            ranked = sorted(
+                active,
+                key=lambda p: deletion_rank(
+                    p, colocated.get((p.get("spec") or {}).get("nodeName", ""), 0), now
+                ),
+            )
+            for pod in ranked[: min(diff, BURST)]:
                 self.ctx.registry.delete_pod(pod, {})
                 self.ctx.recorder.normal(
                     rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", COMPONENT
                 )
         return self._update_status(rs, uid)
+
+    def _related_per_node(self, rs: Obj) -> dict[str, int]:
+        """Active pods per node of every ReplicaSet sharing this one's owner (its Deployment's
+        other revisions included): scale-down thins out doubled-up nodes first."""
+        owner = controller_ref(rs)
+        sets = [rs]
+        if owner is not None:
+            sets = [
+                other
+                for other in self.ctx.store.owned_by(owner.get("uid", ""), REPLICASETS)
+                if (controller_ref(other) or {}).get("uid") == owner.get("uid")
+            ]
+        per_node: dict[str, int] = {}
+        for other in sets:
+            for pod in self.ctx.store.owned_by(other["metadata"]["uid"], PODS):
+                if is_active(pod):
+                    node = (pod.get("spec") or {}).get("nodeName", "")
+                    per_node[node] = per_node.get(node, 0) + 1
+        return per_node
 
     def _update_status(self, rs: Obj, uid: str) -> float | None:
         pods = [

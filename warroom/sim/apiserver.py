@@ -96,7 +96,25 @@ def deleted_status(rt: ResourceType, obj: Obj) -> dict[str, Any]:
 
 
 def error_response(err: ApiError) -> web.Response:
-    return json_response(err.status(), err.code)
+    response = json_response(err.status(), err.code)
+    if err.code == 429:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+@dataclass
+class InjectedFailure:
+    """Answer the next `count` matching requests with `code` (fault injection for tests)."""
+
+    code: int
+    count: int
+    path: str = ""  # a prefix of the request path; "" matches all
+    verb: str = ""  # list, watch, get, ...; "" matches all
+
+    def matches(self, path: str, verb: str) -> bool:
+        return (
+            self.count > 0 and path.startswith(self.path) and (not self.verb or self.verb == verb)
+        )
 
 
 class ApiServer:
@@ -120,6 +138,7 @@ class ApiServer:
         self.address = "127.0.0.1:0"
         self.extra_routes: list[tuple[str, str, Any]] = []
         self.refuse_requests = False
+        self.injected: list[InjectedFailure] = []
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -158,6 +177,10 @@ class ApiServer:
         if accept and "json" not in accept and "*/*" not in accept and "yaml" not in accept:
             raise ApiError(406, f"only application/json is served; Accept was {accept!r}")
         verb = self._verb(request, target)
+        for failure in self.injected:
+            if failure.matches(path, verb):
+                failure.count -= 1
+                raise ApiError(failure.code, f"injected failure {failure.code} (sim fault)")
         if verb not in (
             target.rt.subresource(target.subresource).verbs
             if target.subresource
@@ -237,7 +260,10 @@ class ApiServer:
             include = request.query.get("includeObject", "Metadata")
             return json_response(
                 to_table(
-                    rt, [obj], now=self.store.clock.now_dt(), include_object=include,
+                    rt,
+                    [obj],
+                    now=self.store.clock.now_dt(),
+                    include_object=include,
                     list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")},
                 ),
                 status,
@@ -416,7 +442,10 @@ class ApiServer:
                 # As the real server: column definitions with the first event only.
                 nonlocal sent_headers
                 table = to_table(
-                    rt, [obj], now=clock.now_dt(), include_object=include,
+                    rt,
+                    [obj],
+                    now=clock.now_dt(),
+                    include_object=include,
                     list_meta={"resourceVersion": obj["metadata"].get("resourceVersion", "")},
                     no_headers=sent_headers,
                 )

@@ -19,7 +19,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from warroom.sim.access import AccessRules, DenyRule
-from warroom.sim.apiserver import ApiServer
+from warroom.sim.apiserver import ApiServer, InjectedFailure
 from warroom.sim.catalogue import Catalogue
 from warroom.sim.clock import SimClock
 from warroom.sim.control import control_routes
@@ -392,6 +392,10 @@ class SimCluster:
                 meta = pod["metadata"]
                 self.manager.enqueue(self.kubelet, f"{meta['namespace']}/{meta['name']}")
         self.faults.broken_pods = failing
+
+    def fail_requests(self, code: int, count: int = 1, path: str = "", verb: str = "") -> None:
+        """Answer the next `count` API requests matching path prefix and verb with `code`."""
+        self.api.injected.append(InjectedFailure(code, count, path, verb))
 
     def prometheus_outage(self, down: bool = True) -> None:
         """Metrics go dark: the scrape target and the built-in Prometheus API answer 503."""

@@ -12,6 +12,7 @@ import orjson
 from aiohttp import web
 
 from warroom.sim.access import DenyRule
+from warroom.sim.apiserver import InjectedFailure
 
 if TYPE_CHECKING:
     from warroom.sim.cluster import SimCluster
@@ -162,6 +163,26 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         sim.restart_apiserver(seconds)
         return _json({"dropped": dropped, "unavailable_seconds": seconds})
 
+    async def http_failure(request: web.Request) -> web.Response:
+        if request.method == "DELETE":
+            sim.api.injected.clear()
+            return _json({"injected": 0})
+        body = await _body(request)
+        code = body.get("code")
+        if not isinstance(code, int) or not 400 <= code <= 599:
+            return _problem(
+                'give {"code": 429, "count": 2, "path": "/api/v1/pods", "verb": "list"}'
+            )
+        sim.api.injected.append(
+            InjectedFailure(
+                code,
+                int(_number(body, "count", 1)),
+                str(body.get("path", "")),
+                str(body.get("verb", "")),
+            )
+        )
+        return _json({"injected": len(sim.api.injected)}, 201)
+
     async def users(request: web.Request) -> web.Response:
         body = await _body(request)
         value = body.get("users")
@@ -184,6 +205,8 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         ("POST", "/_sim/faults/prometheus", prometheus_fault),
         ("POST", "/_sim/faults/apiserver-restart", apiserver_restart),
         ("POST", "/_sim/load/{namespace}/{name}", users),
+        ("POST", "/_sim/faults/http", http_failure),
+        ("DELETE", "/_sim/faults/http", http_failure),
         ("GET", "/_sim/rbac/deny", list_rules),
         ("POST", "/_sim/rbac/deny", add_rule),
         ("DELETE", "/_sim/rbac/deny", clear_rules),

@@ -46,7 +46,13 @@ def main() -> None:
     show_default=True,
     help="How many times faster than real time the cluster runs.",
 )
-def sim(port: int, kubeconfig: Path, scenario: str, speed: float) -> None:
+@click.option(
+    "--prometheus",
+    "with_prometheus",
+    is_flag=True,
+    help="Also run a real Prometheus (the prometheus binary) scraping the sim every second.",
+)
+def sim(port: int, kubeconfig: Path, scenario: str, speed: float, with_prometheus: bool) -> None:
     """Serve a simulated Kubernetes cluster that kubectl and warroom can drive."""
     from warroom.sim.cluster import SimCluster
     from warroom.sim.scenario import ScenarioError
@@ -56,7 +62,7 @@ def sim(port: int, kubeconfig: Path, scenario: str, speed: float) -> None:
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        asyncio.run(_serve(cluster))
+        asyncio.run(_serve(cluster, with_prometheus))
     except OSError as exc:
         raise click.ClickException(
             f"cannot serve on 127.0.0.1:{port} ({exc.strerror}); choose another --port"
@@ -65,8 +71,9 @@ def sim(port: int, kubeconfig: Path, scenario: str, speed: float) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-async def _serve(cluster: object) -> None:
+async def _serve(cluster: object, with_prometheus: bool) -> None:
     from warroom.sim.cluster import SimCluster
+    from warroom.sim.prometheus import INSTALL_HINT, PrometheusError, PrometheusProcess, find_binary
 
     assert isinstance(cluster, SimCluster)
     stop = asyncio.Event()
@@ -80,8 +87,28 @@ async def _serve(cluster: object) -> None:
             f"(speed ×{cluster.speed:g}); try: kubectl --kubeconfig {cluster.kubeconfig} "
             "get pods -A   (Ctrl-C stops it)"
         )
+        real: PrometheusProcess | None = None
+        if with_prometheus and find_binary() is None:
+            click.echo(f"warroom sim: prometheus is not on PATH; {INSTALL_HINT}.")
+        elif with_prometheus:
+            real = PrometheusProcess(f"127.0.0.1:{cluster.port}")
+            try:
+                await real.start()
+            except PrometheusError as exc:
+                click.echo(f"warroom sim: {exc}; using the built-in PromQL subset instead.")
+                real = None
+        if real is not None:
+            click.echo(f"warroom sim: Prometheus {real.url} (real, scraping every second)")
+        else:
+            click.echo(
+                f"warroom sim: Prometheus API {cluster.prometheus_url} (built-in PromQL subset)"
+            )
         sys.stdout.flush()
-        await stop.wait()
+        try:
+            await stop.wait()
+        finally:
+            if real is not None:
+                await real.stop()
     click.echo("warroom sim: stopped")
 
 

@@ -7,6 +7,7 @@ async with SimCluster("gpu-inference", speed=10) as sim:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections.abc import Callable
@@ -40,9 +41,12 @@ from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry, gpu_count
 from warroom.sim.load import ErrorBurst, LoadModel, Regression
 from warroom.sim.metrics import SimMetrics
+from warroom.sim.promapi import PrometheusApi
+from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
 from warroom.sim.scenario import Scenario, load, node_objects
 from warroom.sim.store import Store, clone
+from warroom.sim.tsdb import SeriesStore
 
 CONTEXT = "warroom-sim"
 
@@ -89,6 +93,7 @@ class SimCluster:
         metric_source: MetricSource | None = None,
         start_time: float | None = None,
         seed: int = 0,
+        scrape_interval: float = 1.0,
     ) -> None:
         if isinstance(scenario, str):
             scenario = load(scenario)
@@ -130,8 +135,15 @@ class SimCluster:
         self.telemetry = SimMetrics(self.load, self.gpus)
         self.traffic = TrafficTicker(self.load)
         self.kubelet = Kubelet(self.ctx)
-        # Prometheus outage fault: the scrape target answers 503.
+        # Prometheus outage fault: the scrape target and the built-in query API answer 503.
         self.metrics_down = False
+        # The built-in Prometheus: the sim scrapes itself into a series store it can query.
+        self.series = SeriesStore()
+        self.prometheus = PrometheusApi(Engine(self.series))
+        self.prometheus_url = ""
+        self.scrape_interval = scrape_interval
+        self._prom_runner: web.AppRunner | None = None
+        self._scraper: asyncio.Task[None] | None = None
         self.manager = ControllerManager(
             self.store,
             self.clock,
@@ -205,9 +217,29 @@ class SimCluster:
         self.api.address = f"127.0.0.1:{port}"
         self._write_kubeconfig()
         self.manager.start()
+        self._prom_runner = web.AppRunner(
+            self.prometheus.application(), access_log=None, handle_signals=False
+        )
+        await self._prom_runner.setup()
+        prom_site = web.TCPSite(self._prom_runner, "127.0.0.1", 0)
+        await prom_site.start()
+        prom_server = prom_site._server
+        assert prom_server is not None
+        prom_port = prom_server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.prometheus_url = f"http://127.0.0.1:{prom_port}"
+        self.scrape_now()
+        self._scraper = asyncio.get_running_loop().create_task(self._scrape_loop())
 
     async def stop(self) -> None:
         self.api.hub.drop_all()
+        if self._scraper is not None:
+            self._scraper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scraper
+            self._scraper = None
+        if self._prom_runner is not None:
+            await self._prom_runner.cleanup()
+            self._prom_runner = None
         await self.manager.stop()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -317,6 +349,23 @@ class SimCluster:
 
     # ---- metrics and faults --------------------------------------------------------------
 
+    def scrape_now(self) -> None:
+        """One scrape into the built-in Prometheus, labelled as a real Prometheus labels it."""
+        target = {"job": "warroom-sim", "instance": self.api.address}
+        ts = time.time()
+        if self.metrics_down:  # a failed scrape: every series goes stale, up is 0
+            self.series.scrape([({"__name__": "up", **target}, 0.0)], ts)
+            return
+        self.load.tick()
+        samples = [({**target, **labels}, value) for labels, value in self.telemetry.samples()]
+        samples.append(({"__name__": "up", **target}, 1.0))
+        self.series.scrape(samples, ts)
+
+    async def _scrape_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.scrape_interval)
+            self.scrape_now()
+
     async def _metrics(self, request: web.Request) -> web.Response:
         if self.metrics_down:
             return web.Response(status=503, text="metrics endpoint unavailable (sim fault)\n")
@@ -400,6 +449,7 @@ class SimCluster:
     def prometheus_outage(self, down: bool = True) -> None:
         """Metrics go dark: the scrape target and the built-in Prometheus API answer 503."""
         self.metrics_down = down
+        self.prometheus.available = not down
 
     def restart_apiserver(self, seconds: float = 3.0) -> None:
         """Drop every watch and refuse requests with 503 for `seconds` (wall clock)."""

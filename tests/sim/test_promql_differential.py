@@ -1,0 +1,149 @@
+"""Differential test: the built-in PromQL subset and a real Prometheus agree on the same sim run.
+
+The queries are the signals the war room's layouts graph and gate on (latency quantiles, error
+ratio, throughput, tokens, GPU use, queue depth, by version and overall). Layout files land in
+a later issue; until then this list stands for them, and the test must then read the layouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import require_tool
+from warroom.sim.cluster import SimCluster
+from warroom.sim.prometheus import PrometheusProcess
+
+NS = 'namespace="bizra-prod"'
+W = "[20s]"
+BUCKETS = f"http_request_duration_seconds_bucket{{{NS}}}"
+QUERIES = [
+    f"histogram_quantile(0.95, sum by (le) (rate({BUCKETS}{W})))",
+    f"histogram_quantile(0.99, sum by (le) (rate({BUCKETS}{W})))",
+    f"histogram_quantile(0.95, sum by (le, version) (rate({BUCKETS}{W})))",
+    f'sum(rate(http_requests_total{{{NS},code=~"5.."}}{W})) / '
+    f"sum(rate(http_requests_total{{{NS}}}{W}))",
+    f"sum by (version) (rate(http_requests_total{{{NS}}}{W}))",
+    f"sum(rate(http_requests_total{{{NS}}}{W}))",
+    f"sum(irate(http_requests_total{{{NS}}}{W}))",
+    f'sum(increase(http_requests_total{{{NS},code="200"}}[30s]))',
+    f"sum(rate(inference_tokens_generated_total{{{NS}}}{W}))",
+    f"avg(rate(inference_tokens_generated_total{{{NS}}}{W}))",
+    f"sum(rate(http_request_duration_seconds_sum{{{NS}}}{W})) / "
+    f"sum(rate(http_request_duration_seconds_count{{{NS}}}{W}))",
+    f"avg(DCGM_FI_DEV_GPU_UTIL{{{NS}}})",
+    "max by (Hostname) (DCGM_FI_DEV_GPU_UTIL)",
+    "count(DCGM_FI_DEV_GPU_UTIL > 50)",
+    "sum(DCGM_FI_DEV_FB_USED) / (sum(DCGM_FI_DEV_FB_USED) + sum(DCGM_FI_DEV_FB_FREE))",
+    "max(avg_over_time(DCGM_FI_DEV_GPU_TEMP[30s]))",
+    "max(max_over_time(DCGM_FI_DEV_POWER_USAGE[30s]))",
+    "sum(DCGM_FI_DEV_XID_ERRORS)",
+    f"sum(inference_queue_depth{{{NS}}})",
+    f'count(rate(http_requests_total{{{NS},code="200"}}{W}) > 0)',
+    f"sum(rate(http_requests_total{{{NS}}}{W})) > 100",
+    f'sum(rate(http_requests_total{{{NS},code=~"5.."}}{W})) / '
+    f"sum(rate(http_requests_total{{{NS}}}{W})) > 0.05",
+    'min(up{job="warroom-sim"})',
+]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimCluster]:
+    async with SimCluster("gpu-inference", speed=10, scrape_interval=0.5) as cluster:
+        cluster.set_hpa_metric("bizra-prod", "bizra-inference-hpa", 70)
+        cluster.set_users("bizra-prod/bizra-inference", 1500)
+        yield cluster
+
+
+async def instant(session: aiohttp.ClientSession, url: str, expr: str, at: float) -> list[Any]:
+    async with session.get(f"{url}/api/v1/query", params={"query": expr, "time": f"{at:.3f}"}) as r:
+        body = await r.json()
+    assert body["status"] == "success", (url, expr, body)
+    data = body["data"]
+    if data["resultType"] == "scalar":
+        return [({}, float(data["result"][1]))]
+    return [(r["metric"], float(r["value"][1])) for r in data["result"]]
+
+
+def close(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= 0.05 * max(abs(a), abs(b)) or abs(a - b) < 1e-6
+
+
+async def test_builtin_engine_agrees_with_real_prometheus(sim: SimCluster) -> None:
+    binary = require_tool("prometheus")
+    async with (
+        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        aiohttp.ClientSession() as session,
+    ):
+        # Both need scrapes from before the widest window (30 s) behind the evaluation time,
+        # or Prometheus extrapolates from a partial window and the two rightly differ.
+        deadline = time.monotonic() + 90
+        while True:
+            at = time.time() - 1
+            probe = await instant(session, prom.url, "count_over_time(up[40s])", at)
+            if probe and probe[0][1] >= 70:
+                break
+            assert time.monotonic() < deadline, "real Prometheus never filled a 30 s window"
+            await asyncio.sleep(1)
+        mismatches = []
+        for expr in QUERIES:
+            real = {
+                tuple(sorted(m.items())): v for m, v in await instant(session, prom.url, expr, at)
+            }
+            ours = {
+                tuple(sorted(m.items())): v
+                for m, v in await instant(session, sim.prometheus_url, expr, at)
+            }
+            if real.keys() != ours.keys():
+                mismatches.append(
+                    f"{expr}: series differ: real {sorted(real)} vs sim {sorted(ours)}"
+                )
+                continue
+            for key, value in real.items():
+                if not close(value, ours[key]):
+                    mismatches.append(f"{expr} {dict(key)}: real {value} vs sim {ours[key]}")
+        assert not mismatches, "\n".join(mismatches)
+        nonempty = [e for e in QUERIES if await instant(session, prom.url, e, at)]
+        assert len(nonempty) >= len(QUERIES) - 1  # only the error-ratio alert is empty
+
+
+async def test_builtin_engine_tells_itself_apart_and_refuses_what_it_lacks(sim: SimCluster) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{sim.prometheus_url}/api/v1/status/buildinfo") as resp:
+            info = await resp.json()
+        assert info["data"]["version"] == "warroom-sim"
+        async with session.get(
+            f"{sim.prometheus_url}/api/v1/query", params={"query": "predict_linear(up[5m], 60)"}
+        ) as resp:
+            body = await resp.json()
+            assert resp.status in (400, 422)
+        assert body["status"] == "error"
+        assert body["errorType"] in ("bad_data", "execution")
+        assert "predict_linear" in body["error"]
+        async with session.get(
+            f"{sim.prometheus_url}/api/v1/query", params={"query": "sum(rate(x[5m]) by"}
+        ) as resp:
+            body = await resp.json()
+            assert resp.status == 400
+        assert body["errorType"] == "bad_data"
+        sim.prometheus_outage(True)
+        async with session.get(
+            f"{sim.prometheus_url}/api/v1/query", params={"query": "up"}
+        ) as resp:
+            assert resp.status == 503
+            assert (await resp.json())["errorType"] == "unavailable"
+        sim.prometheus_outage(False)
+        sim.scrape_now()
+        async with session.get(
+            f"{sim.prometheus_url}/api/v1/query", params={"query": "up"}
+        ) as resp:
+            body = await resp.json()
+        assert body["data"]["result"][0]["value"][1] == "1"

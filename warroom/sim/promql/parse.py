@@ -73,6 +73,9 @@ def parse(query: str) -> ast.Expr:
         return _translate(node)
     except RecursionError:
         raise unsupported("a query nested this deeply is") from None
+    except (ValueError, OverflowError) as err:
+        # The parser's nodes raise when a value does not fit Python's types (offset 9e18).
+        raise QueryParseError(f"parse error: {err}") from None
 
 
 def _run_parser(text: str) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -329,6 +330,8 @@ async def test_server_dry_run_changes_nothing(sim: SimCluster, kubectl: Kubectl)
 async def test_warroom_sim_command_serves_kubectl(kubectl_binary: str, tmp_path: Path) -> None:
     kubeconfig = tmp_path / "sim.kubeconfig"
     proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
         "warroom",
         "sim",
         "--kubeconfig",

@@ -205,6 +205,16 @@ async def test_a_regressed_canary_is_slower_and_fails_more_than_stable(sim: SimC
     )
     assert error_ratio(before, after, version="2.0.1-rc2") > 0.05
     assert error_ratio(before, after, version="2.0.0-production") < 0.01
+    # Clearing the regression makes the canary as good as stable again.
+    sim.clear_regression(REGRESSED)
+    await sim.advance(10)
+    before = await scrape(sim)
+    await sim.advance(120)
+    after = await scrape(sim)
+    assert p95_from_buckets(before, after, version="2.0.1-rc2") == pytest.approx(
+        p95_from_buckets(before, after, version="2.0.0-production"), rel=0.05
+    )
+    assert error_ratio(before, after, version="2.0.1-rc2") < 0.01
 
 
 async def test_nginx_canary_weight_splits_traffic_by_weight(sim: SimCluster) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from warroom.kube.printers import canonical_quantity, print_pod, selector_string
 from warroom.sim.catalogue import BUILTIN_TYPES, ResourceType
-from warroom.sim.printers import canonical_quantity, print_pod, selector_string
 from warroom.sim.tables import (
     TableOptionsError,
     human_duration,

@@ -11,8 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from warroom.sim.catalogue import ResourceType
-from warroom.sim.printers import (
+from warroom.kube.printers import (
     CREATED_DESC,
     NAME_COL,
     PRINTERS,
@@ -21,6 +20,7 @@ from warroom.sim.printers import (
     parse_timestamp,
     timestamp_of,
 )
+from warroom.sim.catalogue import ResourceType
 
 __all__ = [
     "INCLUDE_OBJECT_VALUES",

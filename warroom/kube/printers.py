@@ -1,5 +1,8 @@
-"""Per-kind Table columns and cells, ported from kubernetes pkg/printers/internalversion
-to work on raw JSON objects, plus the duration and quantity formatting they rely on."""
+"""How kubectl prints each kind: server-side Table columns and cells (internalversion printers).
+
+Shared by the sim, which serves these Tables, and the war room, which shows the same words
+an on-call engineer knows from `kubectl get`.
+"""
 
 from __future__ import annotations
 

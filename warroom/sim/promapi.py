@@ -23,7 +23,7 @@ from aiohttp import web
 from warroom.sim.promql import Engine, QueryError, QueryParseError
 from warroom.sim.promql.parse import parse_selector
 from warroom.sim.promql.values import LABEL_NAME_RE, go_parse_float
-from warroom.sim.tsdb import LabelMatcher
+from warroom.sim.tsdb import LabelMatcher, seconds_to_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -78,9 +78,7 @@ def parse_time_ms(text: str) -> int:
     if seconds is not None:
         if not math.isfinite(seconds) or abs(seconds) > 9.2e15:
             raise ValueError(f"cannot parse {_quote(text)} to a valid timestamp")
-        whole = int(seconds)
-        millis = (seconds - whole) * 1000
-        return whole * 1000 + int(math.copysign(math.floor(abs(millis) + 0.5), millis))
+        return seconds_to_ms(seconds)
     if text == _MIN_TIME_TEXT:
         return _MIN_TIME_MS
     if text == _MAX_TIME_TEXT:

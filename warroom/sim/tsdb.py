@@ -12,7 +12,7 @@ import bisect
 import math
 import re
 import struct
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -355,24 +355,25 @@ class SeriesStore:
 
         Series without a sample in the window are left out.
         """
-        lo = max(seconds_to_ms(start), self.min_time_ms)
-        hi = seconds_to_ms(end)
+        lo, hi = self._window_ms(start, end)
         out = []
         for series in self.select_series(matchers):
             i = bisect.bisect_left(series.timestamps, lo)
             j = bisect.bisect_right(series.timestamps, hi)
             if i < j:
-                samples = [
-                    (series.timestamps[k] / 1000, series.values[k]) for k in range(i, j)
-                ]
+                samples = [(series.timestamps[k] / 1000, series.values[k]) for k in range(i, j)]
                 out.append(SelectedSeries(series.labels, samples))
         return out
 
+    def _window_ms(self, start: float, end: float) -> tuple[int, int]:
+        # Unbounded windows stand for "all time"; keep them inside int conversion range.
+        start, end = (max(-9.2e15, min(9.2e15, bound)) for bound in (start, end))
+        return max(seconds_to_ms(start), self.min_time_ms), seconds_to_ms(end)
+
     def _series_in(
-        self, matcher_sets: list[list[MatcherLike]], start: float, end: float
+        self, matcher_sets: Sequence[Sequence[MatcherLike]] | None, start: float, end: float
     ) -> list[Series]:
-        lo = max(seconds_to_ms(start), self.min_time_ms)
-        hi = seconds_to_ms(end)
+        lo, hi = self._window_ms(start, end)
         chosen: dict[Labels, Series] = {}
         if matcher_sets:
             candidates = [s for ms in matcher_sets for s in self.select_series(ms)]
@@ -386,31 +387,23 @@ class SeriesStore:
 
     def label_names(
         self,
-        matcher_sets: list[list[MatcherLike]] | None = None,
+        matcher_sets: Sequence[Sequence[MatcherLike]] | None = None,
         start: float = float("-inf"),
         end: float = float("inf"),
     ) -> list[str]:
         """Sorted label names of series with samples in [start, end] (any matcher set)."""
-        start, end = _clip(start), _clip(end)
-        names = {n for s in self._series_in(matcher_sets or [], start, end) for n, _ in s.key}
-        return sorted(names)
+        return sorted({n for s in self._series_in(matcher_sets, start, end) for n, _ in s.key})
 
     def label_values(
         self,
         name: str,
-        matcher_sets: list[list[MatcherLike]] | None = None,
+        matcher_sets: Sequence[Sequence[MatcherLike]] | None = None,
         start: float = float("-inf"),
         end: float = float("inf"),
     ) -> list[str]:
         """Sorted values of label `name` over series with samples in [start, end]."""
-        start, end = _clip(start), _clip(end)
-        series = self._series_in(matcher_sets or [], start, end)
+        series = self._series_in(matcher_sets, start, end)
         return sorted({s.labels[name] for s in series if name in s.labels})
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self._by_name.values())
-
-
-def _clip(seconds: float) -> float:
-    # Unbounded windows stand for "all time"; keep them inside int conversion range.
-    return max(-9.2e15, min(9.2e15, seconds))

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from warroom.sim.promql import Engine
 from warroom.sim.tsdb import STALE_NAN, Labels, SeriesStore, canonical_labels
@@ -228,7 +229,7 @@ def compare_vector(ev: Eval, got: list[tuple[Labels, float]], ordered: bool) -> 
         raise AssertionError(f"expected metrics {[dict(m) for m in missing]} not found in {got}")
 
 
-def _vector_from(data: dict) -> list[tuple[Labels, float]]:
+def _vector_from(data: dict[str, Any]) -> list[tuple[Labels, float]]:
     return [(canonical_labels(s["metric"]), float(s["value"][1])) for s in data["result"]]
 
 

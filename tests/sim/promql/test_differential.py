@@ -176,7 +176,7 @@ def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         lines_seen.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    log = []
+    log: list[str] = []
     try:
         while True:
             line = lines_seen.get(timeout=60)

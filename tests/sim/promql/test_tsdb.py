@@ -10,6 +10,7 @@ from warroom.sim.tsdb import (
     STALE_NAN,
     LabelMatcher,
     RegexError,
+    SelectedSeries,
     SeriesStore,
     compile_anchored,
     is_stale_nan,
@@ -17,7 +18,7 @@ from warroom.sim.tsdb import (
 )
 
 
-def _names(selected) -> list[str]:
+def _names(selected: list[SelectedSeries]) -> list[str]:
     return [s.labels.get("instance", "") for s in selected]
 
 

@@ -72,7 +72,7 @@ def test_every_skip_rule_is_used() -> None:
 
 def test_vendored_files_are_the_upstream_selection() -> None:
     assert [f.name for f in FILES] == [
-        "aggregators.test", "functions.test", "histograms.test", "literals.test",
+        "aggregators.test", "collision.test", "functions.test", "histograms.test", "literals.test",
         "operators.test", "selectors.test", "staleness.test",
     ]
     for f in FILES:

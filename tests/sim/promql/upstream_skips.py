@@ -3,7 +3,9 @@
 Each rule is (vendored file, regex searched in the eval's expression, reason). The runner only
 honours a rule when the engine rejects that query as unsupported, and fails on unused rules.
 Upstream's runner also replays every eval with the @ modifier pinned to the eval time; the @
-modifier is outside the subset, so those variants are not replayed at all.
+modifier is outside the subset, so those variants are not replayed at all. Of the other v2.42
+test files, at_modifier.test, subquery.test and trig_functions.test test nothing but features
+outside the subset and are not vendored.
 """
 
 from __future__ import annotations

@@ -213,16 +213,13 @@ class Engine:
         }
 
     def _raw_matrix(self, expr: ast.MatrixSelector, t: int) -> list[dict[str, Any]]:
-        ev = Evaluator(self.store, [t], self._lookback_ms)
-        return [
-            {
-                "metric": dict(labels),
-                "values": [[format_ts(ts), format_value(v)] for ts, v in zip(times, values,
-                                                                              strict=True)],
-            }
-            for labels, windows in ev.windows(expr)
-            for _, times, values in windows
-        ]
+        result = []
+        for labels, windows in Evaluator(self.store, [t], self._lookback_ms).windows(expr):
+            for _, times, values in windows:
+                points = [[format_ts(ms), format_value(v)] for ms, v in zip(times, values,
+                                                                            strict=True)]
+                result.append({"metric": dict(labels), "values": points})
+        return result
 
     def _range(self, expr: ast.Expr, steps: list[int]) -> dict[str, Any]:
         value = Evaluator(self.store, steps, self._lookback_ms).eval(expr)

@@ -195,15 +195,16 @@ def _binary(node: promql_parser.BinaryExpr) -> ast.BinaryExpr:
     ):
         raise QueryParseError("parse error: comparisons between scalars must use BOOL modifier")
     if mod is None:
-        card = "many-to-many" if op in ("and", "or", "unless") else "one-to-one"
-        return ast.BinaryExpr(op, lhs, rhs, card=card)
+        default = "many-to-many" if op in ("and", "or", "unless") else "one-to-one"
+        return ast.BinaryExpr(op, lhs, rhs, card=default)
     fill = mod.fill_values
     if fill is not None and (fill.lhs is not None or fill.rhs is not None):
         raise unsupported("fill modifiers on binary operators are")
     card = _CARDINALITY.get(str(mod.card))
     if card is None:
         raise unsupported(f"vector matching {mod.card} is")
-    on, matching = False, ()
+    on = False
+    matching: tuple[str, ...] = ()
     if mod.matching is not None:
         on = str(mod.matching.type) == "LabelModifierType.Include"
         matching = tuple(mod.matching.labels)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from warroom.sim.promql.errors import QueryError
@@ -222,12 +223,12 @@ def go_exp(x: float) -> float:
         return INF
 
 
-def _go_log(fn: object, x: float) -> float:
+def _go_log(fn: Callable[[float], float], x: float) -> float:
     if x != x or x < 0:
         return NAN
     if x == 0:
         return -INF
-    return fn(x)  # type: ignore[operator]
+    return fn(x)
 
 
 def go_ln(x: float) -> float:

@@ -112,5 +112,21 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
     click.echo("warroom sim: stopped")
 
 
+@main.command()
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="How many times faster than real time the simulated go-live runs.",
+)
+def demo(speed: float) -> None:
+    """Open the war room on a simulated GPU-inference go-live (no cluster needed)."""
+    from warroom.demo import run_demo
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo(speed=speed))
+
+
 if __name__ == "__main__":
     main()

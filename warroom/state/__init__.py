@@ -1,0 +1,1 @@
+"""The in-memory picture of the world: the cluster store, signal history, view models."""

@@ -1,0 +1,103 @@
+"""The cluster as the war room sees it: one reflected cache per kind and namespace, versioned.
+
+Reflectors write into the caches; the UI reads on its own cadence and compares `version` to
+know whether anything moved. Reading never copies the objects: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from warroom.kube.cache import Obj, ObjectCache
+from warroom.kube.health import Health
+from warroom.kube.resource import Resource
+from warroom.state.views import EventRow
+
+# What the war room watches, per namespace (nodes are cluster-wide).
+NAMESPACED = {
+    "pods": Resource("", "v1", "pods"),
+    "deployments": Resource("apps", "v1", "deployments"),
+    "replicasets": Resource("apps", "v1", "replicasets"),
+    "hpas": Resource("autoscaling", "v2", "horizontalpodautoscalers"),
+    "pdbs": Resource("policy", "v1", "poddisruptionbudgets"),
+    "events": Resource("", "v1", "events"),
+}
+CLUSTER = {"nodes": Resource("", "v1", "nodes")}
+OWN_TIMELINE = 500
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """One source's freshness, as the header and banners show it."""
+
+    name: str
+    healthy: bool
+    synced: bool
+    age: float | None  # seconds since the source last heard from its server
+    error: str | None
+
+
+class ClusterPicture:
+    """Caches by kind: `objects("pods")` yields the pods of every watched namespace."""
+
+    def __init__(self, namespaces: list[str]) -> None:
+        self.namespaces = list(namespaces)
+        self.caches: dict[str, dict[str, ObjectCache]] = {
+            kind: {ns: ObjectCache() for ns in self.namespaces} for kind in NAMESPACED
+        }
+        for kind in CLUSTER:
+            self.caches[kind] = {"": ObjectCache()}
+        self.own: deque[EventRow] = deque(maxlen=OWN_TIMELINE)
+        self._own_version = 0
+        # Each source's live health, read when the screen draws.
+        self.health: dict[str, Callable[[], Health]] = {}
+
+    def cache(self, kind: str, namespace: str = "") -> ObjectCache:
+        return self.caches[kind][namespace]
+
+    def objects(self, kind: str) -> Iterator[Obj]:
+        for cache in self.caches[kind].values():
+            yield from cache
+
+    def count(self, kind: str) -> int:
+        return sum(len(c) for c in self.caches[kind].values())
+
+    def kind_version(self, kind: str) -> int:
+        return sum(c.version for c in self.caches[kind].values())
+
+    @property
+    def version(self) -> int:
+        return sum(self.kind_version(k) for k in self.caches) + self._own_version
+
+    def note(self, reason: str, message: str, subject: str = "warroom") -> None:
+        """A war-room entry on the timeline (actions, verdicts, source trouble)."""
+        now = time.time()
+        self.own.append(
+            EventRow(
+                time=now,
+                age="0s",
+                type="warroom",
+                reason=reason,
+                subject=subject,
+                message=message,
+                count=1,
+            )
+        )
+        self._own_version += 1
+
+    def pods_on_node(self, node: str) -> list[Obj]:
+        out: list[Obj] = []
+        for cache in self.caches["pods"].values():
+            out.extend(cache.on_node(node))
+        return out
+
+    def sources(self, now: float | None = None) -> list[SourceState]:
+        now = time.monotonic() if now is None else now
+        out = []
+        for name, read in sorted(self.health.items()):
+            h = read()
+            out.append(SourceState(name, h.healthy, h.synced, h.age(now), h.last_error))
+        return out

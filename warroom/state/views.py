@@ -1,0 +1,389 @@
+"""View models of the live picture, built from raw objects: what each panel shows, headless.
+
+Pure functions over the reflected dicts, so `warroom check` and tests read the same words the
+screen shows. Statuses use kubectl's own printing (`warroom.kube.printers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from warroom.kube.printers import format_hpa_metrics, human_duration, print_node, print_pod
+from warroom.kube.printers import parse_timestamp as _parse_ts
+
+Obj = Mapping[str, Any]
+
+REVISION = "deployment.kubernetes.io/revision"
+HASH = "pod-template-hash"
+
+# Statuses an on-call engineer must notice; anything not Running/Completed is at least a warning.
+BAD_STATUSES = (
+    "CrashLoopBackOff",
+    "Error",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "OOMKilled",
+    "Unknown",
+    "NodeLost",
+    "Failed",
+    "CreateContainerConfigError",
+    "Evicted",
+)
+
+
+def timestamp(value: Any) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return _parse_ts(value)
+    except ValueError:
+        return None
+
+
+def image_tag(image: str) -> str:
+    tail = image.rsplit("/", 1)[-1]
+    if "@" in tail:
+        return tail.split("@", 1)[1][:19]
+    return tail.split(":", 1)[1] if ":" in tail else "latest"
+
+
+def _containers(obj: Obj) -> list[Obj]:
+    spec = obj.get("spec") or {}
+    template = spec.get("template")
+    if isinstance(template, dict):
+        spec = template.get("spec") or {}
+    return list(spec.get("containers") or ())
+
+
+def version_of(obj: Obj) -> str:
+    """The version a pod or template runs: its `version` label, else its first image's tag."""
+    meta = obj.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    template = (obj.get("spec") or {}).get("template")
+    if isinstance(template, dict):
+        labels = (template.get("metadata") or {}).get("labels") or labels
+    for key in ("version", "app.kubernetes.io/version"):
+        if labels.get(key):
+            return str(labels[key])
+    containers = _containers(obj)
+    return image_tag(str(containers[0].get("image", ""))) if containers else "?"
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+# ---- rollout ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    role: str  # "new" (the template the Deployment wants) or "old"
+    version: str
+    image: str
+    replicaset: str
+    revision: int
+    desired: int
+    ready: int
+    available: int
+    share: float | None  # of the Ready pods behind the Deployment, 0..1
+
+
+@dataclass(frozen=True)
+class RolloutView:
+    namespace: str
+    name: str
+    strategy: str
+    paused: bool
+    desired: int
+    updated: int
+    ready: int
+    available: int
+    revision: int
+    condition: str  # in words, as `kubectl rollout status` would say it
+    trouble: str  # "" when all is well, else "warn" or "bad"
+    versions: tuple[VersionRow, ...]
+
+
+def _owned(objs: Iterable[Obj], uid: str) -> list[Obj]:
+    out = []
+    for obj in objs:
+        for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
+            if ref.get("controller") and ref.get("uid") == uid:
+                out.append(obj)
+    return out
+
+
+def rollout_status_words(d: Obj) -> tuple[str, str]:
+    """kubectl rollout status's sentence for the Deployment, and a trouble level."""
+    meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
+    name = meta.get("name", "")
+    replicas = _int(spec.get("replicas", 1))
+    updated = _int(status.get("updatedReplicas"))
+    total = _int(status.get("replicas"))
+    available = _int(status.get("availableReplicas"))
+    for cond in status.get("conditions") or ():
+        if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
+            return f'deployment "{name}" exceeded its progress deadline', "bad"
+    if spec.get("paused"):
+        return f'deployment "{name}" is paused ({updated} of {replicas} updated)', "warn"
+    if _int(meta.get("generation")) > _int(status.get("observedGeneration")):
+        return "Waiting for deployment spec update to be observed...", "warn"
+    if updated < replicas:
+        return (
+            f"Waiting for rollout to finish: {updated} out of {replicas} new replicas have "
+            "been updated...",
+            "warn",
+        )
+    if total > updated:
+        return (
+            f"Waiting for rollout to finish: {total - updated} old replicas are pending "
+            "termination...",
+            "warn",
+        )
+    if available < updated:
+        return (
+            f"Waiting for rollout to finish: {available} of {updated} updated replicas are "
+            "available...",
+            "warn",
+        )
+    return "successfully rolled out", ""
+
+
+def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> RolloutView:
+    meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
+    mine = _owned(replicasets, str(meta.get("uid", "")))
+    revision = _int((meta.get("annotations") or {}).get(REVISION))
+    ready_by_hash: dict[str, int] = {}
+    for pod in pods:
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        if _pod_ready(pod):
+            ready_by_hash[str(labels.get(HASH, ""))] = (
+                ready_by_hash.get(str(labels.get(HASH, "")), 0) + 1
+            )
+    total_ready = sum(ready_by_hash.values())
+    rows = []
+    for rs in mine:
+        rs_meta, rs_status = rs.get("metadata") or {}, rs.get("status") or {}
+        rs_rev = _int((rs_meta.get("annotations") or {}).get(REVISION))
+        desired = _int((rs.get("spec") or {}).get("replicas"))
+        if desired == 0 and _int(rs_status.get("replicas")) == 0 and rs_rev != revision:
+            continue  # history, not a live version
+        pod_hash = str((rs_meta.get("labels") or {}).get(HASH, ""))
+        containers = _containers(rs)
+        rows.append(
+            VersionRow(
+                role="new" if rs_rev == revision else "old",
+                version=version_of(rs),
+                image=str(containers[0].get("image", "")) if containers else "",
+                replicaset=str(rs_meta.get("name", "")),
+                revision=rs_rev,
+                desired=desired,
+                ready=_int(rs_status.get("readyReplicas")),
+                available=_int(rs_status.get("availableReplicas")),
+                share=(ready_by_hash.get(pod_hash, 0) / total_ready) if total_ready else None,
+            )
+        )
+    rows.sort(key=lambda r: (r.role != "new", -r.revision))
+    words, trouble = rollout_status_words(d)
+    return RolloutView(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        strategy=str((spec.get("strategy") or {}).get("type", "RollingUpdate")),
+        paused=bool(spec.get("paused")),
+        desired=_int(spec.get("replicas", 1)),
+        updated=_int(status.get("updatedReplicas")),
+        ready=_int(status.get("readyReplicas")),
+        available=_int(status.get("availableReplicas")),
+        revision=revision,
+        condition=words,
+        trouble=trouble,
+        versions=tuple(rows),
+    )
+
+
+# ---- pods ------------------------------------------------------------------------------------
+
+
+def _pod_ready(pod: Obj) -> bool:
+    for cond in (pod.get("status") or {}).get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
+@dataclass(frozen=True)
+class PodRow:
+    uid: str
+    namespace: str
+    name: str
+    version: str
+    status: str
+    ready: str
+    restarts: str
+    age: str
+    node: str
+    gpus: int
+    trouble: str  # "", "warn" or "bad"
+
+
+def pod_gpus(pod: Obj) -> int:
+    total = 0
+    for c in _containers(pod):
+        resources = c.get("resources") or {}
+        value = (resources.get("limits") or {}).get("nvidia.com/gpu") or (
+            resources.get("requests") or {}
+        ).get("nvidia.com/gpu")
+        total += _int(value)
+    return total
+
+
+def pod_row(pod: Obj, now: float) -> PodRow:
+    cells = print_pod(dict(pod), now)
+    name, ready, status, restarts, age = cells[0], cells[1], cells[2], cells[3], cells[4]
+    node = cells[6] if len(cells) > 6 else ""
+    meta = pod.get("metadata") or {}
+    restarted = str(restarts).split(" ", 1)[0] not in ("0", "")
+    all_ready = str(ready).split("/")[0] == str(ready).split("/")[-1]
+    if status in BAD_STATUSES or status.startswith(("Init:Error", "Init:CrashLoop")):
+        trouble = "bad"
+    elif status == "Completed" or (status == "Running" and all_ready and not restarted):
+        trouble = ""
+    else:
+        trouble = "warn"
+    return PodRow(
+        uid=str(meta.get("uid", "")),
+        namespace=str(meta.get("namespace", "")),
+        name=str(name),
+        version=version_of(pod),
+        status=str(status),
+        ready=str(ready),
+        restarts=str(restarts),
+        age=str(age),
+        node=str(node if node != "<none>" else ""),
+        gpus=pod_gpus(pod),
+        trouble=trouble,
+    )
+
+
+def pod_rows(pods: Iterable[Obj], now: float) -> list[PodRow]:
+    """Rows grouped by version (newest versions first within a namespace), then by name."""
+    rows = [pod_row(p, now) for p in pods]
+    rows.sort(key=lambda r: (r.namespace, r.version, r.name))
+    return rows
+
+
+# ---- HPA -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HpaView:
+    namespace: str
+    name: str
+    target: str
+    current: int
+    desired: int
+    minimum: int
+    maximum: int
+    metrics: str  # kubectl's TARGETS column, e.g. "cpu: 45%/70%"
+    at_max: bool
+    limited: str  # the ScalingLimited reason when true, else ""
+
+
+def hpa_view(hpa: Obj) -> HpaView:
+    meta, spec, status = hpa.get("metadata") or {}, hpa.get("spec") or {}, hpa.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    limited = ""
+    for cond in status.get("conditions") or ():
+        if cond.get("type") == "ScalingLimited" and cond.get("status") == "True":
+            limited = str(cond.get("reason", ""))
+    current = _int(status.get("currentReplicas"))
+    maximum = _int(spec.get("maxReplicas"))
+    return HpaView(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        target=f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        current=current,
+        desired=_int(status.get("desiredReplicas")),
+        minimum=_int(spec.get("minReplicas", 1)),
+        maximum=maximum,
+        metrics=format_hpa_metrics(spec.get("metrics") or (), status.get("currentMetrics") or ()),
+        at_max=maximum > 0 and current >= maximum,
+        limited=limited,
+    )
+
+
+# ---- nodes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    name: str
+    status: str  # "Ready", "NotReady", "Ready,SchedulingDisabled", "Unknown"
+    roles: str
+    pods: int
+    gpus: int  # allocatable nvidia.com/gpu
+    trouble: str
+
+
+def node_row(node: Obj, pods_on_node: int, now: float) -> NodeRow:
+    cells = print_node(dict(node), now)
+    status = str(cells[1])
+    alloc = ((node.get("status") or {}).get("allocatable") or {}).get("nvidia.com/gpu")
+    trouble = "bad" if not status.startswith("Ready") else ("warn" if "," in status else "")
+    return NodeRow(
+        name=str(cells[0]),
+        status=status,
+        roles=str(cells[2]),
+        pods=pods_on_node,
+        gpus=_int(alloc),
+        trouble=trouble,
+    )
+
+
+# ---- events ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRow:
+    time: float
+    age: str
+    type: str  # Normal, Warning, or "warroom" for the war room's own entries
+    reason: str
+    subject: str
+    message: str
+    count: int
+
+
+def event_row(ev: Obj, now: float) -> EventRow:
+    when = (
+        timestamp(ev.get("lastTimestamp"))
+        or timestamp(ev.get("eventTime"))
+        or timestamp((ev.get("metadata") or {}).get("creationTimestamp"))
+        or now
+    )
+    involved = ev.get("involvedObject") or {}
+    return EventRow(
+        time=when,
+        age=human_duration(now - when),
+        type=str(ev.get("type", "Normal")),
+        reason=str(ev.get("reason", "")),
+        subject=f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
+        message=str(ev.get("message", "")).strip(),
+        count=_int(ev.get("count", 1)) or 1,
+    )
+
+
+def timeline(
+    events: Iterable[Obj], own: Iterable[EventRow], now: float, limit: int = 200
+) -> list[EventRow]:
+    """Kubernetes events and the war room's own entries, newest first."""
+    rows = [event_row(e, now) for e in events]
+    rows.extend(own)
+    rows.sort(key=lambda r: r.time, reverse=True)
+    return rows[:limit]

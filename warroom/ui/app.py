@@ -1,0 +1,321 @@
+"""The war-room screen: renders the live picture at a fixed rate, redrawing only what changed."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from warroom.state.picture import ClusterPicture
+from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
+from warroom.state.views import (
+    HpaView,
+    hpa_view,
+    node_row,
+    pod_rows,
+    rollout_view,
+    timeline,
+)
+from warroom.ui.screens import HelpScreen, PodDetailScreen
+from warroom.ui.widgets.graph import GraphData, LineGraph, series_legend
+from warroom.ui.widgets.panels import (
+    Banner,
+    EventsPanel,
+    GpuCell,
+    HeaderInfo,
+    HpaPanel,
+    NodesPanel,
+    RolloutPanel,
+    SignalsPanel,
+    WarHeader,
+)
+from warroom.ui.widgets.pods import PodTable
+
+GpuFeed = Callable[[], tuple[int, dict[str, list[GpuCell]]]]
+TABS = ("overview", "pods", "nodes", "graphs", "events")
+RENDER_INTERVAL = 0.25  # seconds between checks for new data
+WIDE = 150  # columns from which the overview also shows graphs and events
+
+
+def natural(name: str) -> tuple[str | int, ...]:
+    """gpu-node-2 before gpu-node-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def no_gpus() -> tuple[int, dict[str, list[GpuCell]]]:
+    return 0, {}
+
+
+@dataclass
+class Targets:
+    """The Deployments (and their HPAs) the layout names, by namespace/name."""
+
+    deployments: list[tuple[str, str]] = field(default_factory=list)
+    hpas: list[tuple[str, str]] = field(default_factory=list)
+
+
+class ViewCommands(Provider):
+    """The command palette reaches every view."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, WarRoomApp)
+        matcher = self.matcher(query)
+        for tab in TABS:
+            command = f"Show {tab}"
+            score = matcher.match(command)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command),
+                    lambda t=tab: app.show_tab(t),
+                    help=f"Switch to the {tab} view",
+                )
+        for label, action in (
+            ("Show key help", app.action_help),
+            ("Filter pods", app.action_filter),
+        ):
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), action)
+
+
+class WarRoomApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "warroom"
+    COMMANDS = App.COMMANDS | {ViewCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("1", "tab('overview')", "Overview"),
+        Binding("2", "tab('pods')", "Pods"),
+        Binding("3", "tab('nodes')", "Nodes/GPUs"),
+        Binding("4", "tab('graphs')", "Graphs"),
+        Binding("5", "tab('events')", "Events"),
+        Binding("slash", "filter", "Filter pods", key_display="/"),
+        Binding("enter", "pod_detail", "Pod detail", show=False),
+    ]
+
+    def __init__(
+        self,
+        picture: ClusterPicture,
+        header: HeaderInfo,
+        targets: Targets,
+        *,
+        signals: SignalFeed = no_signals,
+        gpus: GpuFeed = no_gpus,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.picture = picture
+        self.header_info = header
+        self.targets = targets
+        self.signals = signals
+        self.gpus = gpus
+        self.clock = clock
+        self._seen: dict[str, int] = {}
+        self.hpa_history: dict[str, deque[float]] = {}
+        self.renders = 0
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield WarHeader(self.header_info, id="header")
+        yield Banner(id="banner")
+        with TabbedContent(id="tabs", initial="overview"):
+            with TabPane("Overview", id="overview"), Grid(id="overview-grid"):
+                yield RolloutPanel(id="rollout", classes="panel")
+                yield HpaPanel(id="hpa", classes="panel")
+                yield SignalsPanel(id="signals", classes="panel")
+                yield EventsPanel(id="overview-events", classes="panel wide-only")
+            with TabPane("Pods", id="pods"):
+                yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")
+                yield PodTable(id="pod-table")
+            with TabPane("Nodes/GPUs", id="nodes"), VerticalScroll():
+                yield NodesPanel(id="nodes-panel")
+            with TabPane("Graphs", id="graphs"):
+                yield VerticalScroll(id="graph-list")
+            with TabPane("Events", id="events"), VerticalScroll():
+                yield EventsPanel(id="events-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for panel, title in (
+            ("#rollout", "Rollout"),
+            ("#hpa", "HPA"),
+            ("#signals", "Signals"),
+            ("#overview-events", "Events"),
+        ):
+            self.query_one(panel).border_title = title
+        self.query_one("#pod-filter", Input).display = False
+        self.query_one("#banner", Banner).display = False
+        self._apply_width(self.size.width)
+        self.refresh_views()
+        self.set_interval(RENDER_INTERVAL, self.refresh_views)
+        self.set_interval(5.0, self._sample_hpa)
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width >= WIDE, "-wide")
+
+    # ---- rendering ---------------------------------------------------------------------------
+
+    def _changed(self, name: str, version: int) -> bool:
+        if self._seen.get(name) == version:
+            return False
+        self._seen[name] = version
+        return True
+
+    def refresh_views(self) -> None:
+        """Pull the latest picture; push new views only to panels whose data moved."""
+        picture, now = self.picture, self.clock()
+        self.renders += 1
+        pods_v = picture.kind_version("pods")
+        rollout_v = (
+            pods_v + picture.kind_version("deployments") + picture.kind_version("replicasets")
+        )
+        if self._changed("rollout", rollout_v):
+            self.query_one("#rollout", RolloutPanel).show(self.rollout_views())
+        if self._changed("hpa", picture.kind_version("hpas")):
+            self._sample_hpa()
+        pod_tick = int(now // 10)  # ages move even when nothing else does
+        if self._changed("pods", pods_v * 1000 + pod_tick):
+            self.query_one("#pod-table", PodTable).show(pod_rows(picture.objects("pods"), now))
+        gpu_v, gpu_cells = self.gpus()
+        if self._changed("nodes", picture.kind_version("nodes") + pods_v + gpu_v):
+            nodes = sorted(picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"]))
+            rows = [
+                node_row(n, len(picture.pods_on_node(n["metadata"]["name"])), now) for n in nodes
+            ]
+            self.query_one("#nodes-panel", NodesPanel).show(rows, gpu_cells)
+        events_v = picture.kind_version("events") + len(picture.own) + int(now // 10)
+        if self._changed("events", events_v):
+            rows_ev = timeline(picture.objects("events"), picture.own, now)
+            self.query_one("#events-panel", EventsPanel).show(rows_ev)
+            self.query_one("#overview-events", EventsPanel).show(rows_ev[:30])
+        signal_v, snapshots = self.signals()
+        if self._changed("signals", signal_v):
+            self.query_one("#signals", SignalsPanel).show(snapshots)
+            self._show_graphs(snapshots)
+        problem = next((s.status for s in snapshots if s.status.startswith("Prometheus")), "")
+        self.query_one("#banner", Banner).show(picture.sources(), problem)
+
+    def rollout_views(self) -> list:  # type: ignore[type-arg]
+        views = []
+        rss = list(self.picture.objects("replicasets"))
+        pods = list(self.picture.objects("pods"))
+        for ns, name in self.targets.deployments:
+            d = self.picture.cache("deployments", ns).get(ns, name)
+            if d is not None:
+                views.append(rollout_view(d, rss, pods))
+        return views
+
+    def hpa_views(self) -> list[HpaView]:
+        views = []
+        for ns, name in self.targets.hpas:
+            hpa = self.picture.cache("hpas", ns).get(ns, name)
+            if hpa is not None:
+                views.append(hpa_view(hpa))
+        return views
+
+    def _sample_hpa(self) -> None:
+        views = self.hpa_views()
+        for view in views:
+            self.hpa_history.setdefault(view.name, deque(maxlen=120)).append(view.current)
+        self.query_one("#hpa", HpaPanel).show(
+            views, {k: list(v) for k, v in self.hpa_history.items()}
+        )
+
+    def _show_graphs(self, snapshots: Iterable[SignalSnapshot]) -> None:
+        container = self.query_one("#graph-list", VerticalScroll)
+        for snap in snapshots:
+            if not snap.graph:
+                continue
+            data = GraphData(
+                snap.title,
+                snap.unit,
+                snap.series,
+                snap.window,
+                snap.slo_max,
+                snap.slo_min,
+                snap.status,
+                self.clock(),
+            )
+            graphs = container.query(f"#graph-{snap.id}")
+            if graphs:
+                graphs.first(LineGraph).data = data
+                container.query_one(f"#legend-{snap.id}", Static).update(
+                    series_legend(data, snap.latest)
+                )
+            else:
+                container.mount(
+                    Static(
+                        series_legend(data, snap.latest), id=f"legend-{snap.id}", classes="legend"
+                    )
+                )
+                container.mount(LineGraph(data, id=f"graph-{snap.id}"))
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def action_tab(self, tab: str) -> None:
+        self.show_tab(tab)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))  # type: ignore[arg-type]
+
+    def action_filter(self) -> None:
+        self.show_tab("pods")
+        box = self.query_one("#pod-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#pod-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        table = self.query_one("#pod-table", PodTable)
+        table.filter_text = event.value
+        table.show(pod_rows(self.picture.objects("pods"), self.clock()))
+
+    @on(Input.Submitted, "#pod-filter")
+    def filter_done(self) -> None:
+        self.query_one("#pod-table", PodTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#pod-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one("#pod-table", PodTable).focus()
+
+    def action_pod_detail(self) -> None:
+        table = self.query_one("#pod-table", PodTable)
+        uid = table.selected_uid()
+        if uid is None:
+            return
+        for cache in self.picture.caches["pods"].values():
+            pod = cache.by_uid(uid)
+            if pod is not None:
+                events = [
+                    e
+                    for e in self.picture.objects("events")
+                    if (e.get("involvedObject") or {}).get("uid") == uid
+                ]
+                self.push_screen(PodDetailScreen(pod, events))
+                return
+
+    @on(PodTable.RowSelected)
+    def row_selected(self) -> None:
+        self.action_pod_detail()

@@ -1,0 +1,177 @@
+"""A line graph drawn with Braille cells through the Line API: cheap, testable, 80×24-friendly.
+
+Series come as (timestamp, value) points. The graph draws them over a fixed time window with a
+y axis, an SLO line when one is set, and a time axis; it redraws only when given new data.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+Point = tuple[float, float]
+PALETTE = ("#5fafff", "#ffaf5f", "#af87ff", "#5fd7af", "#ff87af", "#d7d75f")
+BRAILLE_BASE = 0x2800
+# Braille dot bits for (column 0..1, row 0..3) inside one character cell.
+DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
+
+
+@dataclass(frozen=True)
+class GraphData:
+    """What one graph shows; a new instance replaces the old (immutable snapshots)."""
+
+    title: str
+    unit: str
+    series: tuple[tuple[str, tuple[Point, ...]], ...]  # (legend, points)
+    window: float  # seconds of history shown, ending now
+    slo_max: float | None = None
+    slo_min: float | None = None
+    status: str = ""  # "", or why there is nothing to draw (failed, empty, stale)
+    now: float | None = None
+
+
+def format_value(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    if unit == "percent":
+        return f"{value:.0f}%"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str | None]]]:
+    """The graph as rows of (character, colour) cells; pure, so tests need no app."""
+    grid: list[list[tuple[str, str | None]]] = [[(" ", None)] * width for _ in range(height)]
+    if width < 12 or height < 3:
+        return grid
+    label_w = 7
+    plot_w, plot_h = width - label_w, height - 1
+    now = data.now if data.now is not None else time.time()
+    start = now - data.window
+    values = [v for _, pts in data.series for _, v in pts if not math.isnan(v)]
+    for bound in (data.slo_max, data.slo_min):
+        if bound is not None:
+            values.append(bound)
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    lo = min(lo, 0.0)
+    if hi - lo < 1e-12:
+        hi = lo + 1.0
+    hi += (hi - lo) * 0.05
+
+    def y_of(value: float) -> int:  # in dot rows, 0 at the top
+        frac = (value - lo) / (hi - lo)
+        return max(0, min(plot_h * 4 - 1, round((1 - frac) * (plot_h * 4 - 1))))
+
+    for row, value in ((0, hi), (plot_h - 1, lo)):
+        text = format_value(value, data.unit).rjust(label_w - 1)[: label_w - 1] + "┤"
+        for i, ch in enumerate(text):
+            grid[row][i] = (ch, "#808080")
+    for row in range(1, plot_h - 1):
+        grid[row][label_w - 1] = ("│", "#808080")
+    for bound in (data.slo_max, data.slo_min):
+        if bound is not None:
+            row = y_of(bound) // 4
+            for col in range(label_w, width):
+                grid[row][col] = ("╌", "#d75f5f")
+    for index, (_, points) in enumerate(data.series):
+        colour = PALETTE[index % len(PALETTE)]
+        cells: dict[tuple[int, int], int] = {}
+        for ts, value in points:
+            if math.isnan(value) or ts < start:
+                continue
+            x = int((ts - start) / data.window * (plot_w * 2 - 1))
+            if not 0 <= x < plot_w * 2:
+                continue
+            y = y_of(value)
+            key = (y // 4, x // 2)
+            cells[key] = cells.get(key, 0) | DOTS[x % 2][y % 4]
+        for (row, col), bits in cells.items():
+            grid[row][label_w + col] = (chr(BRAILLE_BASE + bits), colour)
+    axis = f"-{_span(data.window)}".ljust(plot_w - 3) + "now"
+    for i, ch in enumerate(axis[:plot_w]):
+        grid[plot_h][label_w + i] = (ch, "#808080")
+    if data.status:
+        message = f" {data.status} "[:plot_w]
+        row = plot_h // 2
+        offset = label_w + max(0, (plot_w - len(message)) // 2)
+        for i, ch in enumerate(message):
+            grid[row][offset + i] = (ch, "#ffaf00")
+    return grid
+
+
+def _span(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"
+
+
+class LineGraph(Widget):
+    """Draws `data` with render_line; set `data` to a new GraphData to redraw."""
+
+    DEFAULT_CSS = """
+    LineGraph { height: 8; min-height: 4; }
+    """
+
+    data: reactive[GraphData | None] = reactive(None)
+
+    def __init__(
+        self,
+        data: GraphData | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._cells: list[list[tuple[str, str | None]]] = []
+        self.set_reactive(LineGraph.data, data)
+
+    def watch_data(self) -> None:
+        self._cells = []
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._cells = []
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 8
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        if self.data is None or width == 0:
+            return Strip.blank(width)
+        if len(self._cells) != height or (self._cells and len(self._cells[0]) != width):
+            self._cells = plot(self.data, width, height)
+        if y >= len(self._cells):
+            return Strip.blank(width)
+        segments = [
+            Segment(ch, Style(color=colour) if colour else None) for ch, colour in self._cells[y]
+        ]
+        return Strip(segments, width)
+
+
+def series_legend(data: GraphData, latest: Sequence[tuple[str, float]]) -> str:
+    """`title  legend value · legend value` for the line above a graph."""
+    parts = [
+        f"{name} {format_value(value, data.unit)}" if name else format_value(value, data.unit)
+        for name, value in latest
+    ]
+    return f"{data.title}  " + " · ".join(parts) if parts else data.title

@@ -1,0 +1,255 @@
+"""The war room's read-only panels: header, rollout, HPA, nodes, signals, events, banner.
+
+Each panel is handed an immutable view (attributes down) and renders it with Rich; none of them
+reads a source or the store.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from warroom.state.picture import SourceState
+from warroom.state.signals import SignalSnapshot
+from warroom.state.views import EventRow, HpaView, NodeRow, RolloutView
+from warroom.ui.widgets.graph import format_value
+
+TROUBLE = {"": "green", "warn": "yellow", "bad": "bold red"}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int) -> str:
+    values = list(values)[-width:]
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo or 1.0
+    return "".join(SPARK[min(7, int((v - lo) / span * 7.999))] for v in values)
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    context: str
+    namespaces: tuple[str, ...]
+    session: str
+    drill: bool = False
+    read_only: bool = False
+    prometheus: str = ""  # e.g. "Prometheus 2.42.0" or "built-in PromQL subset (sim)"
+
+
+class Panel(Static):
+    """A Static that remembers what it shows, so tests and exports can read it as text."""
+
+    shown: RenderableType = ""
+
+    def present(self, renderable: RenderableType) -> None:
+        self.shown = renderable
+        self.update(renderable)
+
+    def plain(self, width: int = 200) -> str:
+        console = Console(width=width, record=True, file=io.StringIO())
+        console.print(self.shown)
+        return console.export_text()
+
+
+class WarHeader(Static):
+    """Context, namespaces, session, clock and the DRILL / READ-ONLY badges."""
+
+    def __init__(self, info: HeaderInfo, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.info = info
+
+    def on_mount(self) -> None:
+        self.update(self.render_header())
+        self.set_interval(1.0, lambda: self.update(self.render_header()))
+
+    def render_header(self) -> Text:
+        info = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if info.drill:
+            text.append(" DRILL ", style="bold black on yellow")
+            text.append(" ")
+        if info.read_only:
+            text.append(" READ-ONLY ", style="bold white on blue")
+            text.append(" ")
+        text.append(time.strftime("%H:%M:%S"), style="bold")
+        text.append(f"  ⎈ {info.context}", style="bold cyan")
+        text.append(f"  ns {','.join(info.namespaces)}")
+        text.append(f"  session {info.session}", style="dim")
+        if info.prometheus:
+            text.append(f"  {info.prometheus}", style="dim")
+        return text
+
+
+class Banner(Panel):
+    """Shown while a source is failing or stale; says which, since when, and why."""
+
+    def show(self, sources: Sequence[SourceState], signal_problem: str) -> None:
+        bad = [s for s in sources if (not s.healthy and s.synced) or s.error]
+        lines = []
+        for s in bad[:3]:
+            age = f"{s.age:.0f}s old" if s.age is not None else "no data yet"
+            lines.append(f"⚠ {s.name}: {s.error or 'watch lost'} ({age})")
+        if len(bad) > 3:
+            lines.append(f"⚠ and {len(bad) - 3} more sources")
+        if signal_problem:
+            lines.append(f"⚠ {signal_problem}")
+        self.display = bool(lines)
+        if lines:
+            self.present(Text("\n".join(lines), style="bold"))
+
+
+class RolloutPanel(Panel):
+    def show(self, views: Sequence[RolloutView]) -> None:
+        if not views:
+            self.present(Text("No target Deployment found yet.", style="dim"))
+            return
+        parts: list[Text | Table] = []
+        for view in views:
+            title = Text(f"{view.namespace}/{view.name}", style="bold")
+            title.append(
+                f"  rev {view.revision}  {view.updated}/{view.desired} updated, "
+                f"{view.available} available"
+            )
+            if view.paused:
+                title.append("  PAUSED", style="bold yellow")
+            parts.append(title)
+            parts.append(Text(view.condition, style=TROUBLE[view.trouble]))
+            table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False)
+            for column in ("", "version", "rev", "want", "ready", "avail", "traffic"):
+                table.add_column(
+                    column, no_wrap=True, justify="left" if column in ("", "version") else "right"
+                )
+            for row in view.versions:
+                share = "–" if row.share is None else f"{row.share * 100:.0f}%"
+                table.add_row(
+                    Text(row.role, style="bold green" if row.role == "new" else "dim"),
+                    Text(row.version, style="bold" if row.role == "new" else ""),
+                    str(row.revision),
+                    str(row.desired),
+                    str(row.ready),
+                    str(row.available),
+                    share,
+                )
+            parts.append(table)
+        self.present(Group(*parts))
+
+
+class HpaPanel(Panel):
+    def show(self, views: Sequence[HpaView], history: dict[str, list[float]]) -> None:
+        if not views:
+            self.present(Text("No HorizontalPodAutoscaler.", style="dim"))
+            return
+        lines = Text()
+        for view in views:
+            style = "bold red" if view.at_max else ""
+            lines.append(f"{view.name}", style="bold")
+            lines.append(
+                f"  {view.current}→{view.desired} of {view.minimum}–{view.maximum}", style=style
+            )
+            lines.append(f"  {view.metrics}\n")
+            spark = sparkline(history.get(view.name, []), 40)
+            lines.append(f"  {spark}\n", style="cyan")
+            if view.at_max:
+                lines.append(
+                    "  ⚠ at max replicas: more load will queue and slow down\n", style="bold red"
+                )
+            elif view.limited:
+                lines.append(f"  limited: {view.limited}\n", style="yellow")
+        self.present(lines)
+
+
+@dataclass(frozen=True)
+class GpuCell:
+    index: int
+    util: float
+    memory: float  # used / total, 0..1
+    temp: float
+    xid: int
+    pod: str
+
+
+def bar(fraction: float, width: int) -> str:
+    filled = max(0, min(width, round(fraction * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+class NodesPanel(Panel):
+    def show(
+        self, rows: Sequence[NodeRow], gpus: dict[str, list[GpuCell]], temp_warn: float = 83.0
+    ) -> None:
+        table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+        for column in ("node", "status", "pods", "GPUs: util · mem · °C"):
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            cells = gpus.get(row.name, [])
+            parts = Text()
+            for cell in cells:
+                colour = (
+                    "red"
+                    if cell.xid or cell.temp >= temp_warn
+                    else ("yellow" if cell.util >= 90 else "green")
+                )
+                parts.append(f"{cell.index}:{bar(cell.util / 100, 5)}", style=colour)
+                parts.append(f"{cell.memory * 100:3.0f}% {cell.temp:2.0f}° ")
+                if cell.xid:
+                    parts.append(f"XID {cell.xid} ", style="bold red")
+            if not cells and row.gpus:
+                parts.append(f"{row.gpus} GPU(s), no telemetry", style="dim")
+            table.add_row(
+                Text(row.name, style=TROUBLE[row.trouble]),
+                Text(row.status, style=TROUBLE[row.trouble]),
+                str(row.pods),
+                parts,
+            )
+        self.present(table)
+
+
+class SignalsPanel(Panel):
+    """The latest value of each signal, red when it breaches its SLO."""
+
+    def show(self, signals: Sequence[SignalSnapshot]) -> None:
+        if not signals:
+            self.present(Text("No signals in this layout.", style="dim"))
+            return
+        text = Text()
+        for sig in signals:
+            text.append(f"{sig.title:<22}", style="bold")
+            if sig.status:
+                text.append(sig.status + "\n", style="yellow")
+                continue
+            values = " · ".join(
+                f"{name} {format_value(v, sig.unit)}" if name else format_value(v, sig.unit)
+                for name, v in sig.latest
+            )
+            text.append(values or "–", style="bold red" if sig.breached else "green")
+            bounds = []
+            if sig.slo_max is not None:
+                bounds.append(f"≤ {format_value(sig.slo_max, sig.unit)}")
+            if sig.slo_min is not None:
+                bounds.append(f"≥ {format_value(sig.slo_min, sig.unit)}")
+            if bounds:
+                text.append(f"  (SLO {' '.join(bounds)})", style="dim")
+            text.append("\n")
+        self.present(text)
+
+
+class EventsPanel(Panel):
+    def show(self, rows: Sequence[EventRow]) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for row in rows:
+            style = {"Warning": "yellow", "warroom": "bold cyan"}.get(row.type, "")
+            text.append(f"{row.age:>5} ", style="dim")
+            text.append(f"{row.reason:<18.18}", style=style or "bold")
+            text.append(f" {row.subject}: {row.message}", style=style)
+            if row.count > 1:
+                text.append(f" (×{row.count})", style="dim")
+            text.append("\n")
+        self.present(text if rows else Text("No events yet.", style="dim"))

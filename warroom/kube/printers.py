@@ -144,8 +144,18 @@ def container_cells(pod_template: Mapping[str, Any] | None) -> tuple[str, str]:
 
 # --- resource.Quantity canonical form ----------------------------------------------------------
 
-_DEC_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15,
-                 "E": 18}
+_DEC_SUFFIXES = {
+    "n": -9,
+    "u": -6,
+    "m": -3,
+    "": 0,
+    "k": 3,
+    "M": 6,
+    "G": 9,
+    "T": 12,
+    "P": 15,
+    "E": 18,
+}
 _BIN_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _DEC_BY_EXP = {v: k for k, v in _DEC_SUFFIXES.items()}
 _BIN_BY_EXP = {v // 10: k for k, v in _BIN_SUFFIXES.items()}
@@ -245,8 +255,9 @@ _SELECTOR_DESC = (
 )
 
 
-def col(name: str, type_: str = "string", desc: str = "", *, priority: int = 0,
-        fmt: str = "") -> dict[str, Any]:
+def col(
+    name: str, type_: str = "string", desc: str = "", *, priority: int = 0, fmt: str = ""
+) -> dict[str, Any]:
     return {"name": name, "type": type_, "format": fmt, "description": desc, "priority": priority}
 
 
@@ -257,28 +268,46 @@ POD_COLUMNS = (
     NAME_COL,
     col("Ready", desc="The aggregate readiness state of this pod for accepting traffic."),
     col("Status", desc="The aggregate status of the containers in this pod."),
-    col("Restarts", desc="The number of times the containers in this pod have been restarted "
-        "and when the last container in this pod has restarted."),
+    col(
+        "Restarts",
+        desc="The number of times the containers in this pod have been restarted "
+        "and when the last container in this pod has restarted.",
+    ),
     AGE_COL,
-    col("IP", desc="podIP address allocated to the pod. Routable at least within the cluster. "
-        "Empty if not yet allocated.", priority=1),
-    col("Node", desc="NodeName indicates in which node this pod is scheduled. If empty, this pod "
+    col(
+        "IP",
+        desc="podIP address allocated to the pod. Routable at least within the cluster. "
+        "Empty if not yet allocated.",
+        priority=1,
+    ),
+    col(
+        "Node",
+        desc="NodeName indicates in which node this pod is scheduled. If empty, this pod "
         "is a candidate for scheduling by the scheduler defined in schedulerName. Once this field "
         "is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This "
         "field should not be used to express a desire for the pod to be scheduled on a specific "
         "node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename",
-        priority=1),
-    col("Nominated Node", desc="nominatedNodeName is set only when this pod preempts other pods "
+        priority=1,
+    ),
+    col(
+        "Nominated Node",
+        desc="nominatedNodeName is set only when this pod preempts other pods "
         "on the node, but it cannot be scheduled right away as preemption victims receive their "
         "graceful termination periods. This field does not guarantee that the pod will be "
         "scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes "
         "become available sooner. Scheduler may also decide to give the resources on this node to "
         "a higher priority pod that is created after preemption. As a result, this field may be "
-        "different than PodSpec.nodeName when the pod is scheduled.", priority=1),
-    col("Readiness Gates", desc="If specified, all readiness gates will be evaluated for pod "
+        "different than PodSpec.nodeName when the pod is scheduled.",
+        priority=1,
+    ),
+    col(
+        "Readiness Gates",
+        desc="If specified, all readiness gates will be evaluated for pod "
         "readiness. A pod is ready when all its containers are ready AND all conditions specified "
-        "in the readiness gates have status equal to \"True\" More info: "
-        "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates", priority=1),
+        'in the readiness gates have status equal to "True" More info: '
+        "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates",
+        priority=1,
+    ),
 )
 
 NODE_COLUMNS = (
@@ -287,16 +316,33 @@ NODE_COLUMNS = (
     col("Roles", desc="The roles of the node"),
     AGE_COL,
     col("Version", desc="Kubelet Version reported by the node."),
-    col("Internal-IP", desc="List of addresses reachable to the node. Queried from cloud "
-        "provider, if available.", priority=1),
-    col("External-IP", desc="List of addresses reachable to the node. Queried from cloud "
-        "provider, if available.", priority=1),
-    col("OS-Image", desc="OS Image reported by the node from /etc/os-release (e.g. Debian "
-        "GNU/Linux 7 (wheezy)).", priority=1),
-    col("Kernel-Version", desc="Kernel Version reported by the node from 'uname -r' (e.g. "
-        "3.16.0-0.bpo.4-amd64).", priority=1),
-    col("Container-Runtime", desc="ContainerRuntime Version reported by the node through "
-        "runtime remote API (e.g. containerd://1.4.2).", priority=1),
+    col(
+        "Internal-IP",
+        desc="List of addresses reachable to the node. Queried from cloud provider, if available.",
+        priority=1,
+    ),
+    col(
+        "External-IP",
+        desc="List of addresses reachable to the node. Queried from cloud provider, if available.",
+        priority=1,
+    ),
+    col(
+        "OS-Image",
+        desc="OS Image reported by the node from /etc/os-release (e.g. Debian "
+        "GNU/Linux 7 (wheezy)).",
+        priority=1,
+    ),
+    col(
+        "Kernel-Version",
+        desc="Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+        priority=1,
+    ),
+    col(
+        "Container-Runtime",
+        desc="ContainerRuntime Version reported by the node through "
+        "runtime remote API (e.g. containerd://1.4.2).",
+        priority=1,
+    ),
 )
 
 NAMESPACE_COLUMNS = (NAME_COL, col("Status", desc="The status of the namespace"), AGE_COL)
@@ -304,16 +350,27 @@ NAMESPACE_COLUMNS = (NAME_COL, col("Status", desc="The status of the namespace")
 SERVICE_COLUMNS = (
     NAME_COL,
     col("Type", desc="type determines how the Service is exposed. Defaults to ClusterIP."),
-    col("Cluster-IP", desc="clusterIP is the IP address of the service and is usually assigned "
-        "randomly."),
-    col("External-IP", desc="externalIPs is a list of IP addresses for which nodes in the "
-        "cluster will also accept traffic for this service."),
-    col("Port(s)", desc="The list of ports that are exposed by this service. More info: "
+    col(
+        "Cluster-IP",
+        desc="clusterIP is the IP address of the service and is usually assigned randomly.",
+    ),
+    col(
+        "External-IP",
+        desc="externalIPs is a list of IP addresses for which nodes in the "
+        "cluster will also accept traffic for this service.",
+    ),
+    col(
+        "Port(s)",
+        desc="The list of ports that are exposed by this service. More info: "
         "https://kubernetes.io/docs/concepts/services-networking/service/"
-        "#virtual-ips-and-service-proxies"),
+        "#virtual-ips-and-service-proxies",
+    ),
     AGE_COL,
-    col("Selector", desc="Route service traffic to pods with label keys and values matching "
-        "this selector.", priority=1),
+    col(
+        "Selector",
+        desc="Route service traffic to pods with label keys and values matching this selector.",
+        priority=1,
+    ),
 )
 
 CONFIGMAP_COLUMNS = (
@@ -323,20 +380,36 @@ CONFIGMAP_COLUMNS = (
 )
 
 EVENT_COLUMNS = (
-    col("Last Seen", desc="The time at which the most recent occurrence of this event was "
-        "recorded."),
-    col("Type", desc="Type of this event (Normal, Warning), new types could be added in the "
-        "future"),
-    col("Reason", desc="This should be a short, machine understandable string that gives the "
-        "reason for the transition into the object's current status."),
+    col(
+        "Last Seen", desc="The time at which the most recent occurrence of this event was recorded."
+    ),
+    col(
+        "Type", desc="Type of this event (Normal, Warning), new types could be added in the future"
+    ),
+    col(
+        "Reason",
+        desc="This should be a short, machine understandable string that gives the "
+        "reason for the transition into the object's current status.",
+    ),
     col("Object", desc="The object that this event is about."),
-    col("Subobject", desc="If referring to a piece of an object instead of an entire object, "
-        "this string should contain a valid JSON/Go field access statement.", priority=1),
-    col("Source", desc="The component reporting this event. Should be a short machine "
-        "understandable string.", priority=1),
+    col(
+        "Subobject",
+        desc="If referring to a piece of an object instead of an entire object, "
+        "this string should contain a valid JSON/Go field access statement.",
+        priority=1,
+    ),
+    col(
+        "Source",
+        desc="The component reporting this event. Should be a short machine understandable string.",
+        priority=1,
+    ),
     col("Message", desc="A human-readable description of the status of this operation."),
-    col("First Seen", desc="The time at which the event was first recorded. (Time of server "
-        "receipt is in TypeMeta.)", priority=1),
+    col(
+        "First Seen",
+        desc="The time at which the event was first recorded. (Time of server "
+        "receipt is in TypeMeta.)",
+        priority=1,
+    ),
     col("Count", desc="The number of times this event has occurred.", priority=1),
     col("Name", desc=NAME_DESC, priority=1, fmt="name"),
 )
@@ -344,10 +417,16 @@ EVENT_COLUMNS = (
 DEPLOYMENT_COLUMNS = (
     NAME_COL,
     col("Ready", desc="Number of the pod with ready state"),
-    col("Up-to-date", desc="Total number of non-terminated pods targeted by this deployment "
-        "that have the desired template spec."),
-    col("Available", desc="Total number of available pods (ready for at least minReadySeconds) "
-        "targeted by this deployment."),
+    col(
+        "Up-to-date",
+        desc="Total number of non-terminated pods targeted by this deployment "
+        "that have the desired template spec.",
+    ),
+    col(
+        "Available",
+        desc="Total number of available pods (ready for at least minReadySeconds) "
+        "targeted by this deployment.",
+    ),
     AGE_COL,
     col("Containers", desc=_CONTAINERS_DESC, priority=1),
     col("Images", desc=_IMAGES_DESC, priority=1),
@@ -362,45 +441,79 @@ REPLICASET_COLUMNS = (
     AGE_COL,
     col("Containers", desc=_CONTAINERS_DESC, priority=1),
     col("Images", desc=_IMAGES_DESC, priority=1),
-    col("Selector", desc="Selector is a label query over pods that should match the replica "
-        "count.", priority=1),
+    col(
+        "Selector",
+        desc="Selector is a label query over pods that should match the replica count.",
+        priority=1,
+    ),
 )
 
 DAEMONSET_COLUMNS = (
     NAME_COL,
-    col("Desired", "integer", "The total number of nodes that should be running the daemon pod "
-        "(including nodes correctly running the daemon pod)."),
-    col("Current", "integer", "The number of nodes that are running at least 1 daemon pod and "
-        "are supposed to run the daemon pod."),
-    col("Ready", "integer", "The number of nodes that should be running the daemon pod and have "
-        "one or more of the daemon pod running and ready."),
-    col("Up-to-date", "integer", "The total number of nodes that are running updated daemon "
-        "pod"),
-    col("Available", "integer", "The number of nodes that should be running the daemon pod and "
+    col(
+        "Desired",
+        "integer",
+        "The total number of nodes that should be running the daemon pod "
+        "(including nodes correctly running the daemon pod).",
+    ),
+    col(
+        "Current",
+        "integer",
+        "The number of nodes that are running at least 1 daemon pod and "
+        "are supposed to run the daemon pod.",
+    ),
+    col(
+        "Ready",
+        "integer",
+        "The number of nodes that should be running the daemon pod and have "
+        "one or more of the daemon pod running and ready.",
+    ),
+    col("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
+    col(
+        "Available",
+        "integer",
+        "The number of nodes that should be running the daemon pod and "
         "have one or more of the daemon pod running and available (ready for at least "
-        "spec.minReadySeconds)"),
-    col("Node Selector", desc="NodeSelector is a selector which must be true for the pod to fit "
-        "on a node."),
+        "spec.minReadySeconds)",
+    ),
+    col(
+        "Node Selector",
+        desc="NodeSelector is a selector which must be true for the pod to fit on a node.",
+    ),
     AGE_COL,
     col("Containers", desc=_CONTAINERS_DESC, priority=1),
     col("Images", desc=_IMAGES_DESC, priority=1),
-    col("Selector", desc="A label query over pods that are managed by the daemon set.",
-        priority=1),
+    col("Selector", desc="A label query over pods that are managed by the daemon set.", priority=1),
 )
 
 HPA_COLUMNS = (
     NAME_COL,
-    col("Reference", desc="reference to scaled resource; horizontal pod autoscaler will learn "
+    col(
+        "Reference",
+        desc="reference to scaled resource; horizontal pod autoscaler will learn "
         "the current resource consumption and will set the desired number of pods by using its "
-        "Scale subresource."),
-    col("Targets", desc="metrics contains the specifications for which to use to calculate the "
-        "desired replica count (the maximum replica count across all metrics will be used)."),
-    col("MinPods", desc="minReplicas is the lower limit for the number of replicas to which the "
-        "autoscaler can scale down."),
-    col("MaxPods", desc="maxReplicas is the upper limit for the number of replicas to which the "
-        "autoscaler can scale up. It cannot be less that minReplicas."),
-    col("Replicas", desc="currentReplicas is current number of replicas of pods managed by this "
-        "autoscaler, as last seen by the autoscaler."),
+        "Scale subresource.",
+    ),
+    col(
+        "Targets",
+        desc="metrics contains the specifications for which to use to calculate the "
+        "desired replica count (the maximum replica count across all metrics will be used).",
+    ),
+    col(
+        "MinPods",
+        desc="minReplicas is the lower limit for the number of replicas to which the "
+        "autoscaler can scale down.",
+    ),
+    col(
+        "MaxPods",
+        desc="maxReplicas is the upper limit for the number of replicas to which the "
+        "autoscaler can scale up. It cannot be less that minReplicas.",
+    ),
+    col(
+        "Replicas",
+        desc="currentReplicas is current number of replicas of pods managed by this "
+        "autoscaler, as last seen by the autoscaler.",
+    ),
     AGE_COL,
 )
 
@@ -408,17 +521,27 @@ PDB_COLUMNS = (
     NAME_COL,
     col("Min Available", desc="The minimum number of pods that must be available."),
     col("Max Unavailable", desc="The maximum number of pods that may be unavailable."),
-    col("Allowed Disruptions", "integer", "Calculated number of pods that may be disrupted at "
-        "this time."),
+    col(
+        "Allowed Disruptions",
+        "integer",
+        "Calculated number of pods that may be disrupted at this time.",
+    ),
     AGE_COL,
 )
 
 # --- Pod --------------------------------------------------------------------------------------
 
-POD_SUCCESS_CONDITIONS = ({"type": "Completed", "status": "True", "reason": "Succeeded",
-                           "message": "The pod has completed successfully."},)
-POD_FAILED_CONDITIONS = ({"type": "Completed", "status": "True", "reason": "Failed",
-                          "message": "The pod failed."},)
+POD_SUCCESS_CONDITIONS = (
+    {
+        "type": "Completed",
+        "status": "True",
+        "reason": "Succeeded",
+        "message": "The pod has completed successfully.",
+    },
+)
+POD_FAILED_CONDITIONS = (
+    {"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."},
+)
 
 
 def pod_conditions(pod: Obj) -> Sequence[Mapping[str, str]] | None:
@@ -484,7 +607,8 @@ def print_pod(pod: Obj, now: float) -> Cells:
         if sidecar:
             sidecar_restarts += count
             if finished is not None and (
-                    last_sidecar_restart is None or last_sidecar_restart < finished):
+                last_sidecar_restart is None or last_sidecar_restart < finished
+            ):
                 last_sidecar_restart = finished
         state = cs.get("state") or {}
         term = state.get("terminated")
@@ -496,10 +620,16 @@ def print_pod(pod: Obj, now: float) -> Cells:
                 ready += 1
             continue
         if term is not None:
-            reason = ("Init:" + term["reason"]) if term.get("reason") else (
-                _terminated_reason(term, "Init:"))
-        elif waiting is not None and waiting.get("reason") and (
-                waiting["reason"] != "PodInitializing"):
+            reason = (
+                ("Init:" + term["reason"])
+                if term.get("reason")
+                else (_terminated_reason(term, "Init:"))
+            )
+        elif (
+            waiting is not None
+            and waiting.get("reason")
+            and (waiting["reason"] != "PodInitializing")
+        ):
             reason = "Init:" + waiting["reason"]
         else:
             reason = f"Init:{i}/{len(init_specs)}"
@@ -556,8 +686,14 @@ def print_pod(pod: Obj, now: float) -> Cells:
                     break
         gates_cell = f"{true_count}/{len(gates)}"
     return [
-        meta.get("name", ""), f"{ready}/{total}", reason, restarts_cell, age(pod, now),
-        pod_ip, spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>",
+        meta.get("name", ""),
+        f"{ready}/{total}",
+        reason,
+        restarts_cell,
+        age(pod, now),
+        pod_ip,
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
         gates_cell,
     ]
 
@@ -571,7 +707,7 @@ def node_roles(labels: Mapping[str, Any]) -> list[str]:
     roles = set()
     for key, value in labels.items():
         if key.startswith(_ROLE_PREFIX):
-            role = key[len(_ROLE_PREFIX):]
+            role = key[len(_ROLE_PREFIX) :]
             if role:
                 roles.add(role)
         elif key == "kubernetes.io/role" and value:
@@ -601,10 +737,15 @@ def print_node(node: Obj, now: float) -> Cells:
     info = status.get("nodeInfo") or {}
     addresses = status.get("addresses") or ()
     return [
-        meta.get("name", ""), ",".join(states), roles, age(node, now),
+        meta.get("name", ""),
+        ",".join(states),
+        roles,
+        age(node, now),
         info.get("kubeletVersion", ""),
-        _node_address(addresses, "InternalIP"), _node_address(addresses, "ExternalIP"),
-        info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
+        _node_address(addresses, "InternalIP"),
+        _node_address(addresses, "ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
         info.get("containerRuntimeVersion") or "<unknown>",
     ]
 
@@ -629,8 +770,9 @@ def _service_external_ip(spec: Obj, status: Obj, svc_type: str) -> str:
     if svc_type == "LoadBalancer":
         # The server prints wide cells, so load-balancer addresses are never clipped.
         ingress = (status.get("loadBalancer") or {}).get("ingress") or ()
-        lb = sorted({i.get("ip") or i.get("hostname") for i in ingress
-                     if i.get("ip") or i.get("hostname")})
+        lb = sorted(
+            {i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")}
+        )
         if external:
             return ",".join([*lb, *external])
         return ",".join(lb) if lb else "<pending>"
@@ -654,16 +796,21 @@ def print_service(svc: Obj, now: float) -> Cells:
         else:
             pieces.append(f"{port.get('port', 0)}/{protocol}")
     return [
-        (svc.get("metadata") or {}).get("name", ""), svc_type, cluster_ip,
+        (svc.get("metadata") or {}).get("name", ""),
+        svc_type,
+        cluster_ip,
         _service_external_ip(spec, svc.get("status") or {}, svc_type),
-        ",".join(pieces) or "<none>", age(svc, now), format_labels(spec.get("selector")),
+        ",".join(pieces) or "<none>",
+        age(svc, now),
+        format_labels(spec.get("selector")),
     ]
 
 
 def print_event(ev: Obj, now: float) -> Cells:
     first = ev.get("firstTimestamp")
-    first_seen = since(first, now) if timestamp_of(first) is not None else since(
-        ev.get("eventTime"), now)
+    first_seen = (
+        since(first, now) if timestamp_of(first) is not None else since(ev.get("eventTime"), now)
+    )
     last = ev.get("lastTimestamp")
     last_seen = since(last, now) if timestamp_of(last) is not None else first_seen
     count = ev.get("count") or 0
@@ -681,9 +828,15 @@ def print_event(ev: Obj, now: float) -> Cells:
     component = source.get("component") or ev.get("reportingComponent") or ""
     instance = source.get("host") or ev.get("reportingInstance") or ""
     return [
-        last_seen, ev.get("type", ""), ev.get("reason", ""), target,
-        involved.get("fieldPath", ""), f"{component}, {instance}" if instance else component,
-        (ev.get("message") or "").strip(), first_seen, count,
+        last_seen,
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        target,
+        involved.get("fieldPath", ""),
+        f"{component}, {instance}" if instance else component,
+        (ev.get("message") or "").strip(),
+        first_seen,
+        count,
         (ev.get("metadata") or {}).get("name", ""),
     ]
 
@@ -704,8 +857,12 @@ def print_deployment(dep: Obj, now: float) -> Cells:
     return [
         (dep.get("metadata") or {}).get("name", ""),
         f"{status.get('readyReplicas') or 0}/{_replicas(spec)}",
-        status.get("updatedReplicas") or 0, status.get("availableReplicas") or 0, age(dep, now),
-        names, images, selector_string(spec.get("selector")),
+        status.get("updatedReplicas") or 0,
+        status.get("availableReplicas") or 0,
+        age(dep, now),
+        names,
+        images,
+        selector_string(spec.get("selector")),
     ]
 
 
@@ -714,9 +871,14 @@ def print_replicaset(rs: Obj, now: float) -> Cells:
     status = rs.get("status") or {}
     names, images = container_cells(spec.get("template"))
     return [
-        (rs.get("metadata") or {}).get("name", ""), _replicas(spec),
-        status.get("replicas") or 0, status.get("readyReplicas") or 0, age(rs, now),
-        names, images, format_label_selector(spec.get("selector")),
+        (rs.get("metadata") or {}).get("name", ""),
+        _replicas(spec),
+        status.get("replicas") or 0,
+        status.get("readyReplicas") or 0,
+        age(rs, now),
+        names,
+        images,
+        format_label_selector(spec.get("selector")),
     ]
 
 
@@ -727,11 +889,16 @@ def print_daemonset(ds: Obj, now: float) -> Cells:
     names, images = container_cells(template)
     return [
         (ds.get("metadata") or {}).get("name", ""),
-        status.get("desiredNumberScheduled") or 0, status.get("currentNumberScheduled") or 0,
-        status.get("numberReady") or 0, status.get("updatedNumberScheduled") or 0,
+        status.get("desiredNumberScheduled") or 0,
+        status.get("currentNumberScheduled") or 0,
+        status.get("numberReady") or 0,
+        status.get("updatedNumberScheduled") or 0,
         status.get("numberAvailable") or 0,
-        format_labels((template.get("spec") or {}).get("nodeSelector")), age(ds, now),
-        names, images, format_label_selector(spec.get("selector")),
+        format_labels((template.get("spec") or {}).get("nodeSelector")),
+        age(ds, now),
+        names,
+        images,
+        format_label_selector(spec.get("selector")),
     ]
 
 
@@ -749,14 +916,18 @@ def _hpa_metric(spec: Obj, current: Obj | None) -> str:
             if cur is not None and (cur.get("current") or {}).get("averageValue") is not None:
                 value = quantity(cur["current"]["averageValue"])
             return f"{value}/{quantity(target['averageValue'])} (avg)"
-        value = quantity((cur.get("current") or {}).get("value")) if cur is not None else (
-            "<unknown>")
+        value = (
+            quantity((cur.get("current") or {}).get("value")) if cur is not None else ("<unknown>")
+        )
         return f"{value}/{quantity(target.get('value'))}"
     if kind == "Pods":
         target = (spec.get("pods") or {}).get("target") or {}
         cur = (current or {}).get("pods")
-        value = quantity((cur.get("current") or {}).get("averageValue")) if cur is not None else (
-            "<unknown>")
+        value = (
+            quantity((cur.get("current") or {}).get("averageValue"))
+            if cur is not None
+            else ("<unknown>")
+        )
         return f"{value}/{quantity(target.get('averageValue'))}"
     if kind == "Resource" or kind == "ContainerResource":
         field = "resource" if kind == "Resource" else "containerResource"
@@ -765,8 +936,11 @@ def _hpa_metric(spec: Obj, current: Obj | None) -> str:
         cur = (current or {}).get(field)
         name = source.get("name", "")
         if target.get("averageValue") is not None:
-            value = quantity((cur.get("current") or {}).get("averageValue")) if (
-                cur is not None) else "<unknown>"
+            value = (
+                quantity((cur.get("current") or {}).get("averageValue"))
+                if (cur is not None)
+                else "<unknown>"
+            )
             return f"{name}: {value}/{quantity(target['averageValue'])}"
         value = "<unknown>"
         if cur is not None and (cur.get("current") or {}).get("averageUtilization") is not None:
@@ -802,7 +976,9 @@ def print_hpa(hpa: Obj, now: float) -> Cells:
         f"{ref.get('kind', '')}/{ref.get('name', '')}",
         format_hpa_metrics(spec.get("metrics") or (), status.get("currentMetrics") or ()),
         "<unset>" if min_replicas is None else str(min_replicas),
-        spec.get("maxReplicas") or 0, status.get("currentReplicas") or 0, age(hpa, now),
+        spec.get("maxReplicas") or 0,
+        status.get("currentReplicas") or 0,
+        age(hpa, now),
     ]
 
 
@@ -817,7 +993,8 @@ def print_pdb(pdb: Obj, now: float) -> Cells:
         (pdb.get("metadata") or {}).get("name", ""),
         "N/A" if min_available is None else str(min_available),
         "N/A" if max_unavailable is None else str(max_unavailable),
-        (pdb.get("status") or {}).get("disruptionsAllowed") or 0, age(pdb, now),
+        (pdb.get("status") or {}).get("disruptionsAllowed") or 0,
+        age(pdb, now),
     ]
 
 

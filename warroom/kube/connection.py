@@ -1,0 +1,330 @@
+"""A connection to one cluster, from a kubeconfig file and context, through `kubernetes.aio`.
+
+The official client does the kubeconfig work (tokens, client certificates, exec plugins,
+certificate authorities, proxies); we send raw requests through its `ApiClient` and keep the
+answers as JSON dicts parsed with orjson, never as generated model objects.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+import orjson
+import yaml
+from kubernetes.aio import config as kconfig
+from kubernetes.aio.client import ApiClient, Configuration
+
+from warroom.kube.errors import ApiError, KubeError, from_response
+
+DEFAULT_KUBECONFIG = Path("~/.kube/config")
+Query = Sequence[tuple[str, str]]
+
+
+def kubeconfig_paths(kubeconfig: str | Path | None) -> list[Path]:
+    """The files to read: the one given, else $KUBECONFIG's list, else ~/.kube/config."""
+    if kubeconfig is not None:
+        return [Path(kubeconfig).expanduser()]
+    env = os.environ.get("KUBECONFIG", "")
+    if env:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    return [DEFAULT_KUBECONFIG.expanduser()]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise KubeError(
+            f"kubeconfig {path} is not valid YAML ({where}{problem}); fix the file or pass "
+            "another one"
+        ) from None
+    except OSError as exc:
+        raise KubeError(
+            f"cannot read kubeconfig {path} ({exc.strerror or exc}); check its permissions"
+        ) from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise KubeError(
+            f"kubeconfig {path} is not a kubeconfig (its top level is not a mapping); "
+            "pass another file"
+        )
+    return doc
+
+
+def _named(doc: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entry in doc.get(section) or ():
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            out.setdefault(entry["name"], entry.get(section[:-1]) or {})
+    return out
+
+
+class Kubeconfig:
+    """The merged contexts and users of one or more kubeconfig files, for choosing and checking."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        existing = [p for p in paths if p.is_file()]
+        shown = os.pathsep.join(str(p) for p in paths)
+        if not existing:
+            raise KubeError(
+                f"no kubeconfig at {shown}; pass --kubeconfig, set KUBECONFIG, or run "
+                "`warroom sim` for a simulated cluster"
+            )
+        self.paths = existing
+        self.shown = os.pathsep.join(str(p) for p in existing)
+        self.contexts: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.current: str | None = None
+        for path in existing:
+            doc = _read(path)
+            for name, entry in _named(doc, "contexts").items():
+                self.contexts.setdefault(name, entry)
+            for name, entry in _named(doc, "users").items():
+                self.users.setdefault(name, entry)
+            # As the client's merger does: a later file's current-context wins.
+            if isinstance(doc.get("current-context"), str) and doc["current-context"]:
+                self.current = doc["current-context"]
+
+    def choose(self, context: str | None) -> str:
+        names = sorted(self.contexts)
+        if not names:
+            raise KubeError(
+                f"kubeconfig {self.shown} defines no contexts; add one with "
+                "`kubectl config set-context`, or pass another file"
+            )
+        if context is None:
+            if self.current is None:
+                raise KubeError(
+                    f"kubeconfig {self.shown} has no current-context; pass a context, one of: "
+                    f"{', '.join(names)}"
+                )
+            context = self.current
+        if context not in self.contexts:
+            raise KubeError(
+                f'context "{context}" is not in {self.shown}; pick one of: {", ".join(names)}'
+            )
+        return context
+
+    def exec_command(self, context: str) -> str | None:
+        """The credential plugin the context's user runs, if any."""
+        user = self.users.get(str(self.contexts[context].get("user", ""))) or {}
+        plugin = user.get("exec")
+        return str(plugin.get("command", "?")) if isinstance(plugin, dict) else None
+
+
+def network_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"its TLS certificate is not trusted: {exc.certificate_error}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        cause = exc.os_error
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "its host name does not resolve"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS failed: {cause.reason or cause}"
+        if isinstance(cause, TimeoutError):
+            return "connecting timed out"
+        return cause.strerror or str(cause) or type(cause).__name__
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return "the server closed the connection mid-answer"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Connection:
+    """Raw JSON requests to one API server, authenticated as the kubeconfig context says."""
+
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        context: str,
+        kubeconfig: str,
+        namespace: str = "default",
+        timeout: float = 10.0,
+    ) -> None:
+        self.api = api
+        self.context = context
+        self.kubeconfig = kubeconfig
+        self.namespace = namespace
+        self.timeout = timeout
+
+    @property
+    def server(self) -> str:
+        return str(self.api.configuration.host)
+
+    async def __aenter__(self) -> Connection:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.api.close()  # type: ignore[no-untyped-call]
+
+    async def open(
+        self,
+        path: str,
+        query: Query = (),
+        *,
+        timeout: aiohttp.ClientTimeout | None = None,
+        method: str = "GET",
+    ) -> aiohttp.ClientResponse:
+        """Send a request and return the 2xx response unread; the caller must release it.
+
+        A non-2xx answer raises ApiError; network failures raise aiohttp/OS errors as they are,
+        since the reflector treats each kind differently.
+        """
+        _, url, headers, _, _ = await self.api.param_serialize(
+            method,
+            path,
+            query_params=list(query) or None,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+        rest = await self.api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+        response: aiohttp.ClientResponse = rest.response
+        if response.status < 300:
+            return response
+        try:
+            body = await response.read()
+        finally:
+            response.release()
+        raise from_response(response.status, body, response.headers.get("Retry-After"))
+
+    async def get_json(
+        self, path: str, query: Query = (), *, timeout: aiohttp.ClientTimeout | None = None
+    ) -> dict[str, Any]:
+        response = await self.open(path, query, timeout=timeout)
+        try:
+            body = await response.read()
+        finally:
+            response.release()
+        parsed = orjson.loads(body)
+        if not isinstance(parsed, dict):
+            raise ApiError(500, f"GET {path} answered {type(parsed).__name__}, not an object")
+        return parsed
+
+    async def check(self) -> None:
+        """Prove the server answers and accepts our credentials, or say in one sentence why not."""
+        try:
+            await self.get_json("/api")
+        except ApiError as exc:
+            raise self.refusal(exc, "read the API's discovery document") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise self.unreachable(exc) from None
+
+    def unreachable(self, exc: BaseException) -> KubeError:
+        return KubeError(
+            f'cannot reach the API server at {self.server} of context "{self.context}" '
+            f"({network_reason(exc)}); check that the cluster is up and reachable from here "
+            "(VPN, proxy, firewall)"
+        )
+
+    def refusal(self, exc: ApiError, doing: str) -> KubeError:
+        """The one sentence for an API failure while trying to `doing`."""
+        if exc.code == 401:
+            return KubeError(
+                f"the API server at {self.server} rejected the credentials of context "
+                f'"{self.context}" (401 Unauthorized); log in again or renew them in '
+                f"{self.kubeconfig}"
+            )
+        if exc.code == 403:
+            return KubeError(
+                f'context "{self.context}" may not {doing} ({exc.message}); ask a cluster '
+                "admin for that permission"
+            )
+        return KubeError(f"could not {doing} on {self.server} ({exc}); try again shortly")
+
+
+async def connect(
+    kubeconfig: str | Path | None = None,
+    context: str | None = None,
+    *,
+    check: bool = True,
+    timeout: float = 10.0,
+    trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+    session_options: Mapping[str, Any] | None = None,
+) -> Connection:
+    """Load `context` (default: the current one) and, with `check`, prove the server answers.
+
+    Raises KubeError with one sentence for a missing file, an unknown context, a broken entry,
+    an unreachable server or rejected credentials.
+    """
+    config = Kubeconfig(kubeconfig_paths(kubeconfig))
+    chosen = config.choose(context)
+    configuration = Configuration(
+        trace_configs=list(trace_configs) if trace_configs else None,
+        client_session_kwargs=dict(session_options) if session_options else None,
+    )
+    try:
+        loader = await kconfig.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=os.pathsep.join(str(p) for p in config.paths),
+            context=chosen,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    except (kconfig.ConfigException, ValueError, OSError) as exc:
+        raise KubeError(
+            f'cannot use context "{chosen}" from {config.shown} ({exc}); fix that entry'
+        ) from None
+    plugin = config.exec_command(chosen)
+    if plugin is not None and not configuration.api_key and not configuration.cert_file:
+        raise KubeError(
+            f'the credential plugin "{plugin}" of context "{chosen}" gave no credentials; '
+            "run it by hand to see why (is it installed, are you logged in?)"
+        )
+    if hasattr(loader, "exec_plugin_expiry"):
+        configuration.refresh_api_key_hook = _exec_refresher(loader)
+    connection = Connection(
+        ApiClient(configuration),
+        context=chosen,
+        kubeconfig=config.shown,
+        namespace=str(config.contexts[chosen].get("namespace") or "default"),
+        timeout=timeout,
+    )
+    if check:
+        try:
+            await connection.check()
+        except BaseException:
+            await connection.close()
+            raise
+    return connection
+
+
+def _exec_refresher(loader: Any) -> Any:
+    """Re-run the exec plugin once its token expires (the aio loader does not do it itself)."""
+
+    async def refresh(configuration: Configuration) -> None:
+        # A no-op until the plugin's expirationTimestamp passes.
+        await loader.load_from_exec_plugin()
+        token = getattr(loader, "token", None)
+        if token:
+            configuration.api_key["BearerToken"] = token
+
+    return refresh

@@ -1,0 +1,342 @@
+"""client-go's reflector in asyncio: paged LIST, then WATCH from the list's resourceVersion.
+
+A clean end of the stream re-watches from the last resourceVersion seen, without relisting.
+410 Gone (an HTTP answer, an ERROR event, or an expired continue token) relists. Throttling,
+server errors and network failures back off, then re-watch (or list again if the list failed).
+Objects stay the raw dicts orjson parsed; the sink owns them from then on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from types import TracebackType
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+
+from warroom.kube.backoff import Backoff
+from warroom.kube.connection import Connection, network_reason
+from warroom.kube.errors import ApiError, from_status, phrase
+from warroom.kube.health import Health, Phase
+from warroom.kube.resource import Resource
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+OBJECT_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED"})
+
+
+class Sink(Protocol):
+    """Where a reflector puts what it learns. Called from the event loop, one call at a time."""
+
+    def replace(self, items: list[Obj], resource_version: str) -> None: ...
+
+    def apply(self, event_type: str, obj: Obj) -> None: ...
+
+    def bookmark(self, resource_version: str) -> None: ...
+
+
+class _StreamError(ApiError):
+    """An ERROR event inside a watch: the stream may have skipped events, so relist."""
+
+
+class _ShortWatch(Exception):
+    """The server ended a watch at once with nothing in it (client-go's VeryShortWatchError)."""
+
+
+class _Quiet(Exception):
+    """Nothing arrived for the read timeout: the connection may be dead, so watch anew."""
+
+
+class _BadStream(Exception):
+    """A line that is not a watch event: the stream cannot be trusted, so relist."""
+
+
+class Reflector:
+    """Keeps a sink in step with one resource on one cluster until stopped."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        resource: Resource,
+        sink: Sink,
+        *,
+        page_size: int = 500,
+        min_watch_timeout: float = 300.0,
+        bookmark_interval: float = 60.0,
+        read_timeout: float | None = None,
+        connect_timeout: float = 10.0,
+        short_watch: float = 1.0,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.connection = connection
+        self.resource = resource
+        self.sink = sink
+        self.page_size = page_size
+        self.min_watch_timeout = min_watch_timeout
+        # Longer than the gap between bookmarks, so a quiet but live watch is not cut.
+        self.read_timeout = read_timeout or max(2 * bookmark_interval, bookmark_interval + 30)
+        self.connect_timeout = connect_timeout
+        self.short_watch = short_watch
+        self.backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._task: asyncio.Task[None] | None = None
+        self._synced_event = asyncio.Event()
+        self._phase: Phase = "starting"
+        self._healthy = False
+        self._last_error: str | None = None
+        self._heard: float | None = None
+        self._heard_wall: float | None = None
+        self._rv = ""
+        self._retry_at: float | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin listing and watching in a task of the running loop (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"reflector {self.what}")
+
+    async def stop(self) -> None:
+        """Cancel the task and wait for it, so no request or connection outlives the call."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._phase, self._healthy, self._retry_at = "stopped", False, None
+
+    async def __aenter__(self) -> Reflector:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def wait_synced(self, timeout: float | None = None) -> None:
+        """Return once the first list has reached the sink; TimeoutError after `timeout`."""
+        async with asyncio.timeout(timeout):
+            await self._synced_event.wait()
+
+    @property
+    def what(self) -> str:
+        return self.resource.describe()
+
+    @property
+    def health(self) -> Health:
+        return Health(
+            phase=self._phase,
+            synced=self._synced_event.is_set(),
+            healthy=self._healthy,
+            last_error=self._last_error,
+            last_heard=self._heard,
+            last_heard_wall=self._heard_wall,
+            resource_version=self._rv,
+            retry_at=self._retry_at,
+            stale_after=self.read_timeout,
+        )
+
+    # ---- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        relist = True
+        while True:
+            try:
+                if relist:
+                    await self._list()
+                    relist = False
+                await self._watch()
+                continue  # a clean end: watch again from the last resourceVersion
+            except _Quiet:
+                delay = 0.0  # quietly re-open; a failure to re-open is reported as usual
+            except Exception as exc:
+                relist, delay, sentence = self._judge(exc, listing=relist)
+                self._fail(sentence, delay)
+            if delay > 0:
+                self._phase, self._retry_at = "waiting", time.monotonic() + delay
+                await asyncio.sleep(delay)
+                self._retry_at = None
+
+    def _judge(self, exc: Exception, *, listing: bool) -> tuple[bool, float, str]:
+        """(relist?, delay, one sentence) for a failure while listing or watching."""
+        server, what = self.connection.server, self.what
+        verb = "list" if listing else "watch"
+        if isinstance(exc, ApiError) and exc.expired:
+            delay = self.backoff.first_free()
+            if listing:
+                sentence = f"the paged list of {what} expired between pages; listing again"
+            else:
+                sentence = f"the watch of {what} fell behind the server's history; listing again"
+            return True, delay, sentence
+        if isinstance(exc, ApiError):
+            delay = self.backoff.next()
+            if exc.retry_after is not None:
+                delay = max(delay, exc.retry_after)  # never sooner than the server asked
+            relist = listing or (isinstance(exc, _StreamError) and not exc.throttled)
+            return relist, delay, self._api_sentence(exc, verb, delay)
+        delay = self.backoff.next()
+        wait = f"retrying in {delay:.1f} s"
+        if isinstance(exc, _ShortWatch):
+            return listing, delay, f"{server} closed the watch of {what} at once; {wait}"
+        if isinstance(exc, _BadStream):
+            return True, delay, f"{server} sent malformed JSON for {what} ({exc}); {wait}"
+        if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+            lost = f"cannot {verb} {what} on {server}" if listing else f"lost the watch of {what}"
+            return listing, delay, f"{lost} ({network_reason(exc)}); {wait}"
+        # A bug (ours or the sink's) must not end the reflector in silence.
+        log.exception("reflector for %s failed", what)
+        return True, delay, f"internal error while keeping {what} ({exc!r}); {wait}"
+
+    def _api_sentence(self, exc: ApiError, verb: str, delay: float) -> str:
+        server, what = self.connection.server, self.what
+        wait = f"retrying in {delay:.1f} s"
+        if exc.code in (401, 403):
+            return f"{self.connection.refusal(exc, f'{verb} {what}')} ({wait})"
+        if exc.code == 429:
+            return f"{server} is throttling requests for {what} (429 Too Many Requests); {wait}"
+        if exc.code == 404:
+            return f"{server} does not serve {what} (404 Not Found), check its API version; {wait}"
+        answer = f"{phrase(exc.code)}: {exc.message}"
+        return f"{server} answered the {verb} of {what} with {answer}; {wait}"
+
+    def _fail(self, sentence: str, delay: float) -> None:
+        self._healthy = False
+        self._last_error = sentence
+        log.info("%s (after %.1f s)", sentence, delay)
+
+    def _hear(self) -> None:
+        self._heard, self._heard_wall = time.monotonic(), time.time()
+
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=None, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+        )
+
+    # ---- LIST ------------------------------------------------------------------------------
+
+    async def _list(self) -> None:
+        """Every page of a consistent list (no resourceVersion: the newest state), then replace.
+
+        An expired continue token raises ApiError(410), which `_judge` turns into a new list.
+        """
+        self._phase = "listing"
+        items: list[Obj] = []
+        token = ""
+        while True:
+            query = [*self.resource.selectors(), ("limit", str(self.page_size))]
+            if token:
+                query.append(("continue", token))
+            response = await self.connection.open(
+                self.resource.path, query, timeout=self._timeout()
+            )
+            try:
+                body = await response.read()
+            finally:
+                response.release()
+            self._hear()
+            try:
+                page = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                raise _BadStream(f"{body[:80]!r}") from exc
+            meta = page.get("metadata") or {}
+            kind = str(page.get("kind") or "").removesuffix("List")
+            for item in page.get("items") or ():
+                # List items come without kind/apiVersion; watch objects carry them.
+                item.setdefault("kind", kind)
+                item.setdefault("apiVersion", self.resource.api_version)
+                items.append(item)
+            token = meta.get("continue") or ""
+            if not token:
+                break
+        rv = str(meta.get("resourceVersion") or "")
+        self.sink.replace(items, rv)
+        self._rv = rv
+        self._synced_event.set()
+
+    # ---- WATCH -----------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """One watch request, read until the server ends it; returns on a clean end."""
+        # client-go's spread, so many clients do not all re-watch at the same moment.
+        seconds = int(self.min_watch_timeout * (1.0 + self._rng.random()))
+        query = [
+            *self.resource.selectors(),
+            ("watch", "true"),
+            ("resourceVersion", self._rv),
+            ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", str(max(1, seconds))),
+        ]
+        started = time.monotonic()
+        response = await self.connection.open(self.resource.path, query, timeout=self._timeout())
+        self._hear()
+        self._phase, self._healthy, self._last_error = "watching", True, None
+        events = 0
+        clean = False
+        try:
+            events = await self._read(response)
+            clean = True
+        except aiohttp.ServerTimeoutError as exc:
+            raise _Quiet from exc
+        finally:
+            if clean:
+                response.release()
+            else:
+                response.close()  # mid-stream: drop the connection rather than drain it
+        if events == 0 and time.monotonic() - started < self.short_watch:
+            raise _ShortWatch
+
+    async def _read(self, response: aiohttp.ClientResponse) -> int:
+        """Apply every event of the stream; the number of events."""
+        events = 0
+        pending = bytearray()
+        async for chunk in response.content.iter_any():
+            self._hear()
+            pending += chunk
+            end = pending.rfind(b"\n")
+            if end < 0:
+                continue
+            lines = bytes(pending[:end]).split(b"\n")
+            del pending[: end + 1]
+            for line in lines:
+                if line.strip():
+                    self._event(line)
+                    events += 1
+        if pending.strip():
+            self._event(bytes(pending))
+            events += 1
+        return events
+
+    def _event(self, line: bytes) -> None:
+        try:
+            data = orjson.loads(line)
+            kind, obj = data["type"], data["object"]
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise _BadStream(f"{line[:80]!r}") from exc
+        if kind in OBJECT_EVENTS:
+            self.sink.apply(kind, obj)
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                self._rv = str(rv)
+        elif kind == "BOOKMARK":
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                self._rv = str(rv)
+                self.sink.bookmark(self._rv)
+        elif kind == "ERROR":
+            error = from_status(obj if isinstance(obj, dict) else {})
+            raise _StreamError(
+                error.code, error.message, reason=error.reason, retry_after=error.retry_after
+            )
+        else:
+            raise _BadStream(f"unknown event type {kind!r}")

@@ -1,0 +1,62 @@
+"""Back-off delays: client-go's defaults, doubling to the cap, jitter on top, reset when healthy."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from warroom.kube import Backoff
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_defaults_are_client_gos() -> None:
+    backoff = Backoff()
+    assert (backoff.initial, backoff.factor, backoff.cap) == (0.8, 2.0, 30.0)
+    assert backoff.reset_after == 120.0
+
+
+def test_delays_double_up_to_the_cap_with_bounded_jitter() -> None:
+    clock = FakeClock()
+    backoff = Backoff(clock=clock, rng=random.Random(1))
+    delays = [backoff.next() for _ in range(10)]
+    bases = [0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30.0, 30.0, 30.0, 30.0]
+    for delay, base in zip(delays, bases, strict=True):
+        assert base <= delay <= base * 1.2
+    assert len(set(delays[6:])) > 1  # jittered even at the cap
+
+
+def test_a_healthy_spell_resets_the_series() -> None:
+    clock = FakeClock()
+    backoff = Backoff(jitter=0.0, clock=clock)
+    assert [backoff.next() for _ in range(3)] == [0.8, 1.6, 3.2]
+    clock.now += 3.2 + 119.0  # waited, then healthy for less than two minutes
+    assert backoff.next() == 6.4
+    clock.now += 6.4 + 120.5
+    assert backoff.next() == 0.8
+
+
+def test_first_free_relists_at_once_then_backs_off() -> None:
+    clock = FakeClock()
+    backoff = Backoff(jitter=0.0, clock=clock)
+    assert backoff.first_free() == 0.0
+    assert backoff.first_free() == 0.8
+    assert backoff.next() == 1.6
+    clock.now += 1.6 + 120.5
+    assert backoff.first_free() == 0.0
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.5])
+def test_without_failures_nothing_is_remembered(jitter: float) -> None:
+    backoff = Backoff(jitter=jitter)
+    backoff.next()
+    backoff.reset()
+    assert backoff.attempts == 0
+    assert 0.8 <= backoff.next() <= 0.8 * (1 + jitter)

@@ -1,0 +1,36 @@
+"""warroom.kube is headless: it imports with Textual blocked, and without the sim or the UI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BLOCKED_IMPORT = """
+import importlib, importlib.abc, pkgutil, sys
+
+class BlockTextual(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "textual" or name.startswith("textual."):
+            raise ImportError(f"{name} is blocked in this test")
+        return None
+
+sys.meta_path.insert(0, BlockTextual())
+import warroom.kube
+for module in pkgutil.iter_modules(warroom.kube.__path__):
+    importlib.import_module(f"warroom.kube.{module.name}")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] == "textual"
+                or m.startswith(("warroom.sim", "warroom.ui")))
+print(",".join(loaded) or "clean")
+"""
+
+
+def test_kube_imports_with_textual_blocked() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKED_IMPORT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "clean"

@@ -1,0 +1,128 @@
+"""Losing the API server and getting it back: back-off, recovery, and a cache with no ghosts.
+
+Changes are written into the sim while the reflector cannot see them, deletions included;
+after recovery the cache must equal the sim's store exactly (same uids, same versions).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.kube.conftest import (
+    SLACK,
+    Traffic,
+    World,
+    cache_state,
+    reflector,
+    until,
+)
+from tests.kube.proxy import Proxy
+from warroom.kube import Connection, ObjectCache, connect
+from warroom.sim.cluster import CONTEXT, SimCluster, kubeconfig_text
+
+
+def change_everything(world: World) -> None:
+    world.delete("a")
+    world.update("b", "changed")
+    world.create("d")
+
+
+@pytest.mark.parametrize("compacted", [False, True], ids=["history-kept", "compacted"])
+async def test_apiserver_restart_backs_off_then_recovers_without_ghosts(
+    sim: SimCluster, conn: Connection, world: World, traffic: Traffic, compacted: bool
+) -> None:
+    for name in ("a", "b", "c"):
+        world.create(name)
+    cache = ObjectCache()
+    async with reflector(conn, cache) as r:
+        await until(lambda: r.health.healthy)
+        sim.restart_apiserver(1.0)
+        change_everything(world)
+        if compacted:
+            sim.store.compact()  # the watch cannot resume: 410, then a relist
+        await until(lambda: not r.health.healthy, what="the outage to show")
+        down = r.health
+        assert down.synced and down.stale()
+        assert "503 Service Unavailable" in (down.last_error or "")
+        await until(lambda: r.health.healthy and cache_state(cache) == world.state())
+        up = r.health
+    assert up.last_error is None and not up.stale()
+    assert (up.last_heard or 0) > (down.last_heard or 0)
+    assert cache.get("team", "a") is None
+    assert 503 in [w.status for w in traffic.watches()]
+    assert len(traffic.lists()) == (2 if compacted else 1)
+
+
+@pytest.fixture
+async def proxy(sim: SimCluster) -> AsyncIterator[Proxy]:
+    forwarder = Proxy(sim.port)
+    await forwarder.restore()
+    try:
+        yield forwarder
+    finally:
+        await forwarder.cut()
+
+
+async def through(proxy: Proxy, tmp_path: Path, traffic: Traffic) -> Connection:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(kubeconfig_text(proxy.url), encoding="utf-8")
+    return await connect(kubeconfig, CONTEXT, check=False, trace_configs=[traffic.config])
+
+
+def refused(error: BaseException | None) -> bool:
+    return isinstance(error, aiohttp.ClientConnectorError) and isinstance(
+        error.os_error, ConnectionRefusedError
+    )
+
+
+async def test_connection_refused_backs_off_then_recovers_without_ghosts(
+    world: World, proxy: Proxy, tmp_path: Path
+) -> None:
+    """TestReflectorListAndWatchInitConnBackoff: refused connections wait longer each time."""
+    traffic = Traffic()
+    for name in ("a", "b", "c"):
+        world.create(name)
+    cache = ObjectCache()
+    async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
+        await until(lambda: r.health.healthy)
+        await proxy.cut()  # the open watch breaks mid-stream; new connections are refused
+        change_everything(world)
+        await until(lambda: sum(refused(w.error) for w in traffic.watches()) >= 4)
+        health = r.health
+        assert not health.healthy and health.synced
+        assert "connection refused" in (health.last_error or "")
+        frozen = health.last_heard
+        await proxy.restore()
+        await until(lambda: r.health.healthy and cache_state(cache) == world.state())
+    failed = [w for w in traffic.watches() if refused(w.error)]
+    # After the broken stream (0.05 s), each refusal doubles the wait up to the 0.4 s cap.
+    for gap, delay in zip(itertools.pairwise(failed), (0.1, 0.2, 0.4), strict=False):
+        assert gap[1].at - gap[0].at >= delay * SLACK
+    assert (r.health.last_heard or 0) > (frozen or 0)
+    assert len(traffic.lists()) == 1
+
+
+async def test_starting_while_the_server_is_unreachable_lists_once_it_is_back(
+    world: World, proxy: Proxy, tmp_path: Path
+) -> None:
+    traffic = Traffic()
+    world.create("there-all-along")
+    await proxy.cut()
+    cache = ObjectCache()
+    async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
+        await until(lambda: sum(refused(s.error) for s in traffic.lists()) >= 2)
+        health = r.health
+        assert not health.synced and health.last_heard is None and health.age() is None
+        assert health.last_error is not None
+        assert health.last_error.startswith(
+            f"cannot list configmaps in namespace team on {proxy.url}"
+        )
+        assert "(connection refused)" in health.last_error
+        await proxy.restore()
+        await r.wait_synced(10)
+    assert cache_state(cache) == world.state()

@@ -1,0 +1,257 @@
+"""Bad layouts: each problem is one `file:line: path: message` line, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warroom.layout import LayoutError, load_layout, parse_layout
+
+HEAD = "name: demo\ncluster:\n  namespaces: [bizra-prod]\n"  # lines 1-3
+
+CASES: list[tuple[str, str, str]] = [
+    (
+        "yaml syntax error",
+        "name: demo\ncluster:\n  namespaces: [bizra-prod\n",
+        "demo.yaml:4: YAML syntax error at column 1: expected ',' or ']', but got "
+        "'<stream end>'; check the indentation and quoting",
+    ),
+    (
+        "tab indentation",
+        "name: demo\n\tcluster: {}\n",
+        "demo.yaml:2: YAML syntax error at column 1: found character '\\t' that cannot start "
+        "any token; check the indentation and quoting",
+    ),
+    (
+        "unknown key close to a known one",
+        HEAD + "signals:\n  p95_latency:\n    qeury: up\n",
+        "demo.yaml:6: signals.p95_latency.qeury: unknown key; did you mean query?",
+    ),
+    (
+        "unknown top-level key",
+        HEAD + "alerts: []\n",
+        "demo.yaml:4: alerts: unknown key; expected one of name, description, cluster, "
+        "prometheus, targets, signals, gpus, custom_resources, links",
+    ),
+    (
+        "wrong type",
+        "name: demo\ncluster:\n  namespaces: bizra-prod\n",
+        "demo.yaml:3: cluster.namespaces: expected a list, got 'bizra-prod'",
+    ),
+    (
+        "number where text is expected",
+        "name: 2024\ncluster:\n  namespaces: [bizra-prod]\n",
+        "demo.yaml:1: name: expected text, got the number 2024; put it in quotes",
+    ),
+    (
+        "not a boolean",
+        HEAD + "  production: maybe\n",
+        "demo.yaml:4: cluster.production: expected true or false, got 'maybe'",
+    ),
+    (
+        "missing name",
+        "# a comment first\ncluster:\n  namespaces: [bizra-prod]\n",
+        "demo.yaml:2: name: required key is missing; add it",
+    ),
+    (
+        "missing nested key",
+        "name: demo\ncluster:\n  context: prod\n",
+        "demo.yaml:2: cluster.namespaces: required key is missing; add it",
+    ),
+    (
+        "no namespaces",
+        "name: demo\ncluster:\n  namespaces: []\n",
+        "demo.yaml:3: cluster.namespaces: is empty; list at least one",
+    ),
+    (
+        "bad duration",
+        HEAD + "prometheus:\n  interval: 5 seconds\n",
+        "demo.yaml:5: prometheus.interval: '5 seconds' is not a duration; write it like 5s, "
+        "1m, 15m, 2h or 1h30m",
+    ),
+    (
+        "duration without a unit",
+        HEAD + "prometheus:\n  range: 15\n",
+        "demo.yaml:5: prometheus.range: 15 has no unit; write it like 15s or 15m",
+    ),
+    (
+        "bad promql in a folded block, reported where the query starts",
+        HEAD + "signals:\n  p95_latency:\n    unit: s\n    query: >-\n"
+        "      histogram_quantile(0.95,\n        sum by (le) (rate(x_bucket[1m]))\n",
+        "demo.yaml:7: signals.p95_latency.query: parse error: unclosed left parenthesis; "
+        "fix the query",
+    ),
+    (
+        "bad promql inline",
+        HEAD + "signals:\n  errors:\n    query: sum(rate(http_requests_total[5m]) by (code)\n",
+        "demo.yaml:6: signals.errors.query: parse error: unclosed left parenthesis; "
+        "fix the query",
+    ),
+    (
+        "range vector query",
+        HEAD + "signals:\n  raw:\n    query: http_requests_total[5m]\n",
+        "demo.yaml:6: signals.raw.query: returns a range vector, which cannot be graphed; "
+        "wrap it in a function such as rate(...) or avg_over_time(...)",
+    ),
+    (
+        "target namespace not listed",
+        HEAD + "targets:\n  - name: bizra-inference\n    namespace: bizra-staging\n",
+        "demo.yaml:6: targets[0].namespace: 'bizra-staging' is not in cluster.namespaces "
+        "(bizra-prod); add it there or fix the name",
+    ),
+    (
+        "duplicate signal id",
+        HEAD + "signals:\n  p95:\n    query: up\n  p95:\n    query: up\n",
+        "demo.yaml:7: signals.p95: duplicate key (first at line 5); keep only one",
+    ),
+    (
+        "signal id not an identifier",
+        HEAD + "signals:\n  P95-latency:\n    query: up\n",
+        "demo.yaml:5: signals.P95-latency: 'P95-latency' is not a signal id; use lowercase "
+        "letters, digits and '_', starting with a letter, like p95_latency",
+    ),
+    (
+        "unknown unit",
+        HEAD + "signals:\n  p95:\n    query: up\n    unit: secs\n",
+        "demo.yaml:7: signals.p95.unit: 'secs' is not a unit the war room knows; did you "
+        "mean 's'? (or leave it out)",
+    ),
+    (
+        "slo with neither bound",
+        HEAD + "signals:\n  p95:\n    query: up\n    slo: {}\n",
+        "demo.yaml:7: signals.p95.slo: is empty; give max, min or both",
+    ),
+    (
+        "only deployments",
+        HEAD + "targets:\n  - kind: StatefulSet\n    name: db\n",
+        "demo.yaml:5: targets[0].kind: 'StatefulSet' is not supported; only Deployment "
+        "targets are supported for now",
+    ),
+    (
+        "yes as a key",
+        HEAD + "links:\n  yes: https://example.com\n",
+        "demo.yaml:5: links.yes: keys must be text; put this one in quotes",
+    ),
+    (
+        "port out of range",
+        HEAD + "gpus:\n  ssh:\n    - {host: gpu-1, user: ops, port: 70000}\n",
+        "demo.yaml:6: gpus.ssh[0].port: the number 70000 is out of range; it must be at "
+        "most 65535",
+    ),
+    (
+        "too many graph points",
+        HEAD + "prometheus:\n  range: 1d\n",
+        "demo.yaml:5: prometheus.range: a 1d graph at 5s steps needs more than 11000 points, "
+        "which Prometheus refuses; set prometheus.step to 8s or more",
+    ),
+    (
+        "empty file",
+        "",
+        "demo.yaml:1: is empty; a layout needs at least name and cluster.namespaces",
+    ),
+    (
+        "only comments",
+        "# TBD\n",
+        "demo.yaml:1: is empty; a layout needs at least name and cluster.namespaces",
+    ),
+    (
+        "a list, not a mapping",
+        "- name: demo\n",
+        "demo.yaml:1: the layout is a list; it must be a mapping of keys such as name, "
+        "cluster, signals",
+    ),
+    (
+        "unknown yaml tag",
+        "name: !secret demo\ncluster:\n  namespaces: [bizra-prod]\n",
+        "demo.yaml:1: name: cannot read this value (could not determine a constructor for "
+        "the tag '!secret'); write it as plain text or a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [(t, e) for _, t, e in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_layout_reports_file_line_path_and_message(text: str, expected: str) -> None:
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(text, "demo.yaml")
+    assert str(caught.value) == expected
+
+
+def test_several_problems_are_reported_together_in_line_order() -> None:
+    text = (
+        "name: demo\n"
+        "cluster:\n"
+        "  namespaces: [bizra-prod]\n"
+        "prometheus:\n"
+        "  interval: soon\n"
+        "signals:\n"
+        "  p95:\n"
+        "    query: rate(\n"
+        "    colour: red\n"
+    )
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(text, "demo.yaml")
+    assert str(caught.value).splitlines() == [
+        "demo.yaml:5: prometheus.interval: 'soon' is not a duration; write it like 5s, 1m, "
+        "15m, 2h or 1h30m",
+        "demo.yaml:8: signals.p95.query: parse error: unclosed left parenthesis; fix the query",
+        "demo.yaml:9: signals.p95.colour: unknown key; expected one of title, query, unit, "
+        "slo, graph, by",
+    ]
+    assert [p.line for p in caught.value.problems] == [5, 8, 9]
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(LayoutError) as caught:
+        load_layout(missing)
+    assert str(caught.value) == f"{missing}: no such file; check the path"
+
+
+def test_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: demo\ndescription: caf\xe9\n")
+    with pytest.raises(LayoutError) as caught:
+        load_layout(path)
+    assert str(caught.value) == f"{path}:2: is not UTF-8 text; save it as UTF-8"
+
+
+def test_load_reports_with_the_path_as_given(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(HEAD + "targets:\n  - name: Bad_Name\n")
+    with pytest.raises(LayoutError) as caught:
+        load_layout(path)
+    assert str(caught.value) == (
+        f"{path}:5: targets[0].name: 'Bad_Name' is not a valid object name; Kubernetes names "
+        "use lowercase letters, digits and '-' (at most 253 characters)"
+    )
+
+
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'lol'] * 10)}]\n"
+    for name, prev in zip("abcdef", ["", "a", "b", "c", "d", "e"], strict=True)
+)
+HOSTILE = [
+    ("deeply nested lists", "[" * 5000 + "]" * 5000,
+     "demo.yaml:1: is nested too deeply to read; flatten it"),
+    ("alias bomb", LAUGHS,
+     "demo.yaml:1: has more than 100000 values; is an alias expanding too much?"),
+    ("query deep enough to overflow the parser",
+     HEAD + 'signals:\n  q:\n    query: "' + "(" * 3000 + "1" + ")" * 3000 + '"\n',
+     "demo.yaml:6: signals.q.query: is longer than 2000 tokens; shorten the query"),
+    ("self-referencing alias", "name: &n [*n]\ncluster:\n  namespaces: [bizra-prod]\n",
+     "demo.yaml:1: name: expected text, got a list\n"
+     "demo.yaml:1: name[0]: refers to itself through an alias; remove the alias"),
+    ("line break inside a key", HEAD + 'signals:\n  "a\\u2028b": {query: up}\n',
+     "demo.yaml:5: signals['a\\u2028b']: 'a\\u2028b' is not a signal id; use lowercase "
+     "letters, digits and '_', starting with a letter, like p95_latency"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [(t, e) for _, t, e in HOSTILE],
+                         ids=[c[0] for c in HOSTILE])
+def test_hostile_layouts_end_in_a_layout_error(text: str, expected: str) -> None:
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(text, "demo.yaml")
+    assert str(caught.value) == expected

@@ -1,0 +1,66 @@
+"""`warroom demo` in a real tmux, as an on-call engineer runs it: 80×24 and 200×50."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def capture(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
+
+
+def wait_for_screen(session: str, pattern: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = capture(session)
+        if re.search(pattern, screen, re.S):
+            return screen
+        time.sleep(0.2)  # polling the pane: there is no event to wait on outside the process
+    raise AssertionError(f"{pattern!r} never appeared; last screen:\n{screen}")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(size: tuple[int, int],
+                                                          tmp_path: Path) -> None:
+    require_tool("tmux")
+    width, height = size
+    session = f"warroom-test-{uuid.uuid4().hex[:8]}"
+    status = tmp_path / "exit-status"
+    # Textual draws on stderr, so nothing is redirected: a traceback would show in the pane.
+    command = (f"TERM=tmux-256color {sys.executable} -m warroom demo --speed 10; "
+               f"echo $? > {status}; sleep 60")
+    tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
+    try:
+        screen = wait_for_screen(session, r"Rollout.*HPA.*Signals")
+        assert "DRILL" in screen and "warroom-sim" in screen
+        screen = wait_for_screen(session, r"bizra-inference-hpa\s+\d+→\d+ of 3–50")
+        assert re.search(r"rev \d+\s+\d+/\d+ updated, \d+ available", screen)
+        assert re.search(r"cpu: \d+%/70%", screen)
+        tmux("send-keys", "-t", session, "2")
+        screen = wait_for_screen(session, r"bizra-inference-\w+-\w+\s+Running\s+1/1")
+        tmux("send-keys", "-t", session, "3")
+        screen = wait_for_screen(session, r"gpu-node-1\s+Ready")
+        assert "Traceback" not in screen
+        tmux("send-keys", "-t", session, "q")
+        deadline = time.monotonic() + 30
+        while not status.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)  # the shell writes the exit status when warroom has quit
+        assert status.exists(), capture(session)
+        assert status.read_text().strip() == "0"
+        assert "Traceback" not in capture(session)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

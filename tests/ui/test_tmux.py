@@ -34,15 +34,18 @@ def wait_for_screen(session: str, pattern: str, timeout: float = 60.0) -> str:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
-def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(size: tuple[int, int],
-                                                          tmp_path: Path) -> None:
+def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
+    size: tuple[int, int], tmp_path: Path
+) -> None:
     require_tool("tmux")
     width, height = size
     session = f"warroom-test-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "exit-status"
     # Textual draws on stderr, so nothing is redirected: a traceback would show in the pane.
-    command = (f"TERM=tmux-256color {sys.executable} -m warroom demo --speed 10; "
-               f"echo $? > {status}; sleep 60")
+    command = (
+        f"TERM=tmux-256color {sys.executable} -m warroom demo --speed 10; "
+        f"echo $? > {status}; sleep 60"
+    )
     tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
     try:
         screen = wait_for_screen(session, r"Rollout.*HPA.*Signals")

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from warroom.state.picture import ClusterPicture
@@ -129,13 +129,14 @@ class WarRoomApp(App[None]):
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield WarHeader(self.header_info, id="header")
+        yield WarHeader(self.header_info, self.clock, id="header")
         yield Banner(id="banner")
         with TabbedContent(id="tabs", initial="overview"):
-            with TabPane("Overview", id="overview"), Grid(id="overview-grid"):
-                yield RolloutPanel(id="rollout", classes="panel")
-                yield HpaPanel(id="hpa", classes="panel")
-                yield SignalsPanel(id="signals", classes="panel")
+            with TabPane("Overview", id="overview"), Horizontal(id="overview-body"):
+                with VerticalScroll(id="overview-left"):
+                    yield RolloutPanel(id="rollout", classes="panel")
+                    yield HpaPanel(id="hpa", classes="panel")
+                    yield SignalsPanel(id="signals", classes="panel")
                 yield EventsPanel(id="overview-events", classes="panel wide-only")
             with TabPane("Pods", id="pods"):
                 yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")

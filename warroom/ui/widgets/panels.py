@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.console import Console, Group, RenderableType
@@ -62,9 +62,12 @@ class Panel(Static):
 class WarHeader(Static):
     """Context, namespaces, session, clock and the DRILL / READ-ONLY badges."""
 
-    def __init__(self, info: HeaderInfo, **kwargs: object) -> None:
+    def __init__(
+        self, info: HeaderInfo, clock: Callable[[], float] = time.time, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.info = info
+        self.clock = clock
 
     def on_mount(self) -> None:
         self.update(self.render_header())
@@ -79,7 +82,7 @@ class WarHeader(Static):
         if info.read_only:
             text.append(" READ-ONLY ", style="bold white on blue")
             text.append(" ")
-        text.append(time.strftime("%H:%M:%S"), style="bold")
+        text.append(time.strftime("%H:%M:%S", time.localtime(self.clock())), style="bold")
         text.append(f"  ⎈ {info.context}", style="bold cyan")
         text.append(f"  ns {','.join(info.namespaces)}")
         text.append(f"  session {info.session}", style="dim")
@@ -163,6 +166,7 @@ class HpaPanel(Panel):
                 )
             elif view.limited:
                 lines.append(f"  limited: {view.limited}\n", style="yellow")
+        lines.rstrip()
         self.present(lines)
 
 

@@ -13,9 +13,81 @@ import click
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LayoutOrCommand(click.Group):
+    """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LayoutOrCommand, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """warroom: the go-live war room for Kubernetes."""
+    """warroom: the go-live war room for Kubernetes.
+
+    \b
+    warroom LAYOUT [--context C] [--namespace N] [--prometheus URL] [--read-only]
+    warroom demo          the war room on a simulated go-live, no cluster needed
+    warroom sim           a simulated cluster for kubectl and drills
+    warroom validate LAYOUT
+    """
+
+
+def _load(path: str, **overrides: str | None) -> object:
+    from warroom.layout import LayoutError, load_layout
+
+    try:
+        return load_layout(path).with_overrides(**overrides)
+    except LayoutError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.argument("layout", type=click.Path(dir_okay=False))
+@click.option("--context", help="Kubeconfig context (overrides the layout's).")
+@click.option("--namespace", help="Namespace (overrides the layout's first namespace).")
+@click.option("--prometheus", "prometheus_url", metavar="URL",
+              help="Prometheus URL (overrides the layout's).")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
+@click.option("--read-only", is_flag=True, help="Disable every action that changes the cluster.")
+def run(layout: str, context: str | None, namespace: str | None, prometheus_url: str | None,
+        kubeconfig: str | None, read_only: bool) -> None:
+    """Open the war room on LAYOUT against a real cluster."""
+    from warroom.kube.errors import KubeError
+    from warroom.layout import Layout
+    from warroom.room import open_room, room_app
+
+    loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
+    assert isinstance(loaded, Layout)
+
+    async def go() -> None:
+        async with open_room(loaded, kubeconfig=kubeconfig) as room:
+            if not loaded.prometheus.url:
+                room.picture.note("NoPrometheus", "the layout names no Prometheus URL; pass "
+                                  "--prometheus URL to see signals and graphs")
+            await room_app(room, session=Path(layout).stem, read_only=read_only).run_async()
+
+    try:
+        asyncio.run(go())
+    except KubeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.argument("layout", type=click.Path(dir_okay=False))
+def validate(layout: str) -> None:
+    """Check LAYOUT and print each problem as file:line: what to fix."""
+    from warroom.layout import Layout
+
+    loaded = _load(layout)
+    assert isinstance(loaded, Layout)
+    click.echo(f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
+               f"signal(s), namespaces {', '.join(loaded.cluster.namespaces)}")
 
 
 @main.command()

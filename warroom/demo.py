@@ -1,4 +1,4 @@
-"""`warroom demo`: the simulated gpu-inference cluster, its metrics, and the war room on it."""
+"""`warroom demo`: the simulated gpu-inference go-live, its metrics, and the war room on it."""
 
 from __future__ import annotations
 
@@ -6,46 +6,35 @@ import logging
 import tempfile
 from pathlib import Path
 
-from warroom.kube.connection import connect
+from warroom.layout import load_layout
+from warroom.layouts import shipped_layout
+from warroom.room import open_room, room_app
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
-from warroom.state.live import ClusterSources
-from warroom.state.picture import ClusterPicture
-from warroom.ui.app import Targets, WarRoomApp
-from warroom.ui.widgets.panels import HeaderInfo
-
-NAMESPACE = "bizra-prod"
 
 
 async def run_demo(*, speed: float = 5.0) -> None:
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
+    layout = load_layout(shipped_layout("demo.yaml"))
     async with SimCluster("gpu-inference", speed=speed) as sim:
         real: PrometheusProcess | None = None
-        prometheus = f"built-in PromQL subset {sim.prometheus_url}"
+        url = sim.prometheus_url
         if find_binary() is not None:
             real = PrometheusProcess(f"127.0.0.1:{sim.port}")
             try:
-                await real.start()
-                prometheus = f"Prometheus {real.url}"
+                url = await real.start()
             except PrometheusError as exc:
                 logging.warning("real Prometheus unavailable, using the built-in one: %s", exc)
                 real = None
         try:
-            connection = await connect(sim.kubeconfig, "warroom-sim")
-            picture = ClusterPicture([NAMESPACE])
-            picture.note("DemoStarted", f"simulated go-live at ×{speed:g} speed; {prometheus}")
-            async with ClusterSources(connection, picture):
-                app = WarRoomApp(
-                    picture,
-                    HeaderInfo(
-                        "warroom-sim", (NAMESPACE,), "demo", drill=True, prometheus=prometheus
-                    ),
-                    Targets([(NAMESPACE, "bizra-inference")], [(NAMESPACE, "bizra-inference-hpa")]),
-                )
-                await app.run_async()
-            await connection.close()
+            layout = layout.with_overrides(context="warroom-sim", prometheus=url)
+            async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+                which = "a real Prometheus" if real is not None else "the built-in PromQL subset"
+                room.picture.note("DemoStarted",
+                                  f"simulated go-live at ×{speed:g} speed, metrics from {which}")
+                await room_app(room, session="demo", drill=True).run_async()
         finally:
             if real is not None:
                 await real.stop()

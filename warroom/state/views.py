@@ -16,7 +16,6 @@ from warroom.kube.printers import parse_timestamp as _parse_ts
 Obj = Mapping[str, Any]
 
 REVISION = "deployment.kubernetes.io/revision"
-HASH = "pod-template-hash"
 
 # Statuses an on-call engineer must notice; anything not Running/Completed is at least a warning.
 BAD_STATUSES = (
@@ -159,14 +158,15 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
     meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
     mine = _owned(replicasets, str(meta.get("uid", "")))
     revision = _int((meta.get("annotations") or {}).get(REVISION))
-    ready_by_hash: dict[str, int] = {}
+    # Traffic share: Ready pods of this Deployment's own ReplicaSets, by their owner's uid.
+    rs_uids = {str((rs.get("metadata") or {}).get("uid", "")) for rs in mine}
+    ready_by_rs: dict[str, int] = {}
     for pod in pods:
-        labels = (pod.get("metadata") or {}).get("labels") or {}
-        if _pod_ready(pod):
-            ready_by_hash[str(labels.get(HASH, ""))] = (
-                ready_by_hash.get(str(labels.get(HASH, "")), 0) + 1
-            )
-    total_ready = sum(ready_by_hash.values())
+        for ref in (pod.get("metadata") or {}).get("ownerReferences") or ():
+            uid = str(ref.get("uid", ""))
+            if ref.get("controller") and uid in rs_uids and _pod_ready(pod):
+                ready_by_rs[uid] = ready_by_rs.get(uid, 0) + 1
+    total_ready = sum(ready_by_rs.values())
     rows = []
     for rs in mine:
         rs_meta, rs_status = rs.get("metadata") or {}, rs.get("status") or {}
@@ -174,7 +174,7 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
         desired = _int((rs.get("spec") or {}).get("replicas"))
         if desired == 0 and _int(rs_status.get("replicas")) == 0 and rs_rev != revision:
             continue  # history, not a live version
-        pod_hash = str((rs_meta.get("labels") or {}).get(HASH, ""))
+        ready_here = ready_by_rs.get(str(rs_meta.get("uid", "")), 0)
         containers = _containers(rs)
         rows.append(
             VersionRow(
@@ -186,7 +186,7 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
                 desired=desired,
                 ready=_int(rs_status.get("readyReplicas")),
                 available=_int(rs_status.get("availableReplicas")),
-                share=(ready_by_hash.get(pod_hash, 0) / total_ready) if total_ready else None,
+                share=(ready_here / total_ready) if total_ready else None,
             )
         )
     rows.sort(key=lambda r: (r.role != "new", -r.revision))

@@ -6,7 +6,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -114,6 +114,7 @@ class WarRoomApp(App[None]):
         signals: SignalFeed = no_signals,
         gpus: GpuFeed = no_gpus,
         clock: Callable[[], float] = time.time,
+        server_label: Callable[[], str] | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -122,6 +123,7 @@ class WarRoomApp(App[None]):
         self.signals = signals
         self.gpus = gpus
         self.clock = clock
+        self.server_label = server_label
         self._seen: dict[str, int] = {}
         self.hpa_history: dict[str, deque[float]] = {}
         self.renders = 0
@@ -166,6 +168,7 @@ class WarRoomApp(App[None]):
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
+        self.refresh_views()
 
     def _apply_width(self, width: int) -> None:
         self.set_class(width >= WIDE, "-wide")
@@ -182,6 +185,8 @@ class WarRoomApp(App[None]):
         """Pull the latest picture; push new views only to panels whose data moved."""
         picture, now = self.picture, self.clock()
         self.renders += 1
+        # Tabs that are not on screen are not drawn; switching to one redraws it at once.
+        active = self.query_one("#tabs", TabbedContent).active
         pods_v = picture.kind_version("pods")
         rollout_v = (
             pods_v + picture.kind_version("deployments") + picture.kind_version("replicasets")
@@ -191,24 +196,35 @@ class WarRoomApp(App[None]):
         if self._changed("hpa", picture.kind_version("hpas")):
             self._sample_hpa()
         pod_tick = int(now // 10)  # ages move even when nothing else does
-        if self._changed("pods", pods_v * 1000 + pod_tick):
+        if active == "pods" and self._changed("pods", pods_v * 1000 + pod_tick):
             self.query_one("#pod-table", PodTable).show(pod_rows(picture.objects("pods"), now))
         gpu_v, gpu_cells = self.gpus()
-        if self._changed("nodes", picture.kind_version("nodes") + pods_v + gpu_v):
+        if active == "nodes" and self._changed(
+            "nodes", picture.kind_version("nodes") + pods_v + gpu_v
+        ):
             nodes = sorted(picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"]))
             rows = [
                 node_row(n, len(picture.pods_on_node(n["metadata"]["name"])), now) for n in nodes
             ]
             self.query_one("#nodes-panel", NodesPanel).show(rows, gpu_cells)
         events_v = picture.kind_version("events") + len(picture.own) + int(now // 10)
-        if self._changed("events", events_v):
+        wide_overview = active == "overview" and self.has_class("-wide")
+        if (active == "events" or wide_overview) and self._changed(f"events-{active}", events_v):
             rows_ev = timeline(picture.objects("events"), picture.own, now)
-            self.query_one("#events-panel", EventsPanel).show(rows_ev)
-            self.query_one("#overview-events", EventsPanel).show(rows_ev[:30])
+            if active == "events":
+                self.query_one("#events-panel", EventsPanel).show(rows_ev)
+            else:
+                self.query_one("#overview-events", EventsPanel).show(rows_ev[:60])
         signal_v, snapshots = self.signals()
         if self._changed("signals", signal_v):
             self.query_one("#signals", SignalsPanel).show(snapshots)
+        if active == "graphs" and self._changed("graphs", signal_v):
             self._show_graphs(snapshots)
+        if self.server_label is not None:
+            label = self.server_label()
+            header = self.query_one("#header", WarHeader)
+            if label and label != header.info.prometheus:
+                header.info = replace(header.info, prometheus=label)
         problem = next((s.status for s in snapshots if s.status.startswith("Prometheus")), "")
         self.query_one("#banner", Banner).show(picture.sources(), problem)
 
@@ -271,6 +287,10 @@ class WarRoomApp(App[None]):
 
     def show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        self.refresh_views()
 
     def action_tab(self, tab: str) -> None:
         self.show_tab(tab)

@@ -224,8 +224,9 @@ class SignalsPanel(Panel):
             self.present(Text("No signals in this layout.", style="dim"))
             return
         text = Text()
+        width = min(28, max(len(s.title) for s in signals) + 2)
         for sig in signals:
-            text.append(f"{sig.title:<22}", style="bold")
+            text.append(f"{sig.title:<{width}.{width - 1}}", style="bold")
             if sig.status:
                 text.append(sig.status + "\n", style="yellow")
                 continue

@@ -1,0 +1,1 @@
+"""Checks that reach out to hosts and endpoints: SSH commands (asyncssh), HTTP probes."""

@@ -1,0 +1,109 @@
+"""A live war room on a layout: connect, start the sources, open the screen, stop cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from warroom.kube.connection import Connection, connect
+from warroom.layout import Layout
+from warroom.metrics.gpus import GpuSnapshot, PrometheusGpus
+from warroom.metrics.signals import SignalPoller
+from warroom.state.live import ClusterSources
+from warroom.state.picture import ClusterPicture
+from warroom.state.signals import SignalSnapshot, from_metrics
+from warroom.ui.app import Targets, WarRoomApp
+from warroom.ui.widgets.panels import GpuCell, HeaderInfo
+
+
+class RoomError(Exception):
+    """The war room cannot open; the message is one sentence saying what to do."""
+
+
+@dataclass
+class Room:
+    """Everything a live war room runs on, started and stopped together."""
+
+    layout: Layout
+    connection: Connection
+    picture: ClusterPicture
+    sources: ClusterSources
+    signals: SignalPoller | None
+    gpus: PrometheusGpus | None
+
+    def signal_feed(self) -> tuple[int, list[SignalSnapshot]]:
+        if self.signals is None:
+            return 0, []
+        snap = self.signals.snapshot()
+        return snap.version, from_metrics(self.layout.signals, snap)
+
+    def gpu_feed(self) -> tuple[int, dict[str, list[GpuCell]]]:
+        if self.gpus is None:
+            return 0, {}
+        return self.gpus.snapshot().version, gpu_cells(self.gpus.snapshot())
+
+    def prometheus_label(self) -> str:
+        server = self.signals.server if self.signals is not None else None
+        return server.label if server is not None else ""
+
+
+def gpu_cells(snapshot: GpuSnapshot) -> dict[str, list[GpuCell]]:
+    cells: dict[str, list[GpuCell]] = {}
+    for gpu in snapshot.gpus:
+        memory = (gpu.memory_percent or 0.0) / 100
+        cells.setdefault(gpu.node, []).append(GpuCell(
+            gpu.index, gpu.util or 0.0, memory, gpu.temp or 0.0, gpu.xid or 0, gpu.pod,
+        ))
+    return cells
+
+
+@contextlib.asynccontextmanager
+async def open_room(layout: Layout, *, kubeconfig: str | Path | None = None,
+                    bookmark_interval: float = 60.0) -> AsyncIterator[Room]:
+    """Connect with the layout's context, start reflectors and pollers; stop them on exit."""
+    connection = await connect(kubeconfig, layout.cluster.context)
+    picture = ClusterPicture(list(layout.cluster.namespaces))
+    sources = ClusterSources(connection, picture, bookmark_interval=bookmark_interval)
+    url = layout.prometheus.url
+    interval = layout.prometheus.interval.total_seconds()
+    signals = gpus = None
+    if url:
+        step = layout.prometheus.step.total_seconds() if layout.prometheus.step else None
+        signals = SignalPoller(
+            url, {sid: s.query for sid, s in layout.signals.items()}, interval=interval,
+            graph_range=layout.prometheus.range.total_seconds(), graph_step=step,
+        )
+        if layout.gpus.prometheus:
+            gpus = PrometheusGpus(url, interval=interval)
+    try:
+        sources.start()
+        if signals is not None:
+            signals.start()
+        if gpus is not None:
+            gpus.start()
+        yield Room(layout, connection, picture, sources, signals, gpus)
+    finally:
+        if gpus is not None:
+            await gpus.stop()
+        if signals is not None:
+            await signals.stop()
+        await sources.stop()
+        await connection.close()
+
+
+def room_app(room: Room, *, session: str, drill: bool = False, read_only: bool = False,
+             clock: Callable[[], float] | None = None) -> WarRoomApp:
+    layout = room.layout
+    primary = layout.cluster.namespaces[0]
+    targets = Targets(
+        [(t.namespace or primary, t.name) for t in layout.targets],
+        [(t.namespace or primary, t.hpa) for t in layout.targets if t.hpa],
+    )
+    header = HeaderInfo(room.connection.context, tuple(layout.cluster.namespaces), session,
+                        drill=drill, read_only=read_only, prometheus=room.prometheus_label())
+    return WarRoomApp(room.picture, header, targets, signals=room.signal_feed,
+                      gpus=room.gpu_feed, clock=clock or time.time,
+                      server_label=room.prometheus_label)

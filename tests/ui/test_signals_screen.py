@@ -1,0 +1,87 @@
+"""Signals, graphs and GPUs on screen, from the sim's built-in Prometheus through a layout."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.ui.conftest import wait_until
+from warroom.layout import load_layout
+from warroom.layouts import shipped_layout
+from warroom.room import Room, open_room, room_app
+from warroom.sim.cluster import SimCluster
+from warroom.ui.widgets.graph import LineGraph
+from warroom.ui.widgets.panels import Banner, NodesPanel, SignalsPanel
+
+NS = "bizra-prod"
+
+
+@pytest.fixture
+async def live() -> AsyncIterator[tuple[SimCluster, Room]]:
+    async with SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim:
+        sim.set_users(f"{NS}/bizra-inference", 1000)
+        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+            context="warroom-sim", prometheus=sim.prometheus_url)
+        # Poll fast so a test sees an outage and its end within seconds.
+        layout = layout.model_copy(update={"prometheus": layout.prometheus.model_copy(
+            update={"interval": layout.prometheus.interval / 5})})
+        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            yield sim, room
+
+
+async def test_signals_show_values_against_their_slos(live: tuple[SimCluster, Room]) -> None:
+    _, room = live
+    app = room_app(room, session="test", drill=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one("#signals", SignalsPanel)
+        await wait_until(pilot, lambda: "ms" in panel.plain() and "%" in panel.plain(),
+                         timeout=30, what="signal values")
+        text = panel.plain()
+        p95 = next(line for line in text.splitlines() if line.startswith("p95 latency "))
+        assert "(SLO ≤ 1.00s)" in p95
+        assert "built-in PromQL subset" in app.query_one("#header").info.prometheus  # type: ignore[attr-defined]
+
+
+async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
+    live: tuple[SimCluster, Room],
+) -> None:
+    sim, room = live
+    app = room_app(room, session="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await wait_until(pilot, lambda: bool(app.query(LineGraph)), timeout=30, what="graphs")
+        graph = app.query_one("#graph-p95_latency", LineGraph)
+        await wait_until(pilot, lambda: graph.data is not None and any(
+            pts for _, pts in graph.data.series), timeout=30, what="graph points")
+        banner = app.query_one("#banner", Banner)
+        assert not banner.display
+        sim.prometheus_outage(True)
+        await wait_until(pilot, lambda: banner.display, timeout=30, what="the outage banner")
+        assert "503" in banner.plain() or "unavailable" in banner.plain()
+        assert graph.data is not None and graph.data.status
+        sim.prometheus_outage(False)
+        await wait_until(pilot, lambda: not banner.display, timeout=30, what="recovery")
+        await wait_until(pilot, lambda: graph.data is not None and not graph.data.status,
+                         timeout=30, what="the graph drawing again")
+
+
+async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(
+    live: tuple[SimCluster, Room],
+) -> None:
+    sim, room = live
+    node = sim.store.list(("", "pods"), NS)[0]["spec"]["nodeName"]
+    app = room_app(room, session="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        panel = app.query_one("#nodes-panel", NodesPanel)
+
+        def node_line() -> str:
+            return next((line for line in panel.plain().splitlines()
+                         if line.split()[:1] == [node]), "")
+
+        await wait_until(pilot, lambda: "°" in node_line(), timeout=30, what="GPU bars")
+        assert node_line().count("°") == 4  # four GPUs on each node of the pool
+        sim.fail_node(node)
+        await wait_until(pilot, lambda: "NotReady" in node_line() and "°" not in node_line(),
+                         timeout=60, what="the failed node's GPU bars gone")

@@ -59,7 +59,8 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
         sim.prometheus_outage(True)
         await wait_until(pilot, lambda: banner.display, timeout=30, what="the outage banner")
         assert "503" in banner.plain() or "unavailable" in banner.plain()
-        assert graph.data is not None and graph.data.status
+        await wait_until(pilot, lambda: graph.data is not None and bool(graph.data.status),
+                         timeout=30, what="the graph saying why it has no fresh data")
         sim.prometheus_outage(False)
         await wait_until(pilot, lambda: not banner.display, timeout=30, what="recovery")
         await wait_until(pilot, lambda: graph.data is not None and not graph.data.status,

@@ -94,6 +94,13 @@ class ClusterPicture:
             out.extend(cache.on_node(node))
         return out
 
+    def data_age(self, now: float | None = None) -> float | None:
+        """Age of the stalest source's data; None until every source has listed once."""
+        ages = [s.age for s in self.sources(now)]
+        if not ages or any(a is None for a in ages):
+            return None
+        return max(a for a in ages if a is not None)
+
     def sources(self, now: float | None = None) -> list[SourceState]:
         now = time.monotonic() if now is None else now
         out = []

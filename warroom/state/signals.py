@@ -24,6 +24,7 @@ class SignalSnapshot:
     slo_min: float | None = None
     graph: bool = True
     window: float = 900.0
+    age: float | None = None  # seconds since the newest successful poll
 
     @property
     def breached(self) -> bool:
@@ -76,6 +77,6 @@ def from_metrics(signals: Mapping[str, LayoutSignal], snap: SignalsSnapshot,
             id=sid, title=spec.title or sid, unit=spec.unit or "",
             series=tuple(series), latest=tuple(latest), status=_status(polled.health),
             slo_max=slo.max if slo else None, slo_min=slo.min if slo else None,
-            graph=spec.graph, window=polled.graph_range,
+            graph=spec.graph, window=polled.graph_range, age=polled.health.age,
         ))
     return out

@@ -7,7 +7,7 @@ screen shows. Statuses use kubectl's own printing (`warroom.kube.printers`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from warroom.kube.printers import format_hpa_metrics, human_duration, print_node, print_pod
@@ -39,6 +39,12 @@ def timestamp(value: Any) -> float | None:
         return _parse_ts(value)
     except ValueError:
         return None
+
+
+def short_image(image: str) -> str:
+    """The image without its registry host: `bizra/inference:2.0.1` for ghcr.io/…"""
+    first, _, rest = image.partition("/")
+    return rest if rest and ("." in first or ":" in first or first == "localhost") else image
 
 
 def image_tag(image: str) -> str:
@@ -82,7 +88,7 @@ def _int(value: Any) -> int:
 
 @dataclass(frozen=True)
 class VersionRow:
-    role: str  # "new" (the template the Deployment wants) or "old"
+    role: str  # "new" (the template being rolled out), "stable" (serving before it) or "old"
     version: str
     image: str
     replicaset: str
@@ -190,6 +196,13 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
             )
         )
     rows.sort(key=lambda r: (r.role != "new", -r.revision))
+    # One live version is simply stable; during a rollout the newest is "new" and the one it
+    # replaces "stable" (older leftovers are "old").
+    if len(rows) == 1:
+        rows = [replace(rows[0], role="stable")]
+    elif rows:
+        rows = [rows[0]] + [replace(r, role="stable" if i == 0 else "old")
+                            for i, r in enumerate(rows[1:])]
     words, trouble = rollout_status_words(d)
     return RolloutView(
         namespace=str(meta.get("namespace", "")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from textual import on
@@ -141,6 +141,7 @@ class WarRoomApp(App[None]):
                     yield SignalsPanel(id="signals", classes="panel")
                 yield EventsPanel(id="overview-events", classes="panel wide-only")
             with TabPane("Pods", id="pods"):
+                yield Static(id="pods-status", classes="status-line")
                 yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")
                 yield PodTable(id="pod-table")
             with TabPane("Nodes/GPUs", id="nodes"), VerticalScroll():
@@ -220,6 +221,7 @@ class WarRoomApp(App[None]):
             self.query_one("#signals", SignalsPanel).show(snapshots)
         if active == "graphs" and self._changed("graphs", signal_v):
             self._show_graphs(snapshots)
+        self._show_ages(snapshots)
         if self.server_label is not None:
             label = self.server_label()
             header = self.query_one("#header", WarHeader)
@@ -227,6 +229,27 @@ class WarRoomApp(App[None]):
                 header.info = replace(header.info, prometheus=label)
         problem = next((s.status for s in snapshots if s.status.startswith("Prometheus")), "")
         self.query_one("#banner", Banner).show(picture.sources(), problem)
+
+    def _show_ages(self, snapshots: Sequence[SignalSnapshot]) -> None:
+        """Every panel says how old its data is."""
+        age = self.picture.data_age()
+        if not self.picture.health:
+            cluster = ""  # a picture with no live source (a snapshot, a replay)
+        else:
+            cluster = "no data yet" if age is None else f"data {age:.0f}s old"
+        for panel in ("#rollout", "#hpa", "#overview-events"):
+            self.query_one(panel).border_subtitle = cluster
+        ages = [s.age for s in snapshots if s.age is not None]
+        self.query_one("#signals").border_subtitle = (
+            f"Prometheus {max(ages):.0f}s old"
+            if ages
+            else ("no Prometheus data yet" if snapshots else "")
+        )
+        table = self.query_one("#pod-table", PodTable)
+        shown = f"{table.row_count} pods"
+        if table.filter_text:
+            shown += f" matching {table.filter_text!r}"
+        self.query_one("#pods-status", Static).update(f"{shown} · {cluster}" if cluster else shown)
 
     def rollout_views(self) -> list:  # type: ignore[type-arg]
         views = []

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from warroom.state.picture import SourceState
 from warroom.state.signals import SignalSnapshot
-from warroom.state.views import EventRow, HpaView, NodeRow, RolloutView
+from warroom.state.views import EventRow, HpaView, NodeRow, RolloutView, short_image
 from warroom.ui.widgets.graph import format_value
 
 TROUBLE = {"": "green", "warn": "yellow", "bad": "bold red"}
@@ -126,15 +126,20 @@ class RolloutPanel(Panel):
             parts.append(title)
             parts.append(Text(view.condition, style=TROUBLE[view.trouble]))
             table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False)
-            for column in ("", "version", "rev", "want", "ready", "avail", "traffic"):
+            for column in ("", "image", "rev", "want", "ready", "avail", "traffic"):
                 table.add_column(
-                    column, no_wrap=True, justify="left" if column in ("", "version") else "right"
+                    column, no_wrap=True, justify="left" if column in ("", "image") else "right"
                 )
             for row in view.versions:
                 share = "–" if row.share is None else f"{row.share * 100:.0f}%"
+                style = {"new": "bold green", "stable": "bold"}.get(row.role, "dim")
                 table.add_row(
-                    Text(row.role, style="bold green" if row.role == "new" else "dim"),
-                    Text(row.version, style="bold" if row.role == "new" else ""),
+                    Text(row.role, style=style),
+                    Text(
+                        short_image(row.image),
+                        style="" if row.role == "old" else "bold",
+                        overflow="ellipsis",
+                    ),
                     str(row.revision),
                     str(row.desired),
                     str(row.ready),
@@ -187,10 +192,14 @@ def bar(fraction: float, width: int) -> str:
 
 class NodesPanel(Panel):
     def show(
-        self, rows: Sequence[NodeRow], gpus: dict[str, list[GpuCell]], temp_warn: float = 83.0
+        self,
+        rows: Sequence[NodeRow],
+        gpus: dict[str, list[GpuCell]],
+        temp_warn: float = 83.0,
+        memory_warn: float = 0.9,
     ) -> None:
         table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
-        for column in ("node", "status", "pods", "GPUs: util · mem · °C"):
+        for column in ("node", "status", "pods", "GPU: util▕mem°C"):
             table.add_column(column, no_wrap=True)
         for row in rows:
             cells = gpus.get(row.name, [])
@@ -201,8 +210,14 @@ class NodesPanel(Panel):
                     if cell.xid or cell.temp >= temp_warn
                     else ("yellow" if cell.util >= 90 else "green")
                 )
-                parts.append(f"{cell.index}:{bar(cell.util / 100, 5)}", style=colour)
-                parts.append(f"{cell.memory * 100:3.0f}% {cell.temp:2.0f}° ")
+                parts.append(f"{cell.index}:{bar(cell.util / 100, 4)}", style=colour)
+                parts.append(
+                    SPARK[min(7, int(cell.memory * 7.999))],
+                    style="bold magenta" if cell.memory >= memory_warn else "magenta",
+                )
+                parts.append(
+                    f"{cell.temp:2.0f}° ", style="bold red" if cell.temp >= temp_warn else ""
+                )
                 if cell.xid:
                     parts.append(f"XID {cell.xid} ", style="bold red")
             if not cells and row.gpus:

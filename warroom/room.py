@@ -45,6 +45,16 @@ class Room:
             return 0, {}
         return self.gpus.snapshot().version, gpu_cells(self.gpus.snapshot())
 
+    def zoom(self, factor: float) -> float:
+        """Multiply the graphs' window by `factor` (1 min … 6 h); returns the new window."""
+        if self.signals is None:
+            return 0.0
+        current = self.signals.snapshot()
+        now_range = next(iter(current.signals.values())).graph_range if current.signals else 900
+        wanted = min(6 * 3600.0, max(60.0, now_range * factor))
+        self.signals.set_range(wanted)
+        return wanted
+
     def prometheus_label(self) -> str:
         server = self.signals.server if self.signals is not None else None
         return server.label if server is not None else ""
@@ -106,4 +116,5 @@ def room_app(room: Room, *, session: str, drill: bool = False, read_only: bool =
                         drill=drill, read_only=read_only, prometheus=room.prometheus_label())
     return WarRoomApp(room.picture, header, targets, signals=room.signal_feed,
                       gpus=room.gpu_feed, clock=clock or time.time,
-                      server_label=room.prometheus_label)
+                      server_label=room.prometheus_label,
+                      zoom=room.zoom if room.signals is not None else None)

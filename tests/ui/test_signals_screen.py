@@ -11,7 +11,7 @@ from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
 from warroom.room import Room, open_room, room_app
 from warroom.sim.cluster import SimCluster
-from warroom.ui.widgets.graph import LineGraph
+from warroom.ui.widgets.graph import LineGraph, plot
 from warroom.ui.widgets.panels import Banner, NodesPanel, SignalsPanel
 
 NS = "bizra-prod"
@@ -65,6 +65,11 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
         await wait_until(pilot, lambda: not banner.display, timeout=30, what="recovery")
         await wait_until(pilot, lambda: graph.data is not None and not graph.data.status,
                          timeout=30, what="the graph drawing again")
+        await pilot.press("minus")
+        await wait_until(pilot, lambda: graph.data is not None and graph.data.window == 1800,
+                         timeout=30, what="the graphs zoomed out to 30 minutes")
+        axis = "".join(ch for ch, _ in plot(graph.data, 80, 8)[-1])
+        assert axis.split()[0] == "-30m" and axis.split()[-1] == "now"
 
 
 async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(

@@ -102,6 +102,8 @@ class WarRoomApp(App[None]):
         Binding("4", "tab('graphs')", "Graphs"),
         Binding("5", "tab('events')", "Events"),
         Binding("slash", "filter", "Filter pods", key_display="/"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom graphs in", key_display="+"),
+        Binding("minus", "zoom(2)", "Zoom graphs out", key_display="-"),
         Binding("enter", "pod_detail", "Pod detail", show=False),
     ]
 
@@ -115,6 +117,7 @@ class WarRoomApp(App[None]):
         gpus: GpuFeed = no_gpus,
         clock: Callable[[], float] = time.time,
         server_label: Callable[[], str] | None = None,
+        zoom: Callable[[float], float] | None = None,
     ) -> None:
         super().__init__()
         self.picture = picture
@@ -124,6 +127,7 @@ class WarRoomApp(App[None]):
         self.gpus = gpus
         self.clock = clock
         self.server_label = server_label
+        self.zoom = zoom
         self._seen: dict[str, int] = {}
         self.hpa_history: dict[str, deque[float]] = {}
         self.renders = 0
@@ -320,6 +324,13 @@ class WarRoomApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))  # type: ignore[arg-type]
+
+    def action_zoom(self, factor: float) -> None:
+        if self.zoom is None:
+            self.notify("No graphs: this layout has no Prometheus.", severity="warning")
+            return
+        seconds = self.zoom(factor)
+        self.notify(f"Graphs show the last {seconds / 60:g} minutes.")
 
     def action_filter(self) -> None:
         self.show_tab("pods")

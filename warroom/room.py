@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from warroom.kube.connection import Connection, connect
-from warroom.layout import Layout
+from warroom.layout import Layout, SshHost
 from warroom.metrics.gpus import GpuSnapshot, PrometheusGpus
 from warroom.metrics.signals import SignalPoller
+from warroom.metrics.smi import SshGpus
+from warroom.probes.ssh import SshTarget
 from warroom.state.live import ClusterSources
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalSnapshot, from_metrics
@@ -33,6 +36,7 @@ class Room:
     sources: ClusterSources
     signals: SignalPoller | None
     gpus: PrometheusGpus | None
+    ssh: list[SshGpus] = field(default_factory=list)
 
     def signal_feed(self) -> tuple[int, list[SignalSnapshot]]:
         if self.signals is None:
@@ -40,10 +44,19 @@ class Room:
         snap = self.signals.snapshot()
         return snap.version, from_metrics(self.layout.signals, snap)
 
-    def gpu_feed(self) -> tuple[int, dict[str, list[GpuCell]]]:
-        if self.gpus is None:
-            return 0, {}
-        return self.gpus.snapshot().version, gpu_cells(self.gpus.snapshot())
+    def gpu_feed(self) -> tuple[int, dict[str, list[GpuCell]], dict[str, str]]:
+        """GPU cells by node, and the bare-metal hosts with their error ("" when fine)."""
+        version, cells, hosts = 0, {}, {}
+        if self.gpus is not None:
+            snap = self.gpus.snapshot()
+            version, cells = snap.version, gpu_cells(snap)
+        for poller in self.ssh:
+            snap = poller.snapshot()
+            version += snap.version
+            cells.update(gpu_cells(snap))
+            failed = snap.health.state == "failed"
+            hosts[poller.connection.target.label] = (snap.health.error or "") if failed else ""
+        return version, cells, hosts
 
     def zoom(self, factor: float) -> float:
         """Multiply the graphs' window by `factor` (1 min … 6 h); returns the new window."""
@@ -64,27 +77,53 @@ def gpu_cells(snapshot: GpuSnapshot) -> dict[str, list[GpuCell]]:
     cells: dict[str, list[GpuCell]] = {}
     for gpu in snapshot.gpus:
         memory = (gpu.memory_percent or 0.0) / 100
-        cells.setdefault(gpu.node, []).append(GpuCell(
-            gpu.index, gpu.util or 0.0, memory, gpu.temp or 0.0, gpu.xid or 0, gpu.pod,
-        ))
+        cells.setdefault(gpu.node, []).append(
+            GpuCell(
+                gpu.index,
+                gpu.util or 0.0,
+                memory,
+                gpu.temp or 0.0,
+                gpu.xid or 0,
+                gpu.pod,
+            )
+        )
     return cells
 
 
+def ssh_target(host: SshHost) -> SshTarget:
+    """The layout's bare-metal host as an SSH target (known_hosts is always checked)."""
+    identity = (os.path.expanduser(host.identity),) if host.identity else ()
+    return SshTarget(
+        host.host,
+        host.port,
+        username=host.user,
+        known_hosts=os.path.expanduser(host.known_hosts),
+        client_keys=identity,
+        # Hosts on the standard port are named by host alone, others by host:port.
+        name=host.host if host.port == 22 else f"{host.host}:{host.port}",
+    )
+
+
 @contextlib.asynccontextmanager
-async def open_room(layout: Layout, *, kubeconfig: str | Path | None = None,
-                    bookmark_interval: float = 60.0) -> AsyncIterator[Room]:
+async def open_room(
+    layout: Layout, *, kubeconfig: str | Path | None = None, bookmark_interval: float = 60.0
+) -> AsyncIterator[Room]:
     """Connect with the layout's context, start reflectors and pollers; stop them on exit."""
     connection = await connect(kubeconfig, layout.cluster.context)
     picture = ClusterPicture(list(layout.cluster.namespaces))
     sources = ClusterSources(connection, picture, bookmark_interval=bookmark_interval)
     url = layout.prometheus.url
     interval = layout.prometheus.interval.total_seconds()
+    ssh = [SshGpus(ssh_target(h), interval=interval) for h in layout.gpus.ssh]
     signals = gpus = None
     if url:
         step = layout.prometheus.step.total_seconds() if layout.prometheus.step else None
         signals = SignalPoller(
-            url, {sid: s.query for sid, s in layout.signals.items()}, interval=interval,
-            graph_range=layout.prometheus.range.total_seconds(), graph_step=step,
+            url,
+            {sid: s.query for sid, s in layout.signals.items()},
+            interval=interval,
+            graph_range=layout.prometheus.range.total_seconds(),
+            graph_step=step,
         )
         if layout.gpus.prometheus:
             gpus = PrometheusGpus(url, interval=interval)
@@ -94,8 +133,12 @@ async def open_room(layout: Layout, *, kubeconfig: str | Path | None = None,
             signals.start()
         if gpus is not None:
             gpus.start()
-        yield Room(layout, connection, picture, sources, signals, gpus)
+        for poller in ssh:
+            poller.start()
+        yield Room(layout, connection, picture, sources, signals, gpus, ssh)
     finally:
+        for poller in ssh:
+            await poller.stop()
         if gpus is not None:
             await gpus.stop()
         if signals is not None:
@@ -104,17 +147,35 @@ async def open_room(layout: Layout, *, kubeconfig: str | Path | None = None,
         await connection.close()
 
 
-def room_app(room: Room, *, session: str, drill: bool = False, read_only: bool = False,
-             clock: Callable[[], float] | None = None) -> WarRoomApp:
+def room_app(
+    room: Room,
+    *,
+    session: str,
+    drill: bool = False,
+    read_only: bool = False,
+    clock: Callable[[], float] | None = None,
+) -> WarRoomApp:
     layout = room.layout
     primary = layout.cluster.namespaces[0]
     targets = Targets(
         [(t.namespace or primary, t.name) for t in layout.targets],
         [(t.namespace or primary, t.hpa) for t in layout.targets if t.hpa],
     )
-    header = HeaderInfo(room.connection.context, tuple(layout.cluster.namespaces), session,
-                        drill=drill, read_only=read_only, prometheus=room.prometheus_label())
-    return WarRoomApp(room.picture, header, targets, signals=room.signal_feed,
-                      gpus=room.gpu_feed, clock=clock or time.time,
-                      server_label=room.prometheus_label,
-                      zoom=room.zoom if room.signals is not None else None)
+    header = HeaderInfo(
+        room.connection.context,
+        tuple(layout.cluster.namespaces),
+        session,
+        drill=drill,
+        read_only=read_only,
+        prometheus=room.prometheus_label(),
+    )
+    return WarRoomApp(
+        room.picture,
+        header,
+        targets,
+        signals=room.signal_feed,
+        gpus=room.gpu_feed,
+        clock=clock or time.time,
+        server_label=room.prometheus_label,
+        zoom=room.zoom if room.signals is not None else None,
+    )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import asyncssh
 import pytest
 
+from tests.metrics.test_ssh import FakeGpuHost
 from tests.ui.conftest import wait_until
-from warroom.layout import load_layout
+from warroom.layout import SshHost, load_layout
 from warroom.layouts import shipped_layout
 from warroom.room import Room, open_room, room_app
 from warroom.sim.cluster import SimCluster
@@ -91,3 +94,46 @@ async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(
         sim.fail_node(node)
         await wait_until(pilot, lambda: "NotReady" in node_line() and "°" not in node_line(),
                          timeout=60, what="the failed node's GPU bars gone")
+
+
+async def test_bare_metal_gpus_over_ssh_and_a_wrong_host_key(tmp_path: Path) -> None:
+    good, bad = FakeGpuHost(tmp_path / "good"), FakeGpuHost(tmp_path / "bad")
+    for host in (good, bad):
+        host.folder.mkdir()
+        await host.start()
+    try:
+        impostor = asyncssh.generate_private_key("ssh-ed25519")
+        hosts = (
+            SshHost(host="127.0.0.1", port=good.port, user="ops",
+                    known_hosts=good.known_hosts()),
+            SshHost(host="127.0.0.1", port=bad.port, user="ops",
+                    known_hosts=bad.known_hosts(impostor)),
+        )
+        good_name, bad_name = f"127.0.0.1:{good.port}", f"127.0.0.1:{bad.port}"
+        async with SimCluster("gpu-inference", speed=20) as sim:
+            layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+                context="warroom-sim", prometheus=sim.prometheus_url)
+            layout = layout.model_copy(update={"gpus": layout.gpus.model_copy(
+                update={"ssh": hosts})})
+            async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+                app = room_app(room, session="test")
+                async with app.run_test(size=(120, 40)) as pilot:
+                    await pilot.press("3")
+                    panel = app.query_one("#nodes-panel", NodesPanel)
+
+                    def line(name: str) -> str:
+                        return next((ln for ln in panel.plain().splitlines()
+                                     if ln.split()[:2] == [name, "ssh"]
+                                     or ln.split()[:2] == [name, "ssh ✗"][:2]), "")
+
+                    await wait_until(pilot, lambda: line(good_name).count("°") == 2,
+                                     timeout=30, what="the SSH host's two GPUs")
+                    assert "0:" in line(good_name) and "1:" in line(good_name)
+                    await wait_until(pilot, lambda: "host key does not match" in line(bad_name),
+                                     timeout=30, what="the host-key refusal")
+                    banner = app.query_one("#banner", Banner)
+                    assert f"{bad_name}: host key does not match" in banner.plain()
+                    assert not any(c.startswith("nvidia-smi") for c in bad.commands)
+    finally:
+        for host in (good, bad):
+            await host.stop()

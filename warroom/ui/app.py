@@ -40,7 +40,8 @@ from warroom.ui.widgets.panels import (
 )
 from warroom.ui.widgets.pods import PodTable
 
-GpuFeed = Callable[[], tuple[int, dict[str, list[GpuCell]]]]
+# (version, GPU cells by node, bare-metal GPU hosts with their error or "").
+GpuFeed = Callable[[], tuple[int, dict[str, list[GpuCell]], dict[str, str]]]
 TABS = ("overview", "pods", "nodes", "graphs", "events")
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
@@ -51,8 +52,8 @@ def natural(name: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
-def no_gpus() -> tuple[int, dict[str, list[GpuCell]]]:
-    return 0, {}
+def no_gpus() -> tuple[int, dict[str, list[GpuCell]], dict[str, str]]:
+    return 0, {}, {}
 
 
 @dataclass
@@ -203,7 +204,7 @@ class WarRoomApp(App[None]):
         pod_tick = int(now // 10)  # ages move even when nothing else does
         if active == "pods" and self._changed("pods", pods_v * 1000 + pod_tick):
             self.query_one("#pod-table", PodTable).show(pod_rows(picture.objects("pods"), now))
-        gpu_v, gpu_cells = self.gpus()
+        gpu_v, gpu_cells, gpu_hosts = self.gpus()
         if active == "nodes" and self._changed(
             "nodes", picture.kind_version("nodes") + pods_v + gpu_v
         ):
@@ -211,7 +212,7 @@ class WarRoomApp(App[None]):
             rows = [
                 node_row(n, len(picture.pods_on_node(n["metadata"]["name"])), now) for n in nodes
             ]
-            self.query_one("#nodes-panel", NodesPanel).show(rows, gpu_cells)
+            self.query_one("#nodes-panel", NodesPanel).show(rows, gpu_cells, gpu_hosts)
         events_v = picture.kind_version("events") + len(picture.own) + int(now // 10)
         wide_overview = active == "overview" and self.has_class("-wide")
         if (active == "events" or wide_overview) and self._changed(f"events-{active}", events_v):
@@ -231,8 +232,9 @@ class WarRoomApp(App[None]):
             header = self.query_one("#header", WarHeader)
             if label and label != header.info.prometheus:
                 header.info = replace(header.info, prometheus=label)
-        problem = next((s.status for s in snapshots if s.status.startswith("Prometheus")), "")
-        self.query_one("#banner", Banner).show(picture.sources(), problem)
+        problems = [s.status for s in snapshots if s.status.startswith("Prometheus")][:1]
+        problems += [error for error in gpu_hosts.values() if error]
+        self.query_one("#banner", Banner).show(picture.sources(), problems)
 
     def _show_ages(self, snapshots: Sequence[SignalSnapshot]) -> None:
         """Every panel says how old its data is."""

@@ -94,7 +94,7 @@ class WarHeader(Static):
 class Banner(Panel):
     """Shown while a source is failing or stale; says which, since when, and why."""
 
-    def show(self, sources: Sequence[SourceState], signal_problem: str) -> None:
+    def show(self, sources: Sequence[SourceState], problems: Sequence[str]) -> None:
         bad = [s for s in sources if (not s.healthy and s.synced) or s.error]
         lines = []
         for s in bad[:3]:
@@ -102,8 +102,7 @@ class Banner(Panel):
             lines.append(f"⚠ {s.name}: {s.error or 'watch lost'} ({age})")
         if len(bad) > 3:
             lines.append(f"⚠ and {len(bad) - 3} more sources")
-        if signal_problem:
-            lines.append(f"⚠ {signal_problem}")
+        lines.extend(f"⚠ {problem}" for problem in problems)
         self.display = bool(lines)
         if lines:
             self.present(Text("\n".join(lines), style="bold"))
@@ -195,14 +194,24 @@ class NodesPanel(Panel):
         self,
         rows: Sequence[NodeRow],
         gpus: dict[str, list[GpuCell]],
+        hosts: dict[str, str] | None = None,
         temp_warn: float = 83.0,
         memory_warn: float = 0.9,
     ) -> None:
         table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+        names = [r.name for r in rows] + list(hosts or {})
+        widths = {"node": max(map(len, names), default=4), "status": 24, "pods": 4}
         for column in ("node", "status", "pods", "GPU: util▕mem°C"):
-            table.add_column(column, no_wrap=True)
-        for row in rows:
-            cells = gpus.get(row.name, [])
+            # Names and states never shrink; a long error in the last column is cut instead.
+            table.add_column(
+                column,
+                no_wrap=True,
+                min_width=widths.get(column),
+                max_width=widths["status"] if column == "status" else None,
+                overflow="ellipsis",
+            )
+
+        def gpu_text(cells: Sequence[GpuCell]) -> Text:
             parts = Text()
             for cell in cells:
                 colour = (
@@ -220,12 +229,26 @@ class NodesPanel(Panel):
                 )
                 if cell.xid:
                     parts.append(f"XID {cell.xid} ", style="bold red")
-            if not cells and row.gpus:
+            return parts
+
+        for row in rows:
+            parts = gpu_text(gpus.get(row.name, []))
+            if not parts and row.gpus:
                 parts.append(f"{row.gpus} GPU(s), no telemetry", style="dim")
             table.add_row(
                 Text(row.name, style=TROUBLE[row.trouble]),
                 Text(row.status, style=TROUBLE[row.trouble]),
                 str(row.pods),
+                parts,
+            )
+        # Bare-metal GPU hosts read over SSH: not Kubernetes nodes, listed after them.
+        for host, error in sorted((hosts or {}).items()):
+            trouble = "bad" if error else ""
+            parts = Text(error, style="red") if error else gpu_text(gpus.get(host, []))
+            table.add_row(
+                Text(host, style=TROUBLE[trouble]),
+                Text("ssh ✗" if error else "ssh", style=TROUBLE[trouble]),
+                "",
                 parts,
             )
         self.present(table)

@@ -49,12 +49,19 @@ def _load(path: str, **overrides: str | None) -> object:
 @click.argument("layout", type=click.Path(dir_okay=False))
 @click.option("--context", help="Kubeconfig context (overrides the layout's).")
 @click.option("--namespace", help="Namespace (overrides the layout's first namespace).")
-@click.option("--prometheus", "prometheus_url", metavar="URL",
-              help="Prometheus URL (overrides the layout's).")
+@click.option(
+    "--prometheus", "prometheus_url", metavar="URL", help="Prometheus URL (overrides the layout's)."
+)
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
 @click.option("--read-only", is_flag=True, help="Disable every action that changes the cluster.")
-def run(layout: str, context: str | None, namespace: str | None, prometheus_url: str | None,
-        kubeconfig: str | None, read_only: bool) -> None:
+def run(
+    layout: str,
+    context: str | None,
+    namespace: str | None,
+    prometheus_url: str | None,
+    kubeconfig: str | None,
+    read_only: bool,
+) -> None:
     """Open the war room on LAYOUT against a real cluster."""
     from warroom.kube.errors import KubeError
     from warroom.layout import Layout
@@ -66,8 +73,11 @@ def run(layout: str, context: str | None, namespace: str | None, prometheus_url:
     async def go() -> None:
         async with open_room(loaded, kubeconfig=kubeconfig) as room:
             if not loaded.prometheus.url:
-                room.picture.note("NoPrometheus", "the layout names no Prometheus URL; pass "
-                                  "--prometheus URL to see signals and graphs")
+                room.picture.note(
+                    "NoPrometheus",
+                    "the layout names no Prometheus URL; pass "
+                    "--prometheus URL to see signals and graphs",
+                )
             await room_app(room, session=Path(layout).stem, read_only=read_only).run_async()
 
     try:
@@ -86,8 +96,10 @@ def validate(layout: str) -> None:
 
     loaded = _load(layout)
     assert isinstance(loaded, Layout)
-    click.echo(f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
-               f"signal(s), namespaces {', '.join(loaded.cluster.namespaces)}")
+    click.echo(
+        f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
+        f"signal(s), namespaces {', '.join(loaded.cluster.namespaces)}"
+    )
 
 
 @main.command()

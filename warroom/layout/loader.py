@@ -59,16 +59,17 @@ def load_layout(path: str | os.PathLike[str]) -> Layout:
     except IsADirectoryError:
         raise LayoutError.single(source, "is a directory; give the layout file inside it") from None
     except PermissionError:
-        raise LayoutError.single(source, "cannot be read (permission denied); check its "
-                                         "permissions") from None
+        raise LayoutError.single(
+            source, "cannot be read (permission denied); check its permissions"
+        ) from None
     except OSError as err:
-        raise LayoutError.single(source, f"cannot be read ({err.strerror or err}); check the "
-                                         "path") from None
+        raise LayoutError.single(
+            source, f"cannot be read ({err.strerror or err}); check the path"
+        ) from None
     try:
         # utf-8-sig: editors on Windows like to start files with a byte-order mark.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        raise LayoutError.single(source, "is not UTF-8 text; save it as UTF-8",
-                                 line=line) from None
+        raise LayoutError.single(source, "is not UTF-8 text; save it as UTF-8", line=line) from None
     return parse_layout(text, source)

@@ -118,8 +118,12 @@ def _sentence(error: ErrorDetails) -> str:
     if kind == "finite_number":
         return "must be a finite number"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        words = {"greater_than": "above", "greater_than_equal": "at least",
-                 "less_than": "below", "less_than_equal": "at most"}[kind]
+        words = {
+            "greater_than": "above",
+            "greater_than_equal": "at least",
+            "less_than": "below",
+            "less_than_equal": "at most",
+        }[kind]
         bound = next(iter(ctx.values()), "")
         return f"{got} is out of range; it must be {words} {bound}"
     if kind == "literal_error":
@@ -177,8 +181,10 @@ def problems_from_validation(
         line = None
         if lines is not None:
             # A missing key has no line of its own: point at its parent's key.
-            line = lines.line_of(path[:-1], key=True) if kind == "missing" else lines.line_of(
-                path, key=at_key
+            line = (
+                lines.line_of(path[:-1], key=True)
+                if kind == "missing"
+                else lines.line_of(path, key=at_key)
             )
         problems.append(Problem(source, line, format_path(path), message))
     return problems

@@ -86,20 +86,40 @@ class Prometheus(BaseModel):
     @model_validator(mode="after")
     def _window(self) -> Prometheus:
         if self.interval > self.range:
-            raise FieldProblems([(("interval",), f"{format_duration(self.interval)} is longer "
-                                  f"than range {format_duration(self.range)}; shorten it")])
+            raise FieldProblems(
+                [
+                    (
+                        ("interval",),
+                        f"{format_duration(self.interval)} is longer "
+                        f"than range {format_duration(self.range)}; shorten it",
+                    )
+                ]
+            )
         if self.step is not None and self.step > self.range:
-            raise FieldProblems([(("step",), f"{format_duration(self.step)} is longer than "
-                                  f"range {format_duration(self.range)}; shorten it")])
+            raise FieldProblems(
+                [
+                    (
+                        ("step",),
+                        f"{format_duration(self.step)} is longer than "
+                        f"range {format_duration(self.range)}; shorten it",
+                    )
+                ]
+            )
         # Prometheus counts both ends: a range query has range/step + 1 points.
         if self.range / self.graph_step + 1 > MAX_GRAPH_POINTS:
             seconds = math.ceil(self.range.total_seconds() / (MAX_GRAPH_POINTS - 1))
             shortest = format_duration(timedelta(seconds=seconds))
-            raise FieldProblems([(("step",) if self.step else ("range",),
-                                  f"a {format_duration(self.range)} graph at "
-                                  f"{format_duration(self.graph_step)} steps needs more than "
-                                  f"{MAX_GRAPH_POINTS} points, which Prometheus refuses; set "
-                                  f"prometheus.step to {shortest} or more")])
+            raise FieldProblems(
+                [
+                    (
+                        ("step",) if self.step else ("range",),
+                        f"a {format_duration(self.range)} graph at "
+                        f"{format_duration(self.graph_step)} steps needs more than "
+                        f"{MAX_GRAPH_POINTS} points, which Prometheus refuses; set "
+                        f"prometheus.step to {shortest} or more",
+                    )
+                ]
+            )
         return self
 
     @property
@@ -110,8 +130,9 @@ class Prometheus(BaseModel):
 
 def _kind(value: object) -> object:
     if value != "Deployment":
-        raise ValueError(f"{describe(value)} is not supported; only Deployment targets are "
-                         "supported for now")
+        raise ValueError(
+            f"{describe(value)} is not supported; only Deployment targets are supported for now"
+        )
     return value
 
 
@@ -195,14 +216,16 @@ class Layout(BaseModel):
             if isinstance(targets, list | tuple):
                 data["targets"] = [
                     {**t, "namespace": namespaces[0]}
-                    if isinstance(t, dict) and t.get("namespace") is None else t
+                    if isinstance(t, dict) and t.get("namespace") is None
+                    else t
                     for t in targets
                 ]
         signals = data.get("signals")
         if isinstance(signals, dict):
             data["signals"] = {
                 sid: {**s, "title": title_from_id(sid)}
-                if isinstance(sid, str) and isinstance(s, dict) and not s.get("title") else s
+                if isinstance(sid, str) and isinstance(s, dict) and not s.get("title")
+                else s
                 for sid, s in signals.items()
             }
         return data
@@ -214,17 +237,31 @@ class Layout(BaseModel):
         seen: set[tuple[str, str]] = set()
         for i, target in enumerate(self.targets):
             if target.namespace not in self.cluster.namespaces:
-                problems.append((("targets", i, "namespace"), f"{target.namespace!r} is not in "
-                                 f"cluster.namespaces ({listed}); add it there or fix the name"))
+                problems.append(
+                    (
+                        ("targets", i, "namespace"),
+                        f"{target.namespace!r} is not in "
+                        f"cluster.namespaces ({listed}); add it there or fix the name",
+                    )
+                )
             if (target.namespace, target.name) in seen:
-                problems.append((("targets", i, "name"), f"{target.namespace}/{target.name} is "
-                                 "already a target; keep one"))
+                problems.append(
+                    (
+                        ("targets", i, "name"),
+                        f"{target.namespace}/{target.name} is already a target; keep one",
+                    )
+                )
             seen.add((target.namespace, target.name))
         for i, resource in enumerate(self.custom_resources):
             if resource.namespace is not None and resource.namespace not in self.cluster.namespaces:
-                problems.append((("custom_resources", i, "namespace"), f"{resource.namespace!r} "
-                                 f"is not in cluster.namespaces ({listed}); add it there or fix "
-                                 "the name"))
+                problems.append(
+                    (
+                        ("custom_resources", i, "namespace"),
+                        f"{resource.namespace!r} "
+                        f"is not in cluster.namespaces ({listed}); add it there or fix "
+                        "the name",
+                    )
+                )
         if problems:
             raise FieldProblems(problems)
         return self

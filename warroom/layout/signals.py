@@ -21,16 +21,41 @@ from warroom.layout.promql import check_query
 
 #: Units the UI knows how to format; "" is a plain number.
 UNITS: tuple[str, ...] = (
-    "s", "ms", "ratio", "percent", "rps", "tokens/s", "count", "bytes", "MiB", "celsius", "watts",
+    "s",
+    "ms",
+    "ratio",
+    "percent",
+    "rps",
+    "tokens/s",
+    "count",
+    "bytes",
+    "MiB",
+    "celsius",
+    "watts",
 )
 
 
 # Spellings people reach for first, used only to suggest the right one.
 _SPELLINGS = {
-    "sec": "s", "secs": "s", "second": "s", "seconds": "s", "msec": "ms",
-    "millisecond": "ms", "milliseconds": "ms", "%": "percent", "pct": "percent",
-    "req/s": "rps", "requests/s": "rps", "tokens/sec": "tokens/s", "tok/s": "tokens/s",
-    "c": "celsius", "°c": "celsius", "w": "watts", "watt": "watts", "mib": "MiB", "b": "bytes",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
+    "msec": "ms",
+    "millisecond": "ms",
+    "milliseconds": "ms",
+    "%": "percent",
+    "pct": "percent",
+    "req/s": "rps",
+    "requests/s": "rps",
+    "tokens/sec": "tokens/s",
+    "tok/s": "tokens/s",
+    "c": "celsius",
+    "°c": "celsius",
+    "w": "watts",
+    "watt": "watts",
+    "mib": "MiB",
+    "b": "bytes",
 }
 
 
@@ -39,11 +64,11 @@ def _unit(value: object) -> str:
         return ""
     if not isinstance(value, str) or value not in UNITS:
         spelt = _SPELLINGS.get(str(value).strip().lower())
-        close = [spelt] if spelt else difflib.get_close_matches(str(value), UNITS, n=1,
-                                                                cutoff=0.5)
+        close = [spelt] if spelt else difflib.get_close_matches(str(value), UNITS, n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(UNITS)}"
-        raise ValueError(f"{describe(value)} is not a unit the war room knows; {hint} "
-                         "(or leave it out)")
+        raise ValueError(
+            f"{describe(value)} is not a unit the war room knows; {hint} (or leave it out)"
+        )
     return value
 
 
@@ -64,8 +89,14 @@ class Slo(BaseModel):
         if self.max is None and self.min is None:
             raise FieldProblems([((), "is empty; give max, min or both")])
         if self.max is not None and self.min is not None and self.min >= self.max:
-            raise FieldProblems([(("min",), f"min {self.min:g} is not below max {self.max:g}; "
-                                             "swap them or fix one")])
+            raise FieldProblems(
+                [
+                    (
+                        ("min",),
+                        f"min {self.min:g} is not below max {self.max:g}; swap them or fix one",
+                    )
+                ]
+            )
         return self
 
     def breached(self, value: float) -> bool:

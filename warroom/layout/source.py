@@ -76,12 +76,14 @@ class _Builder:
     def build(self, node: Node, path: Path) -> object:
         self.count += 1
         if self.count > MAX_NODES:
-            raise YamlSyntaxError(_line(node), f"has more than {MAX_NODES} values; is an alias "
-                                               "expanding too much?")
+            raise YamlSyntaxError(
+                _line(node), f"has more than {MAX_NODES} values; is an alias expanding too much?"
+            )
         self.lines.values[path] = _line(node)
         if id(node) in self.active:
-            self.problems.append((path, _line(node), "refers to itself through an alias; "
-                                                     "remove the alias"))
+            self.problems.append(
+                (path, _line(node), "refers to itself through an alias; remove the alias")
+            )
             self.unreadable.add(path)
             return None
         self.active.add(id(node))
@@ -100,8 +102,13 @@ class _Builder:
         except (yaml.YAMLError, ValueError, OverflowError) as err:
             # An unknown tag (`!foo`) or a timestamp such as 2024-13-45.
             problem = getattr(err, "problem", None) or str(err)
-            self.problems.append((path, _line(node), f"cannot read this value ({problem}); "
-                                                     "write it as plain text or a number"))
+            self.problems.append(
+                (
+                    path,
+                    _line(node),
+                    f"cannot read this value ({problem}); write it as plain text or a number",
+                )
+            )
             self.unreadable.add(path)
             return None
 
@@ -120,8 +127,13 @@ class _Builder:
             if key_node.tag == _MERGE_TAG:
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.problems.append((path, _line(key_node), "has a key that is a list or a "
-                                                             "mapping; keys must be plain text"))
+                self.problems.append(
+                    (
+                        path,
+                        _line(key_node),
+                        "has a key that is a list or a mapping; keys must be plain text",
+                    )
+                )
                 continue
             reported = len(self.problems)
             key = self._scalar(key_node, path)
@@ -131,14 +143,18 @@ class _Builder:
                 # Every key of a layout is text, but YAML reads `yes:` as true and `404:` as a
                 # number; say so at the key's line and carry on with the text as written.
                 key = str(key_node.value)
-                self.problems.append(((*path, key), _line(key_node),
-                                      "keys must be text; put this one in quotes"))
+                self.problems.append(
+                    ((*path, key), _line(key_node), "keys must be text; put this one in quotes")
+                )
                 self.unreadable.add((*path, key))
             if key in first_line:
-                self.problems.append((
-                    (*path, key), _line(key_node),
-                    f"duplicate key (first at line {first_line[key]}); keep only one",
-                ))
+                self.problems.append(
+                    (
+                        (*path, key),
+                        _line(key_node),
+                        f"duplicate key (first at line {first_line[key]}); keep only one",
+                    )
+                )
             first_line[key] = _line(key_node)
             self.lines.keys[(*path, key)] = _line(key_node)
             out[key] = self.build(value_node, (*path, key))
@@ -162,8 +178,9 @@ def read_yaml(text: str) -> Document | None:
         position = getattr(err, "position", 0) or 0
         line = text.count("\n", 0, position) + 1
         reason = getattr(err, "reason", None) or "unreadable text"
-        raise YamlSyntaxError(line, f"cannot read the file ({reason}); remove that "
-                                    "character") from None
+        raise YamlSyntaxError(
+            line, f"cannot read the file ({reason}); remove that character"
+        ) from None
     except RecursionError:
         raise YamlSyntaxError(1, "is nested too deeply to read; flatten it") from None
     if node is None:

@@ -260,7 +260,12 @@ VIRTUAL_KINDS = frozenset({"SelfSubjectAccessReview", "SelfSubjectRulesReview"})
 
 # Server-side preference order of groups, as the real server lists them.
 GROUP_ORDER = (
-    "", "apps", "autoscaling", "networking.k8s.io", "policy", "authorization.k8s.io",
+    "",
+    "apps",
+    "autoscaling",
+    "networking.k8s.io",
+    "policy",
+    "authorization.k8s.io",
     "apiextensions.k8s.io",
 )
 

@@ -35,8 +35,15 @@ BUILD_INFO = {
     "buildDate": "",
     "goVersion": "",
 }
-_STATUS = {"bad_data": 400, "execution": 422, "canceled": 503, "timeout": 503,
-           "unavailable": 503, "not_found": 404, "internal": 500}
+_STATUS = {
+    "bad_data": 400,
+    "execution": 422,
+    "canceled": 503,
+    "timeout": 503,
+    "unavailable": 503,
+    "not_found": 404,
+    "internal": 500,
+}
 _MAX_POINTS = 11_000
 _NS = 1_000_000_000
 _INT64_MAX = 2**63 - 1
@@ -45,8 +52,15 @@ _RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z
 _DURATION_RE = re.compile(
     r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
 )
-_DURATION_NS = (365 * 86400 * _NS, 7 * 86400 * _NS, 86400 * _NS, 3600 * _NS, 60 * _NS, _NS,
-                1_000_000)
+_DURATION_NS = (
+    365 * 86400 * _NS,
+    7 * 86400 * _NS,
+    86400 * _NS,
+    3600 * _NS,
+    60 * _NS,
+    _NS,
+    1_000_000,
+)
 # Prometheus' stand-ins for "no bound" in label queries (web/api/v1 minTime/maxTime).
 _MIN_TIME_TEXT = "-292273086-05-16T16:47:06Z"
 _MAX_TIME_TEXT = "292277025-08-18T07:12:54.999999999Z"
@@ -101,9 +115,7 @@ def parse_duration_ns(text: str) -> int:
         if ns != ns:
             raise ValueError(f"cannot parse {_quote(text)} to a valid duration")
         if ns > _INT64_MAX or ns < -_INT64_MAX - 1:
-            raise ValueError(
-                f"cannot parse {_quote(text)} to a valid duration. It overflows int64"
-            )
+            raise ValueError(f"cannot parse {_quote(text)} to a valid duration. It overflows int64")
         return int(ns)
     m = _DURATION_RE.fullmatch(text)
     if text and m is not None:

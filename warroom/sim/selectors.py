@@ -31,13 +31,22 @@ def _regex_error(msg: str, fmt: str, *examples: str) -> str:
     return f"{msg} (e.g. {shown}regex used for validation is '{fmt}')"
 
 
-_KEY_ERR = _regex_error(f"must consist of {_ALNUM} character", _KEY_FMT,
-                        "MyName", "my.name", "123-abc")
-_VALUE_ERR = _regex_error(f"a valid label must be an empty string or consist of {_ALNUM} character",
-                          _VALUE_FMT, "MyValue", "my_value", "12345")
+_KEY_ERR = _regex_error(
+    f"must consist of {_ALNUM} character", _KEY_FMT, "MyName", "my.name", "123-abc"
+)
+_VALUE_ERR = _regex_error(
+    f"a valid label must be an empty string or consist of {_ALNUM} character",
+    _VALUE_FMT,
+    "MyValue",
+    "my_value",
+    "12345",
+)
 _DNS_ERR = _regex_error(
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or"
-    " '.', and must start and end with an alphanumeric character", _DNS_FMT, "example.com")
+    " '.', and must start and end with an alphanumeric character",
+    _DNS_FMT,
+    "example.com",
+)
 
 
 def _nbytes(text: str) -> int:
@@ -47,8 +56,10 @@ def _nbytes(text: str) -> int:
 def _label_key_errors(key: str) -> list[str]:
     parts = key.split("/")
     if len(parts) > 2:
-        return [f"a valid label key {_KEY_ERR} with an optional DNS subdomain prefix and '/'"
-                " (e.g. 'example.com/MyName')"]
+        return [
+            f"a valid label key {_KEY_ERR} with an optional DNS subdomain prefix and '/'"
+            " (e.g. 'example.com/MyName')"
+        ]
     errs = []
     if len(parts) == 2:
         if not parts[0]:
@@ -73,8 +84,17 @@ def _label_value_errors(value: str) -> list[str]:
     return errs if _VALUE_RE.fullmatch(value) else [*errs, _VALUE_ERR]
 
 
-_GO_ESCAPES = {"\a": r"\a", "\b": r"\b", "\f": r"\f", "\n": r"\n", "\r": r"\r", "\t": r"\t",
-               "\v": r"\v", "\\": r"\\", '"': r"\""}
+_GO_ESCAPES = {
+    "\a": r"\a",
+    "\b": r"\b",
+    "\f": r"\f",
+    "\n": r"\n",
+    "\r": r"\r",
+    "\t": r"\t",
+    "\v": r"\v",
+    "\\": r"\\",
+    '"': r"\"",
+}
 
 
 def _go_quote(text: str) -> str:
@@ -87,8 +107,13 @@ def _go_quote(text: str) -> str:
         elif ch.isprintable():
             out.append(ch)
         else:
-            out.append(f"\\x{code:02x}" if code < 0x80 else
-                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x80
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
     return '"' + "".join(out) + '"'
 
 
@@ -142,14 +167,19 @@ def _requirement(key: str, op: str, values: list[str]) -> Requirement:
     if key_errs := _label_key_errors(key):
         errs.append(_invalid("key", key, "; ".join(key_errs)))
     if op in ("in", "notin") and not values:
-        errs.append(_invalid("values", values,
-                             "for 'in', 'notin' operators, values set can't be empty"))
+        errs.append(
+            _invalid("values", values, "for 'in', 'notin' operators, values set can't be empty")
+        )
     elif op in ("exists", "!") and values:
-        errs.append(_invalid("values", values,
-                             "values set must be empty for exists and does not exist"))
+        errs.append(
+            _invalid("values", values, "values set must be empty for exists and does not exist")
+        )
     elif op in ("gt", "lt"):
-        errs += [_invalid(f"values[{i}]", v, "for 'Gt', 'Lt' operators, the value must be an"
-                          " integer") for i, v in enumerate(values) if _parse_int64(v) is None]
+        errs += [
+            _invalid(f"values[{i}]", v, "for 'Gt', 'Lt' operators, the value must be an integer")
+            for i, v in enumerate(values)
+            if _parse_int64(v) is None
+        ]
     for i, value in enumerate(values):
         if value_errs := _label_value_errors(value):
             errs.append(_invalid(f"values[{i}][{key}]", value, "; ".join(value_errs)))
@@ -159,8 +189,17 @@ def _requirement(key: str, op: str, values: list[str]) -> Requirement:
 
 
 _IN, _NOTIN, _EXISTS, _ABSENT, _GT, _LT = range(6)
-_OPCODES = {"in": _IN, "=": _IN, "==": _IN, "notin": _NOTIN, "!=": _NOTIN,
-            "exists": _EXISTS, "!": _ABSENT, "gt": _GT, "lt": _LT}
+_OPCODES = {
+    "in": _IN,
+    "=": _IN,
+    "==": _IN,
+    "notin": _NOTIN,
+    "!=": _NOTIN,
+    "exists": _EXISTS,
+    "!": _ABSENT,
+    "gt": _GT,
+    "lt": _LT,
+}
 _MISSING = object()
 _NO_LABELS: Mapping[str, str] = {}
 
@@ -174,9 +213,14 @@ class LabelSelector:
         self.requirements = tuple(requirements)
         self._nothing = nothing
         self._compiled = tuple(
-            (_OPCODES[r.operator], r.key, frozenset(r.values),
-             int(r.values[0]) if r.operator in ("gt", "lt") else 0)
-            for r in self.requirements)
+            (
+                _OPCODES[r.operator],
+                r.key,
+                frozenset(r.values),
+                int(r.values[0]) if r.operator in ("gt", "lt") else 0,
+            )
+            for r in self.requirements
+        )
 
     @property
     def empty(self) -> bool:
@@ -233,7 +277,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
         if pos == size or text[pos] == "\x00":
             return [*items, (_EOS, "")]
         if text[pos] in _SPECIAL:
-            lit = text[pos:pos + 2] if text[pos:pos + 2] in ("!=", "==") else text[pos]
+            lit = text[pos : pos + 2] if text[pos : pos + 2] in ("!=", "==") else text[pos]
             kind = lit
         else:
             end = pos
@@ -299,8 +343,9 @@ class _Parser:
         if kind not in _BINARY_OPS:
             raise SelectorError(f"found '{lit}', expected: in, notin, =, ==, !=, gt, lt")
         op = _BINARY_OPS[kind]
-        return _requirement(key, op, sorted(
-            self.value_set() if op in ("in", "notin") else self.exact_value()))
+        return _requirement(
+            key, op, sorted(self.value_set() if op in ("in", "notin") else self.exact_value())
+        )
 
     def value_set(self) -> set[str]:
         kind, lit = self.take()
@@ -358,21 +403,30 @@ def label_selector_from_spec(spec: Mapping[str, Any] | None) -> LabelSelector:
         return LabelSelector(nothing=True)
     match_labels, expressions = spec.get("matchLabels") or {}, spec.get("matchExpressions") or []
     if not isinstance(match_labels, Mapping) or not isinstance(expressions, list):
-        raise SelectorError("invalid label selector: matchLabels must be an object"
-                            " and matchExpressions a list")
+        raise SelectorError(
+            "invalid label selector: matchLabels must be an object and matchExpressions a list"
+        )
     # Go ranges over the map, so which bad entry it reports first is arbitrary; sorted is stable.
-    found = [_requirement(_spec_str(k, "matchLabels key"), "=", [_spec_str(v, "matchLabels value")])
-             for k, v in sorted(match_labels.items())]
+    found = [
+        _requirement(_spec_str(k, "matchLabels key"), "=", [_spec_str(v, "matchLabels value")])
+        for k, v in sorted(match_labels.items())
+    ]
     for expr in expressions:
         values = (expr.get("values") or []) if isinstance(expr, Mapping) else None
         if not isinstance(values, list):
-            raise SelectorError("invalid label selector: matchExpressions must hold objects"
-                                " whose values are lists")
+            raise SelectorError(
+                "invalid label selector: matchExpressions must hold objects whose values are lists"
+            )
         operator = _spec_str(expr.get("operator"), "operator")
         if operator not in _SPEC_OPERATORS:
             raise SelectorError(f"{_go_quote(operator)} is not a valid label selector operator")
-        found.append(_requirement(_spec_str(expr.get("key"), "key"), _SPEC_OPERATORS[operator],
-                                  [_spec_str(v, "values entry") for v in values]))
+        found.append(
+            _requirement(
+                _spec_str(expr.get("key"), "key"),
+                _SPEC_OPERATORS[operator],
+                [_spec_str(v, "values entry") for v in values],
+            )
+        )
     return LabelSelector(sorted(found, key=lambda r: r.key))
 
 
@@ -481,7 +535,7 @@ def _split_term(term: str) -> tuple[str, str, str] | None:
     for i in range(len(term)):
         for op in ("!=", "==", "="):
             if term.startswith(op, i):
-                return term[:i], op, term[i + len(op):]
+                return term[:i], op, term[i + len(op) :]
     return None
 
 

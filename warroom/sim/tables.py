@@ -142,16 +142,23 @@ def _default_row(obj: Obj, now: float) -> tuple[list[Any], None]:
     meta = obj.get("metadata") or {}
     created = timestamp_of(meta.get("creationTimestamp"))
     # Go formats the zero time too, rather than leaving the cell empty.
-    stamp = "0001-01-01T00:00:00Z" if created is None else (
-        datetime.fromtimestamp(math.floor(created), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    stamp = (
+        "0001-01-01T00:00:00Z"
+        if created is None
+        else (datetime.fromtimestamp(math.floor(created), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    )
     return [meta.get("name", ""), stamp], None
 
 
 # --- custom resources (apiextensions tableconvertor) ------------------------------------------
 
 _DEFAULT_CRD_COLUMNS: tuple[dict[str, object], ...] = (
-    {"name": "Age", "type": "date", "description": CREATED_DESC,
-     "jsonPath": ".metadata.creationTimestamp"},
+    {
+        "name": "Age",
+        "type": "date",
+        "description": CREATED_DESC,
+        "jsonPath": ".metadata.creationTimestamp",
+    },
 )
 
 
@@ -170,13 +177,18 @@ def _crd_convertor(
             # The real server refuses such a CRD; a column it cannot evaluate stays empty.
             steps = None
         compiled.append((type_, steps))
-        headers.append(col(
-            str(spec.get("name") or ""), type_,
-            str(spec.get("description") or
-                f"Custom resource definition column (in JSONPath format): {path}"),
-            priority=_as_int(spec.get("priority")),
-            fmt=str(spec.get("format") or ""),
-        ))
+        headers.append(
+            col(
+                str(spec.get("name") or ""),
+                type_,
+                str(
+                    spec.get("description")
+                    or f"Custom resource definition column (in JSONPath format): {path}"
+                ),
+                priority=_as_int(spec.get("priority")),
+                fmt=str(spec.get("format") or ""),
+            )
+        )
 
     def row(obj: Obj, now: float) -> tuple[list[Any], None]:
         cells: list[Any] = [(obj.get("metadata") or {}).get("name", "")]
@@ -277,8 +289,9 @@ def parse_jsonpath(path: str) -> tuple[tuple[Any, ...], ...]:
     return steps
 
 
-def _parse_steps(text: str, pos: int, *, in_filter: bool) -> tuple[tuple[tuple[Any, ...], ...],
-                                                                     int]:
+def _parse_steps(
+    text: str, pos: int, *, in_filter: bool
+) -> tuple[tuple[tuple[Any, ...], ...], int]:
     steps: list[tuple[Any, ...]] = []
     while pos < len(text):
         ch = text[pos]
@@ -322,7 +335,7 @@ def _read_quoted(text: str, pos: int) -> tuple[str, int]:
     end = text.find(quote, pos + 1)
     if end < 0:
         raise ValueError(f"unterminated string in JSONPath {text!r}")
-    return text[pos + 1:end], end + 1
+    return text[pos + 1 : end], end + 1
 
 
 def _expect(text: str, pos: int, token: str) -> int:
@@ -347,8 +360,11 @@ def _parse_bracket(text: str, pos: int) -> tuple[tuple[Any, ...], int]:
         return ("all",), end + 1
     if ":" in body:
         start, _, stop = body.partition(":")
-        return ("slice", int(start) if start.strip() else None,
-                int(stop) if stop.strip() else None), end + 1
+        return (
+            "slice",
+            int(start) if start.strip() else None,
+            int(stop) if stop.strip() else None,
+        ), end + 1
     return ("index", int(body)), end + 1
 
 
@@ -379,9 +395,12 @@ def _parse_filter(text: str, pos: int) -> tuple[tuple[Any, ...], int]:
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b, ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
 }
 
 
@@ -413,7 +432,7 @@ def jsonpath_find(steps: Sequence[tuple[Any, ...]], data: Any) -> list[Any]:
                     found.append(value[step[1]])
             elif kind == "slice":
                 if isinstance(value, list | tuple):
-                    found.extend(value[step[1]:step[2]])
+                    found.extend(value[step[1] : step[2]])
             elif kind == "all":
                 if isinstance(value, Mapping):
                     found.extend(value[k] for k in sorted(value))
@@ -425,4 +444,3 @@ def jsonpath_find(steps: Sequence[tuple[Any, ...]], data: Any) -> list[Any]:
         if not current:
             break
     return current
-

@@ -95,11 +95,13 @@ class ClusterPicture:
         return out
 
     def data_age(self, now: float | None = None) -> float | None:
-        """Age of the stalest source's data; None until every source has listed once."""
-        ages = [s.age for s in self.sources(now)]
-        if not ages or any(a is None for a in ages):
+        """How old the picture may be: 0 while every watch is live (it is current), else the
+        age of the stalest failing source's data; None until every source has listed once."""
+        sources = self.sources(now)
+        if not sources or any(not s.synced for s in sources):
             return None
-        return max(a for a in ages if a is not None)
+        ages = [s.age or 0.0 for s in sources if not s.healthy]
+        return max(ages) if ages else 0.0
 
     def sources(self, now: float | None = None) -> list[SourceState]:
         now = time.monotonic() if now is None else now

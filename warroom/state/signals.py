@@ -56,8 +56,10 @@ def _status(health: Health) -> str:
     return ""
 
 
-def from_metrics(signals: Mapping[str, LayoutSignal], snap: SignalsSnapshot,
-                 ) -> list[SignalSnapshot]:
+def from_metrics(
+    signals: Mapping[str, LayoutSignal],
+    snap: SignalsSnapshot,
+) -> list[SignalSnapshot]:
     """The UI's view of the poller's snapshot, with the layout's titles, units and SLOs."""
     out = []
     for sid, spec in signals.items():
@@ -73,10 +75,19 @@ def from_metrics(signals: Mapping[str, LayoutSignal], snap: SignalsSnapshot,
             if s.live and s.value is not None:
                 latest.append((legend, s.value))
         slo = spec.slo
-        out.append(SignalSnapshot(
-            id=sid, title=spec.title or sid, unit=spec.unit or "",
-            series=tuple(series), latest=tuple(latest), status=_status(polled.health),
-            slo_max=slo.max if slo else None, slo_min=slo.min if slo else None,
-            graph=spec.graph, window=polled.graph_range, age=polled.health.age,
-        ))
+        out.append(
+            SignalSnapshot(
+                id=sid,
+                title=spec.title or sid,
+                unit=spec.unit or "",
+                series=tuple(series),
+                latest=tuple(latest),
+                status=_status(polled.health),
+                slo_max=slo.max if slo else None,
+                slo_min=slo.min if slo else None,
+                graph=spec.graph,
+                window=polled.graph_range,
+                age=polled.health.age,
+            )
+        )
     return out

@@ -201,8 +201,9 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
     if len(rows) == 1:
         rows = [replace(rows[0], role="stable")]
     elif rows:
-        rows = [rows[0]] + [replace(r, role="stable" if i == 0 else "old")
-                            for i, r in enumerate(rows[1:])]
+        rows = [rows[0]] + [
+            replace(r, role="stable" if i == 0 else "old") for i, r in enumerate(rows[1:])
+        ]
     words, trouble = rollout_status_words(d)
     return RolloutView(
         namespace=str(meta.get("namespace", "")),

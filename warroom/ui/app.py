@@ -242,7 +242,9 @@ class WarRoomApp(App[None]):
         if not self.picture.health:
             cluster = ""  # a picture with no live source (a snapshot, a replay)
         else:
-            cluster = "no data yet" if age is None else f"data {age:.0f}s old"
+            cluster = (
+                "no data yet" if age is None else "live" if age == 0 else f"data {age:.0f}s old"
+            )
         for panel in ("#rollout", "#hpa", "#overview-events"):
             self.query_one(panel).border_subtitle = cluster
         ages = [s.age for s in snapshots if s.age is not None]
@@ -296,7 +298,7 @@ class WarRoomApp(App[None]):
                 snap.slo_max,
                 snap.slo_min,
                 snap.status,
-                self.clock(),
+                time.time(),  # Prometheus stamps samples with the wall clock
             )
             graphs = container.query(f"#graph-{snap.id}")
             if graphs:

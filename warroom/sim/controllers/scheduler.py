@@ -94,8 +94,10 @@ def _changes_usage(change: Change) -> bool:
     finished = ("Succeeded", "Failed")
     return (old.get("spec") or {}).get("nodeName") != (change.obj.get("spec") or {}).get(
         "nodeName"
-    ) or (((old.get("status") or {}).get("phase") in finished)
-          != ((change.obj.get("status") or {}).get("phase") in finished))
+    ) or (
+        ((old.get("status") or {}).get("phase") in finished)
+        != ((change.obj.get("status") or {}).get("phase") in finished)
+    )
 
 
 def feasible_nodes_to_find(total: int) -> int:

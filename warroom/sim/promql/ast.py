@@ -14,8 +14,12 @@ from warroom.sim.tsdb import LabelMatcher
 SCALAR, VECTOR, MATRIX, STRING = "scalar", "vector", "matrix", "string"
 
 #: The API's name for each value type, as in "invalid expression type ... for range query".
-DOCUMENTED_TYPE = {SCALAR: "scalar", VECTOR: "instant vector", MATRIX: "range vector",
-                   STRING: "string"}
+DOCUMENTED_TYPE = {
+    SCALAR: "scalar",
+    VECTOR: "instant vector",
+    MATRIX: "range vector",
+    STRING: "string",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,5 +97,13 @@ class Aggregate:
     kind = VECTOR
 
 
-Expr = (NumberLiteral | StringLiteral | VectorSelector | MatrixSelector | UnaryMinus | BinaryExpr
-        | Call | Aggregate)
+Expr = (
+    NumberLiteral
+    | StringLiteral
+    | VectorSelector
+    | MatrixSelector
+    | UnaryMinus
+    | BinaryExpr
+    | Call
+    | Aggregate
+)

@@ -207,8 +207,7 @@ class Engine:
         return {
             "resultType": "vector",
             "result": [
-                {"metric": dict(labels), "value": [ts, format_value(v)]}
-                for labels, v in value[0]
+                {"metric": dict(labels), "value": [ts, format_value(v)]} for labels, v in value[0]
             ],
         }
 
@@ -216,8 +215,9 @@ class Engine:
         result = []
         for labels, windows in Evaluator(self.store, [t], self._lookback_ms).windows(expr):
             for _, times, values in windows:
-                points = [[format_ts(ms), format_value(v)] for ms, v in zip(times, values,
-                                                                            strict=True)]
+                points = [
+                    [format_ts(ms), format_value(v)] for ms, v in zip(times, values, strict=True)
+                ]
                 result.append({"metric": dict(labels), "values": points})
         return result
 

@@ -17,29 +17,101 @@ from warroom.sim.promql.errors import QueryError, QueryParseError, unsupported
 from warroom.sim.tsdb import METRIC_NAME, LabelMatcher, RegexError
 
 #: Functions over a range vector, evaluated per series per step.
-RANGE_FUNCTIONS = frozenset({
-    "rate", "irate", "increase", "delta", "idelta", "changes", "resets",
-    "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
-    "last_over_time", "quantile_over_time", "stddev_over_time", "stdvar_over_time",
-    "present_over_time", "absent_over_time",
-})
+RANGE_FUNCTIONS = frozenset(
+    {
+        "rate",
+        "irate",
+        "increase",
+        "delta",
+        "idelta",
+        "changes",
+        "resets",
+        "avg_over_time",
+        "min_over_time",
+        "max_over_time",
+        "sum_over_time",
+        "count_over_time",
+        "last_over_time",
+        "quantile_over_time",
+        "stddev_over_time",
+        "stdvar_over_time",
+        "present_over_time",
+        "absent_over_time",
+    }
+)
 #: Functions over instant vectors and scalars.
-INSTANT_FUNCTIONS = frozenset({
-    "abs", "ceil", "floor", "round", "exp", "ln", "log2", "log10", "sqrt", "sgn",
-    "clamp", "clamp_min", "clamp_max", "scalar", "vector", "time", "timestamp",
-    "sort", "sort_desc", "histogram_quantile", "absent", "label_replace", "label_join",
-    "year", "month", "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour",
-    "minute",
-})
+INSTANT_FUNCTIONS = frozenset(
+    {
+        "abs",
+        "ceil",
+        "floor",
+        "round",
+        "exp",
+        "ln",
+        "log2",
+        "log10",
+        "sqrt",
+        "sgn",
+        "clamp",
+        "clamp_min",
+        "clamp_max",
+        "scalar",
+        "vector",
+        "time",
+        "timestamp",
+        "sort",
+        "sort_desc",
+        "histogram_quantile",
+        "absent",
+        "label_replace",
+        "label_join",
+        "year",
+        "month",
+        "day_of_month",
+        "day_of_week",
+        "day_of_year",
+        "days_in_month",
+        "hour",
+        "minute",
+    }
+)
 SUPPORTED_FUNCTIONS = RANGE_FUNCTIONS | INSTANT_FUNCTIONS
-SUPPORTED_AGGREGATIONS = frozenset({
-    "sum", "avg", "min", "max", "count", "group", "stddev", "stdvar",
-    "topk", "bottomk", "quantile", "count_values",
-})
-BINARY_OPERATORS = frozenset({
-    "+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=",
-    "and", "or", "unless",
-})
+SUPPORTED_AGGREGATIONS = frozenset(
+    {
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "group",
+        "stddev",
+        "stdvar",
+        "topk",
+        "bottomk",
+        "quantile",
+        "count_values",
+    }
+)
+BINARY_OPERATORS = frozenset(
+    {
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "^",
+        "atan2",
+        "==",
+        "!=",
+        ">",
+        "<",
+        ">=",
+        "<=",
+        "and",
+        "or",
+        "unless",
+    }
+)
 
 # The Rust parser recurses per nesting level and per binary operator; past a few thousand it
 # overflows the C stack and takes the whole process down, which no `except` can catch. Real
@@ -49,14 +121,24 @@ _TOKEN_RE = re.compile(
     r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?|#[^\n]*|[A-Za-z0-9_:.]+|\s+|.', re.S
 )
 
-_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~",
-              "MatchOp.NotRe": "!~"}
-_CARDINALITY = {"VectorMatchCardinality.OneToOne": "one-to-one",
-                "VectorMatchCardinality.ManyToOne": "many-to-one",
-                "VectorMatchCardinality.OneToMany": "one-to-many",
-                "VectorMatchCardinality.ManyToMany": "many-to-many"}
-_VALUE_TYPES = {"ValueType.Scalar": ast.SCALAR, "ValueType.Vector": ast.VECTOR,
-                "ValueType.Matrix": ast.MATRIX, "ValueType.String": ast.STRING}
+_MATCH_OPS = {
+    "MatchOp.Equal": "=",
+    "MatchOp.NotEqual": "!=",
+    "MatchOp.Re": "=~",
+    "MatchOp.NotRe": "!~",
+}
+_CARDINALITY = {
+    "VectorMatchCardinality.OneToOne": "one-to-one",
+    "VectorMatchCardinality.ManyToOne": "many-to-one",
+    "VectorMatchCardinality.OneToMany": "one-to-many",
+    "VectorMatchCardinality.ManyToMany": "many-to-many",
+}
+_VALUE_TYPES = {
+    "ValueType.Scalar": ast.SCALAR,
+    "ValueType.Vector": ast.VECTOR,
+    "ValueType.Matrix": ast.MATRIX,
+    "ValueType.String": ast.STRING,
+}
 
 
 def _count_tokens(query: str) -> int:
@@ -190,8 +272,10 @@ def _binary(node: promql_parser.BinaryExpr) -> ast.BinaryExpr:
             raise QueryParseError(
                 "parse error: vector matching only allowed between instant vectors"
             )
-    if kinds == {ast.SCALAR} and op in ("==", "!=", ">", "<", ">=", "<=") and not (
-        mod is not None and mod.return_bool
+    if (
+        kinds == {ast.SCALAR}
+        and op in ("==", "!=", ">", "<", ">=", "<=")
+        and not (mod is not None and mod.return_bool)
     ):
         raise QueryParseError("parse error: comparisons between scalars must use BOOL modifier")
     if mod is None:
@@ -239,6 +323,5 @@ def _aggregate(node: promql_parser.AggregateExpr) -> ast.Aggregate:
     expr = _translate(node.expr)
     _expect(ast.VECTOR, expr, "aggregation expression")
     if param is not None:
-        _expect(ast.STRING if op == "count_values" else ast.SCALAR, param,
-                "aggregation parameter")
+        _expect(ast.STRING if op == "count_values" else ast.SCALAR, param, "aggregation parameter")
     return ast.Aggregate(op, expr, param, grouping, without)

@@ -6,6 +6,7 @@ y axis, an SLO line when one is set, and a time axis; it redraws only when given
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -92,15 +93,26 @@ def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str |
     for index, (_, points) in enumerate(data.series):
         colour = PALETTE[index % len(PALETTE)]
         cells: dict[tuple[int, int], int] = {}
+        previous: tuple[int, int] | None = None
+        gap = 3 * _typical_step(points)  # farther apart than this: missing data, not a line
+        last_ts = None
         for ts, value in points:
             if math.isnan(value) or ts < start:
+                previous = None
                 continue
             x = int((ts - start) / data.window * (plot_w * 2 - 1))
             if not 0 <= x < plot_w * 2:
+                previous = None
                 continue
             y = y_of(value)
-            key = (y // 4, x // 2)
-            cells[key] = cells.get(key, 0) | DOTS[x % 2][y % 4]
+            if previous is not None and last_ts is not None and ts - last_ts <= gap:
+                dots = _line(previous, (x, y))
+            else:
+                dots = [(x, y)]
+            for dx, dy in dots:
+                key = (dy // 4, dx // 2)
+                cells[key] = cells.get(key, 0) | DOTS[dx % 2][dy % 4]
+            previous, last_ts = (x, y), ts
         for (row, col), bits in cells.items():
             grid[row][label_w + col] = (chr(BRAILLE_BASE + bits), colour)
     axis = f"-{_span(data.window)}".ljust(plot_w - 3) + "now"
@@ -113,6 +125,30 @@ def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str |
         for i, ch in enumerate(message):
             grid[row][offset + i] = (ch, "#ffaf00")
     return grid
+
+
+def _typical_step(points: Sequence[Point]) -> float:
+    gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(points) if b[0] > a[0])
+    return gaps[len(gaps) // 2] if gaps else math.inf
+
+
+def _line(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+    """Bresenham's line between two dots, both ends included."""
+    (x0, y0), (x1, y1) = a, b
+    dx, dy = abs(x1 - x0), -abs(y1 - y0)
+    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+    err, out = dx + dy, []
+    while True:
+        out.append((x0, y0))
+        if (x0, y0) == (x1, y1):
+            return out
+        doubled = 2 * err
+        if doubled >= dy:
+            err += dy
+            x0 += sx
+        if doubled <= dx:
+            err += dx
+            y0 += sy
 
 
 def _span(seconds: float) -> str:

@@ -198,16 +198,15 @@ class NodesPanel(Panel):
         temp_warn: float = 83.0,
         memory_warn: float = 0.9,
     ) -> None:
-        table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1))
+        table = Table(box=None, pad_edge=False, padding=(0, 1))
         names = [r.name for r in rows] + list(hosts or {})
-        widths = {"node": max(map(len, names), default=4), "status": 24, "pods": 4}
+        widths = {"node": max(map(len, names), default=4), "status": 6, "pods": 4}
         for column in ("node", "status", "pods", "GPU: util▕mem°C"):
             # Names and states never shrink; a long error in the last column is cut instead.
             table.add_column(
                 column,
                 no_wrap=True,
                 min_width=widths.get(column),
-                max_width=widths["status"] if column == "status" else None,
                 overflow="ellipsis",
             )
 

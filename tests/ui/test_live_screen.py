@@ -29,7 +29,7 @@ async def patch(room: Room, path: str, body: dict, patch_type: str = "merge") ->
 
 
 def pod_names(table: PodTable) -> set[str]:
-    return {str(table.get_cell(uid, "name")) for uid in table.uids}
+    return {table.cell(uid, "name") for uid in table.uids}
 
 
 async def test_scaling_the_deployment_makes_rows_appear(room: Room) -> None:
@@ -47,8 +47,8 @@ async def test_scaling_the_deployment_makes_rows_appear(room: Room) -> None:
         await wait_until(
             pilot,
             lambda: all(
-                str(table.get_cell(uid, "status")) == "Running"
-                and table.get_cell(uid, "ready") == "1/1"
+                table.cell(uid, "status") == "Running"
+                and table.cell(uid, "ready") == "1/1"
                 for uid in table.uids
             ),
             timeout=30,

@@ -239,11 +239,23 @@ class PodRow:
     version: str
     status: str
     ready: str
-    restarts: str
-    age: str
+    restarts: str  # the count, e.g. "3"
+    age: str  # as of when the row was built; the screen redraws ages from `created`
     node: str
     gpus: int
     trouble: str  # "", "warn" or "bad"
+    created: float | None = None
+    last_restart: float | None = None
+    search: str = ""  # lowercase text a filter matches against
+
+    def age_at(self, now: float) -> str:
+        return human_duration(now - self.created) if self.created is not None else "<unknown>"
+
+    def restarts_at(self, now: float) -> str:
+        """kubectl's RESTARTS cell: `3 (5m ago)`."""
+        if self.last_restart is None or self.restarts == "0":
+            return self.restarts
+        return f"{self.restarts} ({human_duration(now - self.last_restart)} ago)"
 
 
 def pod_gpus(pod: Obj) -> int:
@@ -270,18 +282,28 @@ def pod_row(pod: Obj, now: float) -> PodRow:
         trouble = ""
     else:
         trouble = "warn"
+    finished = [
+        timestamp(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+        for cs in (pod.get("status") or {}).get("containerStatuses") or ()
+    ]
+    version = version_of(pod)
+    node_name = str(node if node != "<none>" else "")
     return PodRow(
         uid=str(meta.get("uid", "")),
         namespace=str(meta.get("namespace", "")),
         name=str(name),
-        version=version_of(pod),
+        version=version,
         status=str(status),
         ready=str(ready),
-        restarts=str(restarts),
+        restarts=str(restarts).split(" ", 1)[0],
         age=str(age),
-        node=str(node if node != "<none>" else ""),
+        node=node_name,
         gpus=pod_gpus(pod),
         trouble=trouble,
+        created=timestamp(meta.get("creationTimestamp")),
+        last_restart=max((f for f in finished if f is not None), default=None),
+        search=" ".join((version, str(name), str(status), node_name,
+                         str(meta.get("namespace", "")))).lower(),
     )
 
 
@@ -290,6 +312,33 @@ def pod_rows(pods: Iterable[Obj], now: float) -> list[PodRow]:
     rows = [pod_row(p, now) for p in pods]
     rows.sort(key=lambda r: (r.namespace, r.version, r.name))
     return rows
+
+
+class PodRows:
+    """Pod rows kept across refreshes: a pod's row is rebuilt only when its object changed."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[str, PodRow]] = {}  # uid -> (resourceVersion, row)
+        self.rows: tuple[PodRow, ...] = ()
+
+    def update(self, pods: Iterable[Obj], now: float) -> tuple[PodRow, ...]:
+        seen: set[str] = set()
+        changed = False
+        for pod in pods:
+            meta = pod.get("metadata") or {}
+            uid, rv = str(meta.get("uid", "")), str(meta.get("resourceVersion", ""))
+            seen.add(uid)
+            cached = self._rows.get(uid)
+            if cached is None or cached[0] != rv:
+                self._rows[uid] = (rv, pod_row(pod, now))
+                changed = True
+        for uid in [u for u in self._rows if u not in seen]:
+            del self._rows[uid]
+            changed = True
+        if changed:
+            self.rows = tuple(sorted((row for _, row in self._rows.values()),
+                                     key=lambda r: (r.namespace, r.version, r.name)))
+        return self.rows
 
 
 # ---- HPA -------------------------------------------------------------------------------------

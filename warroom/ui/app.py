@@ -19,9 +19,9 @@ from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
 from warroom.state.views import (
     HpaView,
+    PodRows,
     hpa_view,
     node_row,
-    pod_rows,
     rollout_view,
     timeline,
 )
@@ -131,6 +131,7 @@ class WarRoomApp(App[None]):
         self.zoom = zoom
         self._seen: dict[str, int] = {}
         self.hpa_history: dict[str, deque[float]] = {}
+        self.pod_rows = PodRows()
         self.renders = 0
 
     # ---- layout ------------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class WarRoomApp(App[None]):
             with TabPane("Pods", id="pods"):
                 yield Static(id="pods-status", classes="status-line")
                 yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")
-                yield PodTable(id="pod-table")
+                yield PodTable(self.clock, id="pod-table")
             with TabPane("Nodes/GPUs", id="nodes"), VerticalScroll():
                 yield NodesPanel(id="nodes-panel")
             with TabPane("Graphs", id="graphs"):
@@ -201,9 +202,12 @@ class WarRoomApp(App[None]):
             self.query_one("#rollout", RolloutPanel).show(self.rollout_views())
         if self._changed("hpa", picture.kind_version("hpas")):
             self._sample_hpa()
-        pod_tick = int(now // 10)  # ages move even when nothing else does
-        if active == "pods" and self._changed("pods", pods_v * 1000 + pod_tick):
-            self.query_one("#pod-table", PodTable).show(pod_rows(picture.objects("pods"), now))
+        if active == "pods":
+            table = self.query_one("#pod-table", PodTable)
+            if self._changed("pods", pods_v):
+                table.show(self.pod_rows.update(picture.objects("pods"), now))
+            elif self._changed("pods-ages", int(now)):
+                table.refresh()  # ages are drawn from the clock; nothing else moved
         gpu_v, gpu_cells, gpu_hosts = self.gpus()
         if active == "nodes" and self._changed(
             "nodes", picture.kind_version("nodes") + pods_v + gpu_v
@@ -261,12 +265,15 @@ class WarRoomApp(App[None]):
 
     def rollout_views(self) -> list:  # type: ignore[type-arg]
         views = []
-        rss = list(self.picture.objects("replicasets"))
-        pods = list(self.picture.objects("pods"))
         for ns, name in self.targets.deployments:
             d = self.picture.cache("deployments", ns).get(ns, name)
-            if d is not None:
-                views.append(rollout_view(d, rss, pods))
+            if d is None:
+                continue
+            # Through the owner indexes: a target's own ReplicaSets and pods, not every pod.
+            rss = self.picture.cache("replicasets", ns).owned_by(d["metadata"]["uid"])
+            pods = [p for rs in rss
+                    for p in self.picture.cache("pods", ns).owned_by(rs["metadata"]["uid"])]
+            views.append(rollout_view(d, rss, pods))
         return views
 
     def hpa_views(self) -> list[HpaView]:
@@ -322,6 +329,8 @@ class WarRoomApp(App[None]):
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
         self.refresh_views()
+        if self.query_one("#tabs", TabbedContent).active == "pods":
+            self.query_one("#pod-table", PodTable).focus()
 
     def action_tab(self, tab: str) -> None:
         self.show_tab(tab)
@@ -344,9 +353,7 @@ class WarRoomApp(App[None]):
 
     @on(Input.Changed, "#pod-filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        table = self.query_one("#pod-table", PodTable)
-        table.filter_text = event.value
-        table.show(pod_rows(self.picture.objects("pods"), self.clock()))
+        self.query_one("#pod-table", PodTable).set_filter(event.value)
 
     @on(Input.Submitted, "#pod-filter")
     def filter_done(self) -> None:
@@ -359,9 +366,8 @@ class WarRoomApp(App[None]):
             box.display = False
             self.query_one("#pod-table", PodTable).focus()
 
-    def action_pod_detail(self) -> None:
-        table = self.query_one("#pod-table", PodTable)
-        uid = table.selected_uid()
+    def action_pod_detail(self, uid: str | None = None) -> None:
+        uid = uid or self.query_one("#pod-table", PodTable).selected_uid()
         if uid is None:
             return
         for cache in self.picture.caches["pods"].values():
@@ -376,5 +382,5 @@ class WarRoomApp(App[None]):
                 return
 
     @on(PodTable.RowSelected)
-    def row_selected(self) -> None:
-        self.action_pod_detail()
+    def row_selected(self, event: PodTable.RowSelected) -> None:
+        self.action_pod_detail(event.uid)

@@ -1,8 +1,8 @@
 """Differential test: the built-in PromQL subset and a real Prometheus agree on the same sim run.
 
-The queries are the signals the war room's layouts graph and gate on (latency quantiles, error
-ratio, throughput, tokens, GPU use, queue depth, by version and overall). Layout files land in
-a later issue; until then this list stands for them, and the test must then read the layouts.
+The queries are every signal of every layout in layouts/ (the demo now, the seeds' layouts as
+they land), plus a list that exercises the rest of the subset the war room relies on: latency
+quantiles, error ratios, throughput, tokens, GPU use, queue depth, by version and overall.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.conftest import require_tool
+from warroom.layout import load_layout
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
 
@@ -51,6 +53,15 @@ QUERIES = [
     f"sum(rate(http_requests_total{{{NS}}}{W})) > 0.05",
     'min(up{job="warroom-sim"})',
 ]
+LAYOUT_QUERIES = sorted(
+    {
+        signal.query
+        for path in sorted(Path(__file__).resolve().parents[2].joinpath("layouts").glob("*.yaml"))
+        for signal in load_layout(path).signals.values()
+    }
+)
+# The layouts' windows are 1m: both servers need scrapes from before that.
+HISTORY = 70.0
 
 
 @pytest.fixture
@@ -83,18 +94,19 @@ async def test_builtin_engine_agrees_with_real_prometheus(sim: SimCluster) -> No
         PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
         aiohttp.ClientSession() as session,
     ):
-        # Both need scrapes from before the widest window (30 s) behind the evaluation time,
-        # or Prometheus extrapolates from a partial window and the two rightly differ.
-        deadline = time.monotonic() + 90
+        # Both need scrapes from before the widest window behind the evaluation time, or
+        # Prometheus extrapolates from a partial window and the two rightly differ.
+        deadline = time.monotonic() + HISTORY + 60
         while True:
             at = time.time() - 1
-            probe = await instant(session, prom.url, "count_over_time(up[40s])", at)
-            if probe and probe[0][1] >= 70:
+            probe = await instant(session, prom.url, f"count_over_time(up[{HISTORY:.0f}s])", at)
+            if probe and probe[0][1] >= HISTORY * 2 - 2:  # scraped every 0.5 s
                 break
-            assert time.monotonic() < deadline, "real Prometheus never filled a 30 s window"
+            assert time.monotonic() < deadline, "real Prometheus never filled the window"
             await asyncio.sleep(1)
         mismatches = []
-        for expr in QUERIES:
+        assert len(LAYOUT_QUERIES) >= 8  # the demo layout's signals at least
+        for expr in QUERIES + LAYOUT_QUERIES:
             real = {
                 tuple(sorted(m.items())): v for m, v in await instant(session, prom.url, expr, at)
             }

@@ -6,8 +6,7 @@ Prometheus) and the built-in fallback's own series store, so the two see the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -105,17 +104,3 @@ class SimMetrics:
             for sample in family.samples:
                 out.append(({"__name__": sample.name, **sample.labels}, float(sample.value)))
         return out
-
-
-def label_values(
-    samples: Iterable[tuple[dict[str, str], float]], name: str, label: str
-) -> set[str]:
-    """Values of one label across the samples of a metric (tests and benchmarks use it)."""
-    return {
-        labels[label] for labels, _ in samples if labels.get("__name__") == name and label in labels
-    }
-
-
-def value_of(samples: Iterable[tuple[dict[str, str], float]], **match: Any) -> float:
-    """The sum of the samples matching every given label (tests use it)."""
-    return sum(v for labels, v in samples if all(labels.get(k) == str(m) for k, m in match.items()))

@@ -302,16 +302,10 @@ def pod_row(pod: Obj, now: float) -> PodRow:
         trouble=trouble,
         created=timestamp(meta.get("creationTimestamp")),
         last_restart=max((f for f in finished if f is not None), default=None),
-        search=" ".join((version, str(name), str(status), node_name,
-                         str(meta.get("namespace", "")))).lower(),
+        search=" ".join(
+            (version, str(name), str(status), node_name, str(meta.get("namespace", "")))
+        ).lower(),
     )
-
-
-def pod_rows(pods: Iterable[Obj], now: float) -> list[PodRow]:
-    """Rows grouped by version (newest versions first within a namespace), then by name."""
-    rows = [pod_row(p, now) for p in pods]
-    rows.sort(key=lambda r: (r.namespace, r.version, r.name))
-    return rows
 
 
 class PodRows:
@@ -336,8 +330,12 @@ class PodRows:
             del self._rows[uid]
             changed = True
         if changed:
-            self.rows = tuple(sorted((row for _, row in self._rows.values()),
-                                     key=lambda r: (r.namespace, r.version, r.name)))
+            self.rows = tuple(
+                sorted(
+                    (row for _, row in self._rows.values()),
+                    key=lambda r: (r.namespace, r.version, r.name),
+                )
+            )
         return self.rows
 
 

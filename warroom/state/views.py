@@ -313,30 +313,41 @@ class PodRows:
 
     def __init__(self) -> None:
         self._rows: dict[str, tuple[str, PodRow]] = {}  # uid -> (resourceVersion, row)
+        self._position: dict[str, int] = {}  # uid -> index in `rows`
         self.rows: tuple[PodRow, ...] = ()
 
     def update(self, pods: Iterable[Obj], now: float) -> tuple[PodRow, ...]:
         seen: set[str] = set()
-        changed = False
+        changed: list[PodRow] = []
+        reorder = False
         for pod in pods:
             meta = pod.get("metadata") or {}
             uid, rv = str(meta.get("uid", "")), str(meta.get("resourceVersion", ""))
             seen.add(uid)
             cached = self._rows.get(uid)
             if cached is None or cached[0] != rv:
-                self._rows[uid] = (rv, pod_row(pod, now))
-                changed = True
-        for uid in [u for u in self._rows if u not in seen]:
+                row = pod_row(pod, now)
+                self._rows[uid] = (rv, row)
+                changed.append(row)
+                reorder = reorder or cached is None or _order(cached[1]) != _order(row)
+        gone = [u for u in self._rows if u not in seen]
+        for uid in gone:
             del self._rows[uid]
-            changed = True
-        if changed:
-            self.rows = tuple(
-                sorted(
-                    (row for _, row in self._rows.values()),
-                    key=lambda r: (r.namespace, r.version, r.name),
-                )
-            )
+        if gone or reorder:
+            # Membership or order moved: sort once. Otherwise rows change in place (status
+            # churn is most of a go-live's events and costs O(changed) here).
+            self.rows = tuple(sorted((row for _, row in self._rows.values()), key=_order))
+            self._position = {row.uid: i for i, row in enumerate(self.rows)}
+        elif changed:
+            rows = list(self.rows)
+            for row in changed:
+                rows[self._position[row.uid]] = row
+            self.rows = tuple(rows)
         return self.rows
+
+
+def _order(row: PodRow) -> tuple[str, str, str]:
+    return (row.namespace, row.version, row.name)
 
 
 # ---- HPA -------------------------------------------------------------------------------------

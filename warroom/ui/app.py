@@ -209,8 +209,20 @@ class WarRoomApp(App[None]):
             elif self._changed("pods-ages", int(now)):
                 table.refresh()  # ages are drawn from the clock; nothing else moved
         gpu_v, gpu_cells, gpu_hosts = self.gpus()
+        # Pods moving on or off nodes matter to this view; their status churn does not.
+        placement = (
+            hash(
+                tuple(
+                    len(c.on_node(n["metadata"]["name"]))
+                    for c in picture.caches["pods"].values()
+                    for n in picture.objects("nodes")
+                )
+            )
+            if active == "nodes"
+            else 0
+        )
         if active == "nodes" and self._changed(
-            "nodes", picture.kind_version("nodes") + pods_v + gpu_v
+            "nodes", hash((picture.kind_version("nodes"), gpu_v, placement))
         ):
             nodes = sorted(picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"]))
             rows = [
@@ -271,8 +283,11 @@ class WarRoomApp(App[None]):
                 continue
             # Through the owner indexes: a target's own ReplicaSets and pods, not every pod.
             rss = self.picture.cache("replicasets", ns).owned_by(d["metadata"]["uid"])
-            pods = [p for rs in rss
-                    for p in self.picture.cache("pods", ns).owned_by(rs["metadata"]["uid"])]
+            pods = [
+                p
+                for rs in rss
+                for p in self.picture.cache("pods", ns).owned_by(rs["metadata"]["uid"])
+            ]
             views.append(rollout_view(d, rss, pods))
         return views
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warroom.kube.connection import Connection, connect
+from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
 from warroom.metrics.gpus import GpuSnapshot, PrometheusGpus
 from warroom.metrics.signals import SignalPoller
@@ -110,7 +111,16 @@ async def open_room(
 ) -> AsyncIterator[Room]:
     """Connect with the layout's context, start reflectors and pollers; stop them on exit."""
     connection = await connect(kubeconfig, layout.cluster.context)
-    picture = ClusterPicture(list(layout.cluster.namespaces))
+    picture = ClusterPicture(
+        list(layout.cluster.namespaces),
+        [
+            (
+                Resource(cr.group, cr.version, cr.plural),
+                [cr.namespace] if cr.namespace else list(layout.cluster.namespaces),
+            )
+            for cr in layout.custom_resources
+        ],
+    )
     sources = ClusterSources(connection, picture, bookmark_interval=bookmark_interval)
     url = layout.prometheus.url
     interval = layout.prometheus.interval.total_seconds()

@@ -47,8 +47,7 @@ async def test_scaling_the_deployment_makes_rows_appear(room: Room) -> None:
         await wait_until(
             pilot,
             lambda: all(
-                table.cell(uid, "status") == "Running"
-                and table.cell(uid, "ready") == "1/1"
+                table.cell(uid, "status") == "Running" and table.cell(uid, "ready") == "1/1"
                 for uid in table.uids
             ),
             timeout=30,

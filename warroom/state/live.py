@@ -26,6 +26,10 @@ class ClusterSources:
                 self._add(f"{kind}/{ns}", scoped, kind, ns, bookmark_interval)
         for kind, res in CLUSTER.items():
             self._add(kind, res, kind, "", bookmark_interval)
+        for kind, res in picture.custom.items():
+            for ns in picture.caches[kind]:
+                scoped = Resource(res.group, res.version, res.plural, namespace=ns or None)
+                self._add(f"{kind}/{ns}", scoped, kind, ns, bookmark_interval)
 
     def _add(
         self, name: str, resource: Resource, kind: str, namespace: str, bookmark_interval: float

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from warroom.kube.cache import Obj, ObjectCache
@@ -43,13 +43,22 @@ class SourceState:
 class ClusterPicture:
     """Caches by kind: `objects("pods")` yields the pods of every watched namespace."""
 
-    def __init__(self, namespaces: list[str]) -> None:
+    def __init__(
+        self, namespaces: list[str], custom: Iterable[tuple[Resource, Iterable[str]]] = ()
+    ) -> None:
+        """`custom`: custom resources the layout names, each with the namespaces to watch."""
         self.namespaces = list(namespaces)
         self.caches: dict[str, dict[str, ObjectCache]] = {
             kind: {ns: ObjectCache() for ns in self.namespaces} for kind in NAMESPACED
         }
         for kind in CLUSTER:
             self.caches[kind] = {"": ObjectCache()}
+        # Custom kinds are keyed "plural.group" (e.g. canaries.flagger.app).
+        self.custom: dict[str, Resource] = {}
+        for resource, scopes in custom:
+            kind = f"{resource.plural}.{resource.group}"
+            self.custom[kind] = resource
+            self.caches[kind] = {ns: ObjectCache() for ns in scopes}
         self.own: deque[EventRow] = deque(maxlen=OWN_TIMELINE)
         self._own_version = 0
         # Each source's live health, read when the screen draws.

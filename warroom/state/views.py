@@ -459,3 +459,34 @@ def timeline(
     rows.extend(own)
     rows.sort(key=lambda r: r.time, reverse=True)
     return rows[:limit]
+
+
+# ---- custom resources ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomRow:
+    kind: str  # plural.group
+    namespace: str
+    name: str
+    state: str  # status.phase, else the Ready condition, else "–"
+    message: str
+    trouble: str
+
+
+def custom_row(kind: str, obj: Obj) -> CustomRow:
+    """What a custom resource says about itself: its phase or Ready condition (Flagger-style)."""
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    ready = next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+    state = str(status.get("phase") or (f"Ready={ready.get('status')}" if ready else "–"))
+    message = str((ready or {}).get("message") or status.get("message") or "")
+    bad = state in ("Failed", "Ready=False") or "fail" in state.lower()
+    waiting = state in ("Progressing", "Promoting", "Finalising", "Waiting", "–")
+    return CustomRow(
+        kind,
+        str(meta.get("namespace", "")),
+        str(meta.get("name", "")),
+        state,
+        message,
+        "bad" if bad else ("warn" if waiting else ""),
+    )

@@ -20,6 +20,7 @@ from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
 from warroom.state.views import (
     HpaView,
     PodRows,
+    custom_row,
     hpa_view,
     node_row,
     rollout_view,
@@ -29,6 +30,7 @@ from warroom.ui.screens import HelpScreen, PodDetailScreen
 from warroom.ui.widgets.graph import GraphData, LineGraph, series_legend
 from warroom.ui.widgets.panels import (
     Banner,
+    CustomPanel,
     EventsPanel,
     GpuCell,
     HeaderInfo,
@@ -145,6 +147,7 @@ class WarRoomApp(App[None]):
                     yield RolloutPanel(id="rollout", classes="panel")
                     yield HpaPanel(id="hpa", classes="panel")
                     yield SignalsPanel(id="signals", classes="panel")
+                    yield CustomPanel(id="custom", classes="panel")
                 yield EventsPanel(id="overview-events", classes="panel wide-only")
             with TabPane("Pods", id="pods"):
                 yield Static(id="pods-status", classes="status-line")
@@ -167,6 +170,9 @@ class WarRoomApp(App[None]):
         ):
             self.query_one(panel).border_title = title
         self.query_one("#pod-filter", Input).display = False
+        custom = self.query_one("#custom", CustomPanel)
+        custom.display = bool(self.picture.custom)
+        custom.border_title = "Custom resources"
         self.query_one("#banner", Banner).display = False
         self._apply_width(self.size.width)
         self.refresh_views()
@@ -200,6 +206,14 @@ class WarRoomApp(App[None]):
         )
         if self._changed("rollout", rollout_v):
             self.query_one("#rollout", RolloutPanel).show(self.rollout_views())
+        if picture.custom and self._changed(
+            "custom", sum(picture.kind_version(k) for k in picture.custom)
+        ):
+            rows = [
+                custom_row(kind, obj) for kind in picture.custom for obj in picture.objects(kind)
+            ]
+            rows.sort(key=lambda r: (r.kind, r.namespace, r.name))
+            self.query_one("#custom", CustomPanel).show(rows)
         if self._changed("hpa", picture.kind_version("hpas")):
             self._sample_hpa()
         if active == "pods":

@@ -18,7 +18,14 @@ from textual.widgets import Static
 
 from warroom.state.picture import SourceState
 from warroom.state.signals import SignalSnapshot
-from warroom.state.views import EventRow, HpaView, NodeRow, RolloutView, short_image
+from warroom.state.views import (
+    CustomRow,
+    EventRow,
+    HpaView,
+    NodeRow,
+    RolloutView,
+    short_image,
+)
 from warroom.ui.widgets.graph import format_value
 
 TROUBLE = {"": "green", "warn": "yellow", "bad": "bold red"}
@@ -295,3 +302,21 @@ class EventsPanel(Panel):
                 text.append(f" (×{row.count})", style="dim")
             text.append("\n")
         self.present(text if rows else Text("No events yet.", style="dim"))
+
+
+class CustomPanel(Panel):
+    """The custom resources the layout names (e.g. Flagger canaries) with their own status."""
+
+    def show(self, rows: Sequence[CustomRow]) -> None:
+        if not rows:
+            self.present(Text("None found yet.", style="dim"))
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for row in rows:
+            text.append(f"{row.kind.split('.', 1)[0]}/{row.name}", style="bold")
+            text.append(f"  {row.state}", style=TROUBLE[row.trouble])
+            if row.message:
+                text.append(f"  {row.message}", style="dim")
+            text.append("\n")
+        text.rstrip()
+        self.present(text)

@@ -181,11 +181,8 @@ class ApiServer:
             if failure.matches(path, verb):
                 failure.count -= 1
                 raise ApiError(failure.code, f"injected failure {failure.code} (sim fault)")
-        if verb not in (
-            target.rt.subresource(target.subresource).verbs
-            if target.subresource
-            else target.rt.verbs
-        ):  # type: ignore[union-attr]
+        sub = target.rt.subresource(target.subresource) if target.subresource else None
+        if verb not in (sub.verbs if sub is not None else target.rt.verbs):
             raise ApiError(405, "the server does not allow this method on the requested resource")
         self.access.check(
             verb,

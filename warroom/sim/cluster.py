@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from warroom.sim.access import AccessRules, DenyRule
 from warroom.sim.apiserver import ApiServer, InjectedFailure
-from warroom.sim.catalogue import Catalogue
+from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import SimClock
 from warroom.sim.control import control_routes
 from warroom.sim.controllers.context import NODES, Context, Faults
@@ -173,7 +174,7 @@ class SimCluster:
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None
-        self._tmpdir: Any = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.url = ""
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -278,15 +279,13 @@ class SimCluster:
             ns = obj["metadata"].get("namespace", "default") if rt.namespaced else ""
             self.registry.create(rt, ns, obj, dry_run=False)
 
-    def _rt(self, group: str, version: str, plural: str) -> Any:
+    def _rt(self, group: str, version: str, plural: str) -> ResourceType:
         rt = self.catalogue.get(group, version, plural)
         assert rt is not None
         return rt
 
     def _write_kubeconfig(self) -> None:
         if self._kubeconfig_path is None:
-            import tempfile
-
             self._tmpdir = tempfile.TemporaryDirectory(prefix="warroom-sim-")
             self._kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
         self._kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from types import TracebackType
 
 from warroom.kube.connection import Connection
@@ -41,7 +42,8 @@ class ClusterSources:
             bookmark_interval=bookmark_interval,
         )
         self.reflectors.append(reflector)
-        self.picture.health[name] = lambda r=reflector: r.health
+        # The bound method's owner is read on each call: health is a live property.
+        self.picture.health[name] = partial(getattr, reflector, "health")
 
     def start(self) -> None:
         for reflector in self.reflectors:

@@ -20,6 +20,7 @@ from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
 from warroom.state.views import (
     HpaView,
     PodRows,
+    RolloutView,
     custom_row,
     hpa_view,
     node_row,
@@ -289,7 +290,7 @@ class WarRoomApp(App[None]):
             shown += f" matching {table.filter_text!r}"
         self.query_one("#pods-status", Static).update(f"{shown} · {cluster}" if cluster else shown)
 
-    def rollout_views(self) -> list:  # type: ignore[type-arg]
+    def rollout_views(self) -> list[RolloutView]:
         views = []
         for ns, name in self.targets.deployments:
             d = self.picture.cache("deployments", ns).get(ns, name)

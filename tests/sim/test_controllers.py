@@ -17,20 +17,22 @@ from typing import Any
 import pytest
 
 from warroom.sim.cluster import SimCluster
+from warroom.sim.controllers.context import (
+    DAEMONSETS,
+    DEPLOYMENTS,
+    HPAS,
+    NAMESPACES,
+    NODES,
+    PDBS,
+    PODS,
+    REPLICASETS,
+)
 from warroom.sim.registry import MERGE_PATCH, STRATEGIC_PATCH
 from warroom.sim.scenario import parse
 from warroom.sim.store import Change
 
 NS = "default"
-PODS = ("", "pods")
-NODES = ("", "nodes")
 EVENTS = ("", "events")
-NAMESPACES = ("", "namespaces")
-DEPLOYMENTS = ("apps", "deployments")
-REPLICASETS = ("apps", "replicasets")
-DAEMONSETS = ("apps", "daemonsets")
-HPAS = ("autoscaling", "horizontalpodautoscalers")
-PDBS = ("policy", "poddisruptionbudgets")
 
 RESOURCES = {
     "pods": ("", "v1", "pods"),

@@ -163,6 +163,7 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without signal support (Windows) raise here; Ctrl-C still ends the run.
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with cluster:

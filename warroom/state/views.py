@@ -10,8 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from warroom.kube.printers import format_hpa_metrics, human_duration, print_node, print_pod
-from warroom.kube.printers import parse_timestamp as _parse_ts
+from warroom.kube.printers import (
+    format_hpa_metrics,
+    human_duration,
+    print_node,
+    print_pod,
+    timestamp_of,
+)
 
 Obj = Mapping[str, Any]
 
@@ -30,15 +35,6 @@ BAD_STATUSES = (
     "CreateContainerConfigError",
     "Evicted",
 )
-
-
-def timestamp(value: Any) -> float | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return _parse_ts(value)
-    except ValueError:
-        return None
 
 
 def short_image(image: str) -> str:
@@ -283,7 +279,7 @@ def pod_row(pod: Obj, now: float) -> PodRow:
     else:
         trouble = "warn"
     finished = [
-        timestamp(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+        timestamp_of(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
         for cs in (pod.get("status") or {}).get("containerStatuses") or ()
     ]
     version = version_of(pod)
@@ -300,7 +296,7 @@ def pod_row(pod: Obj, now: float) -> PodRow:
         node=node_name,
         gpus=pod_gpus(pod),
         trouble=trouble,
-        created=timestamp(meta.get("creationTimestamp")),
+        created=timestamp_of(meta.get("creationTimestamp")),
         last_restart=max((f for f in finished if f is not None), default=None),
         search=" ".join(
             (version, str(name), str(status), node_name, str(meta.get("namespace", "")))
@@ -434,9 +430,9 @@ class EventRow:
 
 def event_row(ev: Obj, now: float) -> EventRow:
     when = (
-        timestamp(ev.get("lastTimestamp"))
-        or timestamp(ev.get("eventTime"))
-        or timestamp((ev.get("metadata") or {}).get("creationTimestamp"))
+        timestamp_of(ev.get("lastTimestamp"))
+        or timestamp_of(ev.get("eventTime"))
+        or timestamp_of((ev.get("metadata") or {}).get("creationTimestamp"))
         or now
     )
     involved = ev.get("involvedObject") or {}

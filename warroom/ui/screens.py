@@ -14,8 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from warroom.kube.printers import human_duration
-from warroom.state.views import event_row, timestamp
+from warroom.kube.printers import human_duration, timestamp_of
+from warroom.state.views import event_row
 
 
 def pod_detail(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: float) -> Text:
@@ -29,7 +29,7 @@ def pod_detail(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now:
     )
     text.append("Conditions\n", style="bold underline")
     for cond in status.get("conditions") or ():
-        since = timestamp(cond.get("lastTransitionTime"))
+        since = timestamp_of(cond.get("lastTransitionTime"))
         ago = f" {human_duration(now - since)} ago" if since else ""
         style = "green" if cond.get("status") == "True" else "yellow"
         text.append(f"  {cond.get('type', ''):<26}{cond.get('status', '')}", style=style)

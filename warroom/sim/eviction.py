@@ -6,6 +6,7 @@ from typing import Any
 
 from warroom.sim.defaults import DELETE_OPTIONS, type_problem
 from warroom.sim.errors import ApiError, not_found, success_status
+from warroom.sim.pods import is_ready
 from warroom.sim.registry import PODS, Registry
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Obj, clone
@@ -18,13 +19,6 @@ EVICTION_FIELDS = (
     ("deleteOptions", "object"),
     *((f"deleteOptions.{path}", want) for path, want in DELETE_OPTIONS),
 )
-
-
-def pod_ready(pod: Obj) -> bool:
-    for cond in (pod.get("status") or {}).get("conditions") or ():
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
 
 
 def matching_pdbs(registry: Registry, pod: Obj) -> list[Obj]:
@@ -91,7 +85,7 @@ def _check_and_decrement(registry: Registry, pdb: Obj, pod: Obj, dry_run: bool) 
         )
     healthy = int(status.get("currentHealthy", 0))
     desired = int(status.get("desiredHealthy", 0))
-    if not pod_ready(pod):
+    if not is_ready(pod):
         policy = spec.get("unhealthyPodEvictionPolicy", "IfHealthyBudget")
         if policy == "AlwaysAllow" or (healthy >= desired and desired > 0):
             return

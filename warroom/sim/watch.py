@@ -85,13 +85,6 @@ def event_line(spec: WatchSpec, change: Change) -> bytes | None:
     return None
 
 
-def json_renderer(change_raw: Callable[[Obj], bytes] = encode) -> Render:
-    def render(kind: str, obj: Obj) -> bytes:
-        return b'{"type":"' + kind.encode() + b'","object":' + change_raw(obj) + b"}\n"
-
-    return render
-
-
 class WatchHub:
     """All open watches; the fault injector can drop them all at once."""
 

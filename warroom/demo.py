@@ -30,12 +30,13 @@ async def run_demo(*, speed: float = 5.0) -> None:
                 real = None
         try:
             layout = layout.with_overrides(context="warroom-sim", prometheus=url)
-            async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            # Ages and the war room's own entries read the simulated cluster's clock, which
+            # runs ahead of ours.
+            async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
                 which = "a real Prometheus" if real is not None else "the built-in PromQL subset"
                 room.picture.note(
                     "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
                 )
-                # Ages read against the simulated cluster's own clock, which runs ahead.
                 app = room_app(room, session="demo", drill=True, clock=sim.clock.now)
                 await app.run_async()
         finally:

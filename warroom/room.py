@@ -20,7 +20,8 @@ from warroom.state.live import ClusterSources
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalSnapshot, from_metrics
 from warroom.ui.app import Targets, WarRoomApp
-from warroom.ui.widgets.panels import GpuCell, HeaderInfo
+from warroom.ui.widgets.nodes import GpuCell
+from warroom.ui.widgets.panels import HeaderInfo
 
 
 class RoomError(Exception):
@@ -107,9 +108,15 @@ def ssh_target(host: SshHost) -> SshTarget:
 
 @contextlib.asynccontextmanager
 async def open_room(
-    layout: Layout, *, kubeconfig: str | Path | None = None, bookmark_interval: float = 60.0
+    layout: Layout,
+    *,
+    kubeconfig: str | Path | None = None,
+    bookmark_interval: float = 60.0,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Room]:
-    """Connect with the layout's context, start reflectors and pollers; stop them on exit."""
+    """Connect with the layout's context, start reflectors and pollers; stop them on exit.
+
+    `clock` is the cluster's wall clock (the simulated cluster's runs ahead of ours)."""
     connection = await connect(kubeconfig, layout.cluster.context)
     picture = ClusterPicture(
         list(layout.cluster.namespaces),
@@ -120,6 +127,7 @@ async def open_room(
             )
             for cr in layout.custom_resources
         ],
+        clock,
     )
     sources = ClusterSources(connection, picture, bookmark_interval=bookmark_interval)
     url = layout.prometheus.url

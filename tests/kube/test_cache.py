@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.kube import ObjectCache
+from warroom.kube.cache import NewestCache
 
 
 def pod(
@@ -110,3 +111,80 @@ def test_a_watch_storm_is_applied_one_event_at_a_time() -> None:
         cache.apply("ADDED" if i < 1000 else "MODIFIED", pod(f"p{i % 1000}", i, node=f"n{i % 7}"))
     assert len(cache) == 1000 and cache.version == 20_000
     assert sum(len(cache.on_node(f"n{i}")) for i in range(7)) == 1000
+
+
+def test_tracking_names_every_put_and_removed_uid_once_until_read() -> None:
+    cache = ObjectCache()
+    cache.replace([pod("a", 1), pod("b", 1)], "1")
+    changed = cache.track()
+    assert changed == {"uid-a", "uid-b"}  # what is there already counts as new to the reader
+    changed.clear()
+    cache.apply("MODIFIED", pod("a", 2))
+    cache.apply("MODIFIED", pod("a", 3))
+    cache.apply("DELETED", pod("b", 4))
+    cache.apply("ADDED", pod("c", 5))
+    assert changed == {"uid-a", "uid-b", "uid-c"}
+    changed.clear()
+    cache.replace([pod("a", 3), pod("c", 5)], "6")  # a relist with nothing new
+    assert changed == set()
+    cache.apply("ADDED", pod("c", 7, uid="uid-c2"))  # recreated under the same name
+    assert changed == {"uid-c", "uid-c2"}
+    cache.untrack(changed)
+    changed.clear()
+    cache.apply("MODIFIED", pod("a", 8))
+    assert changed == set()
+
+
+def test_node_counts_come_from_the_node_index() -> None:
+    cache = ObjectCache()
+    cache.replace([pod("a", 1, node="n1"), pod("b", 1, node="n1"), pod("c", 1, node="n2")], "1")
+    assert cache.node_counts() == {"n1": 2, "n2": 1}
+    cache.apply("MODIFIED", pod("b", 2, node="n2"))
+    cache.apply("DELETED", pod("a", 3, node="n1"))
+    assert cache.node_counts() == {"n2": 2}
+
+
+def event(name: str, rv: int, when: float) -> dict[str, Any]:
+    obj = pod(name, rv)
+    obj["when"] = when
+    return obj
+
+
+def newest(limit: int) -> NewestCache:
+    return NewestCache(limit, lambda obj: float(obj["when"]))
+
+
+def test_newest_cache_keeps_only_the_newest_objects() -> None:
+    cache = newest(3)
+    for i, when in enumerate([5, 1, 9, 3, 7, 2]):
+        cache.apply("ADDED", event(f"e{i}", i + 1, when))
+    assert sorted(o["when"] for o in cache) == [5, 7, 9]
+    assert cache.dropped == 3
+    assert cache.get("prod", "e1") is None and cache.keys() == {
+        ("prod", "e0"),
+        ("prod", "e2"),
+        ("prod", "e4"),
+    }
+
+
+def test_newest_cache_an_old_event_seen_again_counts_as_new() -> None:
+    cache = newest(2)
+    cache.apply("ADDED", event("old", 1, 1))
+    cache.apply("ADDED", event("mid", 2, 2))
+    cache.apply("MODIFIED", event("old", 3, 10))  # the same event again: lastTimestamp moves
+    cache.apply("ADDED", event("new", 4, 5))
+    assert sorted(o["metadata"]["name"] for o in cache) == ["new", "old"]
+    cache.apply("DELETED", event("mid", 5, 2))  # already dropped: nothing to do, no error
+    assert len(cache) == 2
+
+
+def test_newest_cache_relist_takes_the_newest_and_stays_bounded_under_churn() -> None:
+    cache = newest(100)
+    cache.replace([event(f"e{i}", i, float(i)) for i in range(1000)], "1000")
+    assert len(cache) == 100 and min(o["when"] for o in cache) == 900
+    for step in range(5000):  # the same events changing over and over
+        i = 900 + step % 100
+        cache.apply("MODIFIED", event(f"e{i}", 1000 + step, 1000.0 + step))
+    assert len(cache) == 100
+    assert len(cache._heap) <= 4 * 100 + 64 + 1  # superseded entries are pruned
+    assert min(o["when"] for o in cache) == 1000.0 + 4900

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from warroom.state.views import PodRows, pod_row, rollout_status_words
+from warroom.kube.cache import ObjectCache
+from warroom.kube.printers import human_duration
+from warroom.state.views import EventRow, PodRows, Timeline, pod_row, rollout_status_words
 
 NOW = 1_795_000_000.0
 
@@ -34,20 +36,27 @@ def rebuilt(pods: dict[int, dict]) -> list[tuple[str, str, str]]:
 def test_pod_rows_updated_in_place_match_a_full_rebuild() -> None:
     rng = random.Random(7)
     pods = {i: pod(i, 1) for i in range(300)}
-    rows = PodRows()
-    rows.update(pods.values(), NOW)
+    cache = ObjectCache()
+    cache.replace(list(pods.values()), "1")
+    rows = PodRows([cache])
+    assert [(r.uid, r.version, r.status) for r in rows.update(NOW)] == rebuilt(pods)
     for step in range(2, 150):
         for i in rng.sample(sorted(pods), 6):
             change = rng.random()
             if change < 0.1:
-                del pods[i]  # a pod goes
+                cache.apply("DELETED", pods.pop(i))  # a pod goes
             elif change < 0.2:
                 pods[i] = pod(i, step, version="v3")  # a pod moves to another version group
+                cache.apply("MODIFIED", pods[i])
             else:
                 pods[i] = pod(i, step, rng.choice(["Running", "Pending", "Failed"]))
+                cache.apply("MODIFIED", pods[i])
         if step % 10 == 0:
             pods[1000 + step] = pod(1000 + step, step)  # a pod comes
-        got = rows.update(list(pods.values()), NOW)
+            cache.apply("ADDED", pods[1000 + step])
+        if step % 50 == 0:
+            cache.replace(list(pods.values()), str(step))  # a relist: nothing moves
+        got = rows.update(NOW)
         assert [(r.uid, r.version, r.status) for r in got] == rebuilt(pods)
 
 
@@ -70,3 +79,41 @@ def test_rollout_words_follow_kubectl_rollout_status() -> None:
     assert rollout_status_words(d) == ("successfully rolled out", "")
     d["status"]["conditions"] = [{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}]
     assert rollout_status_words(d)[1] == "bad"
+
+
+def k8s_event(name: str, rv: int, when: str, reason: str = "Scheduled") -> dict:
+    return {
+        "metadata": {
+            "uid": f"e-{name}",
+            "name": name,
+            "namespace": "ns",
+            "resourceVersion": str(rv),
+        },
+        "involvedObject": {"kind": "Pod", "name": f"pod-{name}"},
+        "reason": reason,
+        "message": f"{reason} {name}",
+        "lastTimestamp": when,
+        "type": "Normal",
+    }
+
+
+def test_timeline_is_newest_first_and_rebuilds_only_changed_events() -> None:
+    events = {
+        "a": k8s_event("a", 1, "2026-11-18T06:00:00Z"),
+        "b": k8s_event("b", 2, "2026-11-18T06:05:00Z"),
+    }
+    own = [EventRow("warroom/0", NOW, "warroom", "Note", "warroom", "drill started", 1)]
+    timeline = Timeline()
+    first = timeline.update(events.values(), own, NOW)
+    assert [r.uid for r in first] == ["warroom/0", "e-b", "e-a"]
+    assert first[2].age_at(NOW) == human_duration(NOW - first[2].time)
+    events["a"] = k8s_event("a", 3, "2026-11-18T06:10:00Z", reason="Pulled")
+    second = timeline.update(events.values(), own, NOW)
+    assert [(r.uid, r.reason) for r in second] == [
+        ("warroom/0", "Note"),
+        ("e-a", "Pulled"),
+        ("e-b", "Scheduled"),
+    ]
+    assert second[2] is first[1]  # unchanged: the same row object, not rebuilt
+    del events["b"]
+    assert [r.uid for r in timeline.update(events.values(), own, NOW)] == ["warroom/0", "e-a"]

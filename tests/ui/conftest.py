@@ -31,6 +31,7 @@ class Room:
             self.picture,
             HeaderInfo("warroom-sim", (NS,), "test", drill=True),
             Targets([(NS, "bizra-inference")], [(NS, "bizra-inference-hpa")]),
+            clock=self.sim.clock.now,  # as `warroom demo` runs: the sim's clock runs ahead
         )
 
 
@@ -39,7 +40,7 @@ async def room() -> AsyncIterator[Room]:
     async with SimCluster("gpu-inference", speed=20) as sim:
         sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the HPA still
         connection = await connect(sim.kubeconfig, "warroom-sim")
-        picture = ClusterPicture([NS])
+        picture = ClusterPicture([NS], clock=sim.clock.now)
         sources = ClusterSources(connection, picture, bookmark_interval=1.0)
         for reflector in sources.reflectors:
             reflector.backoff.initial = 0.05

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import aiohttp
-from rich.table import Table
-from rich.text import Text
 
 from tests.ui.conftest import NS, Room, wait_until
-from warroom.ui.widgets.panels import Banner, NodesPanel, Panel, RolloutPanel
+from warroom.ui.widgets.events import EventList
+from warroom.ui.widgets.nodes import NodeTable
+from warroom.ui.widgets.panels import Banner, Panel, RolloutPanel
 from warroom.ui.widgets.pods import PodTable
 
 
-def rendered(panel: Panel) -> str:
+def rendered(panel: Panel | NodeTable) -> str:
     """The text a panel shows, as plain characters."""
     return panel.plain()
 
@@ -63,7 +63,7 @@ async def test_node_failure_turns_the_node_red(room: Room) -> None:
     node = pod["spec"]["nodeName"]
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("3")
-        panel = app.query_one("#nodes-panel", NodesPanel)
+        panel = app.query_one("#nodes-panel", NodeTable)
         await wait_until(pilot, lambda: node in rendered(panel), what="node rows")
         room.sim.fail_node(node)
         await wait_until(
@@ -77,10 +77,11 @@ async def test_node_failure_turns_the_node_red(room: Room) -> None:
             timeout=30,
             what="node NotReady",
         )
-        table = panel.shown
-        assert isinstance(table, Table)
-        cell = next(c for c in table.columns[0].cells if isinstance(c, Text) and c.plain == node)
-        assert "red" in str(cell.style)
+        row = panel.position(node)
+        assert row is not None
+        name_style = panel.row_styles(row)[0]
+        assert name_style is not None and name_style.color is not None
+        assert name_style.color.name == "red"
 
 
 async def test_a_rollout_shows_both_versions_with_their_counts(room: Room) -> None:
@@ -157,3 +158,38 @@ async def test_lost_api_connections_show_staleness_then_recover_without_ghosts(
 
         await wait_until(pilot, same_as_cluster, timeout=30, what="rows equal to the cluster")
         assert victim not in pod_names(table)
+
+
+async def test_events_tab_shows_the_newest_first_with_the_war_rooms_own_entries(
+    room: Room,
+) -> None:
+    app = room.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        events = app.query_one("#events-panel", EventList)
+        await wait_until(pilot, lambda: events.row_count > 0, what="events listed")
+        await patch(
+            room,
+            f"/apis/apps/v1/namespaces/{NS}/deployments/bizra-inference",
+            {"spec": {"replicas": 4}},
+        )
+
+        def first_row() -> str:
+            return events.plain().splitlines()[1] if events.row_count else ""
+
+        await wait_until(
+            pilot,
+            lambda: "Scaled up replica set" in events.plain(),
+            timeout=30,
+            what="the scale-up event",
+        )
+        room.picture.note("Drill", "canary promoted by hand")
+        await wait_until(
+            pilot, lambda: "canary promoted by hand" in first_row(), what="our note on top"
+        )
+        assert first_row().split()[1] == "Drill"  # age, reason, then what
+        # Newest first: every row is at most as old as the one below it.
+        times = [row.time for row in app.timeline.rows]
+        assert times == sorted(times, reverse=True) and len(times) == events.row_count
+        await pilot.press("end")
+        assert events.cursor == events.row_count - 1

@@ -15,7 +15,8 @@ from warroom.layouts import shipped_layout
 from warroom.room import Room, open_room, room_app
 from warroom.sim.cluster import SimCluster
 from warroom.ui.widgets.graph import LineGraph, plot
-from warroom.ui.widgets.panels import Banner, CustomPanel, NodesPanel, SignalsPanel
+from warroom.ui.widgets.nodes import NodeTable
+from warroom.ui.widgets.panels import Banner, CustomPanel, SignalsPanel
 
 NS = "bizra-prod"
 
@@ -109,7 +110,7 @@ async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(
     app = room_app(room, session="test")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
-        panel = app.query_one("#nodes-panel", NodesPanel)
+        panel = app.query_one("#nodes-panel", NodeTable)
 
         def node_line() -> str:
             return next(
@@ -152,7 +153,7 @@ async def test_bare_metal_gpus_over_ssh_and_a_wrong_host_key(tmp_path: Path) -> 
                 app = room_app(room, session="test")
                 async with app.run_test(size=(120, 40)) as pilot:
                     await pilot.press("3")
-                    panel = app.query_one("#nodes-panel", NodesPanel)
+                    panel = app.query_one("#nodes-panel", NodeTable)
 
                     def line(name: str) -> str:
                         return next(

@@ -7,7 +7,8 @@ every change, so a renderer polling at its own rate redraws only when something 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Obj = dict[str, Any]
@@ -63,6 +64,20 @@ class ObjectCache:
         self._namespaces: dict[str, set[str]] = {}
         self._owners: dict[str, set[str]] = {}
         self._nodes: dict[str, set[str]] = {}
+        self._trackers: list[set[str]] = []
+
+    def track(self) -> set[str]:
+        """A set this cache adds the uid of every object it puts or removes to, from now on.
+
+        The reader empties it as it catches up, so following a cache costs O(changes), not
+        O(objects). Objects already here are added at once.
+        """
+        changed = set(self._objects)
+        self._trackers.append(changed)
+        return changed
+
+    def untrack(self, changed: set[str]) -> None:
+        self._trackers = [t for t in self._trackers if t is not changed]
 
     # ---- Sink ------------------------------------------------------------------------------
 
@@ -130,6 +145,10 @@ class ObjectCache:
     def on_node(self, node: str) -> list[Obj]:
         return [self._objects[u] for u in self._nodes.get(node, ())]
 
+    def node_counts(self) -> dict[str, int]:
+        """How many objects name each node (spec.nodeName), from the index."""
+        return {node: len(uids) for node, uids in self._nodes.items()}
+
     def keys(self) -> set[Key]:
         return set(self._keys)
 
@@ -146,6 +165,8 @@ class ObjectCache:
             self._remove(other)
         self._objects[uid] = obj
         self._keys[key] = uid
+        for tracker in self._trackers:
+            tracker.add(uid)
         _add(self._namespaces, key[0], uid)
         for owner in _owners_of(obj):
             _add(self._owners, owner, uid)
@@ -155,6 +176,8 @@ class ObjectCache:
         old = self._objects.pop(uid, None)
         if old is not None:
             self._unindex(uid, old)
+            for tracker in self._trackers:
+                tracker.add(uid)
 
     def _unindex(self, uid: str, obj: Obj) -> None:
         key = key_of(obj)
@@ -164,3 +187,39 @@ class ObjectCache:
         for owner in _owners_of(obj):
             _discard(self._owners, owner, uid)
         _discard(self._nodes, _node_of(obj), uid)
+
+
+class NewestCache(ObjectCache):
+    """An ObjectCache that keeps only the `limit` newest objects by `when(obj)`: a bounded
+    history, for events. An evicted object that changes later (an event seen again) comes back
+    as new; older ones simply drop out, oldest first.
+    """
+
+    def __init__(self, limit: int, when: Callable[[Obj], float]) -> None:
+        super().__init__()
+        self.limit = limit
+        self.when = when
+        self.dropped = 0  # objects evicted for being the oldest
+        self._heap: list[tuple[float, int, str]] = []  # (when, sequence, uid); lazily pruned
+        self._stamps: dict[str, tuple[float, int]] = {}
+        self._sequence = 0
+
+    def _put(self, uid: str, obj: Obj) -> None:
+        super()._put(uid, obj)
+        self._sequence += 1
+        stamp = (self.when(obj), self._sequence)
+        self._stamps[uid] = stamp
+        heapq.heappush(self._heap, (*stamp, uid))
+        while len(self._objects) > self.limit:
+            when, sequence, victim = heapq.heappop(self._heap)
+            if self._stamps.get(victim) == (when, sequence):
+                self._remove(victim)
+                self.dropped += 1
+        if len(self._heap) > 4 * self.limit + 64:
+            # Superseded entries pile up as objects change; keep the heap to the live ones.
+            self._heap = [(w, s, u) for u, (w, s) in self._stamps.items()]
+            heapq.heapify(self._heap)
+
+    def _remove(self, uid: str) -> None:
+        super()._remove(uid)
+        self._stamps.pop(uid, None)

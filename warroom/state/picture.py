@@ -11,10 +11,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from warroom.kube.cache import Obj, ObjectCache
+from warroom.kube.cache import NewestCache, Obj, ObjectCache
 from warroom.kube.health import Health
 from warroom.kube.resource import Resource
-from warroom.state.views import EventRow
+from warroom.state.views import EventRow, event_time
 
 # What the war room watches, per namespace (nodes are cluster-wide).
 NAMESPACED = {
@@ -27,6 +27,8 @@ NAMESPACED = {
 }
 CLUSTER = {"nodes": Resource("", "v1", "nodes")}
 OWN_TIMELINE = 500
+# Events kept per namespace, newest first: a bounded history, whatever the API server keeps.
+EVENT_HISTORY = 1000
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,22 @@ class ClusterPicture:
     """Caches by kind: `objects("pods")` yields the pods of every watched namespace."""
 
     def __init__(
-        self, namespaces: list[str], custom: Iterable[tuple[Resource, Iterable[str]]] = ()
+        self,
+        namespaces: list[str],
+        custom: Iterable[tuple[Resource, Iterable[str]]] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        """`custom`: custom resources the layout names, each with the namespaces to watch."""
+        """`custom`: custom resources the layout names, each with the namespaces to watch.
+        `clock`: the cluster's wall clock, which stamps the war room's own entries so they sort
+        among the cluster's events (a simulated cluster's runs ahead)."""
         self.namespaces = list(namespaces)
+        self.clock = clock
         self.caches: dict[str, dict[str, ObjectCache]] = {
             kind: {ns: ObjectCache() for ns in self.namespaces} for kind in NAMESPACED
+        }
+        self.caches["events"] = {
+            ns: NewestCache(EVENT_HISTORY, lambda ev: event_time(ev) or 0.0)
+            for ns in self.namespaces
         }
         for kind in CLUSTER:
             self.caches[kind] = {"": ObjectCache()}
@@ -83,11 +95,11 @@ class ClusterPicture:
 
     def note(self, reason: str, message: str, subject: str = "warroom") -> None:
         """A war-room entry on the timeline (actions, verdicts, source trouble)."""
-        now = time.time()
+        now = self.clock()
         self.own.append(
             EventRow(
+                uid=f"warroom/{self._own_version}",
                 time=now,
-                age="0s",
                 type="warroom",
                 reason=reason,
                 subject=subject,
@@ -102,6 +114,14 @@ class ClusterPicture:
         for cache in self.caches["pods"].values():
             out.extend(cache.on_node(node))
         return out
+
+    def pod_counts(self) -> dict[str, int]:
+        """Pods per node name, from the node indexes: no pod is read."""
+        counts: dict[str, int] = {}
+        for cache in self.caches["pods"].values():
+            for node, count in cache.node_counts().items():
+                counts[node] = counts.get(node, 0) + count
+        return counts
 
     def data_age(self, now: float | None = None) -> float | None:
         """How old the picture may be: 0 while every watch is live (it is current), else the

@@ -6,10 +6,12 @@ screen shows. Statuses use kubectl's own printing (`warroom.kube.printers`).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from warroom.kube.cache import ObjectCache
 from warroom.kube.printers import (
     format_hpa_metrics,
     human_duration,
@@ -156,19 +158,13 @@ def rollout_status_words(d: Obj) -> tuple[str, str]:
     return "successfully rolled out", ""
 
 
-def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> RolloutView:
+def rollout_view(d: Obj, replicasets: Iterable[Obj]) -> RolloutView:
     meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
     mine = _owned(replicasets, str(meta.get("uid", "")))
     revision = _int((meta.get("annotations") or {}).get(REVISION))
-    # Traffic share: Ready pods of this Deployment's own ReplicaSets, by their owner's uid.
-    rs_uids = {str((rs.get("metadata") or {}).get("uid", "")) for rs in mine}
-    ready_by_rs: dict[str, int] = {}
-    for pod in pods:
-        for ref in (pod.get("metadata") or {}).get("ownerReferences") or ():
-            uid = str(ref.get("uid", ""))
-            if ref.get("controller") and uid in rs_uids and _pod_ready(pod):
-                ready_by_rs[uid] = ready_by_rs.get(uid, 0) + 1
-    total_ready = sum(ready_by_rs.values())
+    # Traffic share: each ReplicaSet's Ready pods (its status, kept by the ReplicaSet
+    # controller) of all this Deployment's Ready pods, as a Service spreads requests.
+    total_ready = sum(_int((rs.get("status") or {}).get("readyReplicas")) for rs in mine)
     rows = []
     for rs in mine:
         rs_meta, rs_status = rs.get("metadata") or {}, rs.get("status") or {}
@@ -176,7 +172,7 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
         desired = _int((rs.get("spec") or {}).get("replicas"))
         if desired == 0 and _int(rs_status.get("replicas")) == 0 and rs_rev != revision:
             continue  # history, not a live version
-        ready_here = ready_by_rs.get(str(rs_meta.get("uid", "")), 0)
+        ready_here = _int(rs_status.get("readyReplicas"))
         containers = _containers(rs)
         rows.append(
             VersionRow(
@@ -186,7 +182,7 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
                 replicaset=str(rs_meta.get("name", "")),
                 revision=rs_rev,
                 desired=desired,
-                ready=_int(rs_status.get("readyReplicas")),
+                ready=ready_here,
                 available=_int(rs_status.get("availableReplicas")),
                 share=(ready_here / total_ready) if total_ready else None,
             )
@@ -218,13 +214,6 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj], pods: Iterable[Obj]) -> Rol
 
 
 # ---- pods ------------------------------------------------------------------------------------
-
-
-def _pod_ready(pod: Obj) -> bool:
-    for cond in (pod.get("status") or {}).get("conditions") or ():
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
 
 
 @dataclass(frozen=True)
@@ -305,45 +294,63 @@ def pod_row(pod: Obj, now: float) -> PodRow:
 
 
 class PodRows:
-    """Pod rows kept across refreshes: a pod's row is rebuilt only when its object changed."""
+    """Pod rows of some caches, sorted by namespace, version and name, kept across refreshes.
 
-    def __init__(self) -> None:
-        self._rows: dict[str, tuple[str, PodRow]] = {}  # uid -> (resourceVersion, row)
-        self._position: dict[str, int] = {}  # uid -> index in `rows`
+    The caches say which pods changed (`ObjectCache.track`), so a refresh rebuilds and moves
+    only those rows: status churn on ten thousand pods costs O(changed), not O(pods).
+    """
+
+    def __init__(self, caches: Iterable[ObjectCache]) -> None:
+        self._followed = [(cache, cache.track()) for cache in caches]
+        self._rows: dict[str, PodRow] = {}
+        self._order: list[tuple[str, str, str, str]] = []  # sorted; parallel to _sorted
+        self._sorted: list[PodRow] = []
         self.rows: tuple[PodRow, ...] = ()
 
-    def update(self, pods: Iterable[Obj], now: float) -> tuple[PodRow, ...]:
-        seen: set[str] = set()
-        changed: list[PodRow] = []
-        reorder = False
-        for pod in pods:
-            meta = pod.get("metadata") or {}
-            uid, rv = str(meta.get("uid", "")), str(meta.get("resourceVersion", ""))
-            seen.add(uid)
-            cached = self._rows.get(uid)
-            if cached is None or cached[0] != rv:
-                row = pod_row(pod, now)
-                self._rows[uid] = (rv, row)
-                changed.append(row)
-                reorder = reorder or cached is None or _order(cached[1]) != _order(row)
-        gone = [u for u in self._rows if u not in seen]
-        for uid in gone:
-            del self._rows[uid]
-        if gone or reorder:
-            # Membership or order moved: sort once. Otherwise rows change in place (status
-            # churn is most of a go-live's events and costs O(changed) here).
-            self.rows = tuple(sorted((row for _, row in self._rows.values()), key=_order))
-            self._position = {row.uid: i for i, row in enumerate(self.rows)}
-        elif changed:
-            rows = list(self.rows)
-            for row in changed:
-                rows[self._position[row.uid]] = row
-            self.rows = tuple(rows)
+    def close(self) -> None:
+        for cache, changed in self._followed:
+            cache.untrack(changed)
+
+    def update(self, now: float) -> tuple[PodRow, ...]:
+        changes: list[tuple[str, Obj | None]] = []
+        for cache, changed in self._followed:
+            if changed:
+                uids = list(changed)
+                changed.clear()
+                changes.extend((uid, cache.by_uid(uid)) for uid in uids)
+        if not changes:
+            return self.rows
+        if len(changes) > max(64, len(self._rows) // 4):
+            # Many at once (the first list, a relist): rebuild them and sort once.
+            for uid, obj in changes:
+                if obj is None:
+                    self._rows.pop(uid, None)
+                else:
+                    self._rows[uid] = pod_row(obj, now)
+            self._sorted = sorted(self._rows.values(), key=_order)
+            self._order = [_order(row) for row in self._sorted]
+        else:
+            for uid, obj in changes:
+                old = self._rows.pop(uid, None)
+                new = None if obj is None else pod_row(obj, now)
+                at = -1 if old is None else bisect.bisect_left(self._order, _order(old))
+                if new is not None:
+                    self._rows[uid] = new
+                    if at >= 0 and _order(new) == self._order[at]:
+                        self._sorted[at] = new  # same place: status churn
+                        continue
+                if at >= 0:
+                    del self._order[at], self._sorted[at]
+                if new is not None:
+                    where = bisect.bisect_left(self._order, _order(new))
+                    self._order.insert(where, _order(new))
+                    self._sorted.insert(where, new)
+        self.rows = tuple(self._sorted)
         return self.rows
 
 
-def _order(row: PodRow) -> tuple[str, str, str]:
-    return (row.namespace, row.version, row.name)
+def _order(row: PodRow) -> tuple[str, str, str, str]:
+    return (row.namespace, row.version, row.name, row.uid)
 
 
 # ---- HPA -------------------------------------------------------------------------------------
@@ -419,26 +426,33 @@ def node_row(node: Obj, pods_on_node: int, now: float) -> NodeRow:
 
 @dataclass(frozen=True)
 class EventRow:
+    uid: str
     time: float
-    age: str
     type: str  # Normal, Warning, or "warroom" for the war room's own entries
     reason: str
     subject: str
     message: str
     count: int
 
+    def age_at(self, now: float) -> str:
+        return human_duration(now - self.time)
 
-def event_row(ev: Obj, now: float) -> EventRow:
-    when = (
+
+def event_time(ev: Obj) -> float | None:
+    """When an event last happened: lastTimestamp, else eventTime, else its creation."""
+    return (
         timestamp_of(ev.get("lastTimestamp"))
         or timestamp_of(ev.get("eventTime"))
         or timestamp_of((ev.get("metadata") or {}).get("creationTimestamp"))
-        or now
     )
+
+
+def event_row(ev: Obj, now: float) -> EventRow:
     involved = ev.get("involvedObject") or {}
+    meta = ev.get("metadata") or {}
     return EventRow(
-        time=when,
-        age=human_duration(now - when),
+        uid=str(meta.get("uid") or f"{meta.get('namespace')}/{meta.get('name')}"),
+        time=event_time(ev) or now,
         type=str(ev.get("type", "Normal")),
         reason=str(ev.get("reason", "")),
         subject=f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
@@ -447,14 +461,30 @@ def event_row(ev: Obj, now: float) -> EventRow:
     )
 
 
-def timeline(
-    events: Iterable[Obj], own: Iterable[EventRow], now: float, limit: int = 200
-) -> list[EventRow]:
-    """Kubernetes events and the war room's own entries, newest first."""
-    rows = [event_row(e, now) for e in events]
-    rows.extend(own)
-    rows.sort(key=lambda r: r.time, reverse=True)
-    return rows[:limit]
+class Timeline:
+    """Kubernetes events and the war room's own entries, newest first, kept across refreshes:
+    an event's row is rebuilt only when the event changed."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[str, EventRow]] = {}  # uid -> (resourceVersion, row)
+        self.rows: tuple[EventRow, ...] = ()
+
+    def update(
+        self, events: Iterable[Obj], own: Iterable[EventRow], now: float
+    ) -> tuple[EventRow, ...]:
+        rows: dict[str, tuple[str, EventRow]] = {}
+        for ev in events:
+            meta = ev.get("metadata") or {}
+            uid, rv = str(meta.get("uid", "")), str(meta.get("resourceVersion", ""))
+            cached = self._rows.get(uid)
+            fresh = cached is not None and cached[0] == rv
+            rows[uid] = cached if fresh and cached is not None else (rv, event_row(ev, now))
+        self._rows = rows
+        merged = [row for _, row in rows.values()]
+        merged.extend(own)
+        merged.sort(key=lambda r: r.time, reverse=True)
+        self.rows = tuple(merged)
+        return self.rows
 
 
 # ---- custom resources ------------------------------------------------------------------------

@@ -19,24 +19,24 @@ from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
 from warroom.state.views import (
     HpaView,
+    NodeRow,
     PodRows,
     RolloutView,
+    Timeline,
     custom_row,
     hpa_view,
     node_row,
     rollout_view,
-    timeline,
 )
 from warroom.ui.screens import HelpScreen, PodDetailScreen
+from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.graph import GraphData, LineGraph, series_legend
+from warroom.ui.widgets.nodes import GpuCell, NodeTable
 from warroom.ui.widgets.panels import (
     Banner,
     CustomPanel,
-    EventsPanel,
-    GpuCell,
     HeaderInfo,
     HpaPanel,
-    NodesPanel,
     RolloutPanel,
     SignalsPanel,
     WarHeader,
@@ -48,6 +48,7 @@ GpuFeed = Callable[[], tuple[int, dict[str, list[GpuCell]], dict[str, str]]]
 TABS = ("overview", "pods", "nodes", "graphs", "events")
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
+FOCUS = {"pods": "#pod-table", "nodes": "#nodes-panel", "events": "#events-panel"}
 
 
 def natural(name: str) -> tuple[str | int, ...]:
@@ -134,7 +135,9 @@ class WarRoomApp(App[None]):
         self.zoom = zoom
         self._seen: dict[str, int] = {}
         self.hpa_history: dict[str, deque[float]] = {}
-        self.pod_rows = PodRows()
+        self.pod_rows = PodRows(picture.caches["pods"].values())
+        self.timeline = Timeline()
+        self._node_rows: tuple[int, list[NodeRow]] = (-1, [])
         self.renders = 0
 
     # ---- layout ------------------------------------------------------------------------------
@@ -149,17 +152,17 @@ class WarRoomApp(App[None]):
                     yield HpaPanel(id="hpa", classes="panel")
                     yield SignalsPanel(id="signals", classes="panel")
                     yield CustomPanel(id="custom", classes="panel")
-                yield EventsPanel(id="overview-events", classes="panel wide-only")
+                yield EventList(self.clock, id="overview-events", classes="panel wide-only")
             with TabPane("Pods", id="pods"):
                 yield Static(id="pods-status", classes="status-line")
                 yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")
                 yield PodTable(self.clock, id="pod-table")
-            with TabPane("Nodes/GPUs", id="nodes"), VerticalScroll():
-                yield NodesPanel(id="nodes-panel")
+            with TabPane("Nodes/GPUs", id="nodes"):
+                yield NodeTable(self.clock, id="nodes-panel")
             with TabPane("Graphs", id="graphs"):
                 yield VerticalScroll(id="graph-list")
-            with TabPane("Events", id="events"), VerticalScroll():
-                yield EventsPanel(id="events-panel")
+            with TabPane("Events", id="events"):
+                yield EventList(self.clock, id="events-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -202,9 +205,7 @@ class WarRoomApp(App[None]):
         # Tabs that are not on screen are not drawn; switching to one redraws it at once.
         active = self.query_one("#tabs", TabbedContent).active
         pods_v = picture.kind_version("pods")
-        rollout_v = (
-            pods_v + picture.kind_version("deployments") + picture.kind_version("replicasets")
-        )
+        rollout_v = picture.kind_version("deployments") + picture.kind_version("replicasets")
         if self._changed("rollout", rollout_v):
             self.query_one("#rollout", RolloutPanel).show(self.rollout_views())
         if picture.custom and self._changed(
@@ -217,41 +218,28 @@ class WarRoomApp(App[None]):
             self.query_one("#custom", CustomPanel).show(rows)
         if self._changed("hpa", picture.kind_version("hpas")):
             self._sample_hpa()
+        # Rows follow the pods on every tick, on screen or not, so the work stays spread out
+        # (O(pods changed)) and switching to the tab costs no catch-up.
+        self.pod_rows.update(now)
         if active == "pods":
             table = self.query_one("#pod-table", PodTable)
             if self._changed("pods", pods_v):
-                table.show(self.pod_rows.update(picture.objects("pods"), now))
+                table.show(self.pod_rows.rows)
             elif self._changed("pods-ages", int(now)):
                 table.refresh()  # ages are drawn from the clock; nothing else moved
         gpu_v, gpu_cells, gpu_hosts = self.gpus()
-        # Pods moving on or off nodes matter to this view; their status churn does not.
-        placement = (
-            hash(
-                tuple(
-                    len(c.on_node(n["metadata"]["name"]))
-                    for c in picture.caches["pods"].values()
-                    for n in picture.objects("nodes")
-                )
-            )
-            if active == "nodes"
-            else 0
-        )
-        if active == "nodes" and self._changed(
-            "nodes", hash((picture.kind_version("nodes"), gpu_v, placement))
-        ):
-            nodes = sorted(picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"]))
-            rows = [
-                node_row(n, len(picture.pods_on_node(n["metadata"]["name"])), now) for n in nodes
-            ]
-            self.query_one("#nodes-panel", NodesPanel).show(rows, gpu_cells, gpu_hosts)
-        events_v = picture.kind_version("events") + len(picture.own) + int(now // 10)
+        if active == "nodes":
+            self._show_nodes(now, gpu_v, gpu_cells, gpu_hosts)
         wide_overview = active == "overview" and self.has_class("-wide")
-        if (active == "events" or wide_overview) and self._changed(f"events-{active}", events_v):
-            rows_ev = timeline(picture.objects("events"), picture.own, now)
-            if active == "events":
-                self.query_one("#events-panel", EventsPanel).show(rows_ev)
-            else:
-                self.query_one("#overview-events", EventsPanel).show(rows_ev[:60])
+        if active == "events" or wide_overview:
+            events_v = picture.kind_version("events") + len(picture.own)
+            view = "#events-panel" if active == "events" else "#overview-events"
+            if self._changed("events", events_v):
+                self.timeline.update(picture.objects("events"), picture.own, now)
+            if self._changed(view, events_v):
+                self.query_one(view, EventList).show(self.timeline.rows)
+            elif self._changed(f"{view}-ages", int(now)):
+                self.query_one(view, EventList).refresh()
         signal_v, snapshots = self.signals()
         if self._changed("signals", signal_v):
             self.query_one("#signals", SignalsPanel).show(snapshots)
@@ -266,6 +254,26 @@ class WarRoomApp(App[None]):
         problems = [s.status for s in snapshots if s.status.startswith("Prometheus")][:1]
         problems += [error for error in gpu_hosts.values() if error]
         self.query_one("#banner", Banner).show(picture.sources(), problems)
+
+    def _show_nodes(
+        self,
+        now: float,
+        gpu_v: int,
+        cells: dict[str, list[GpuCell]],
+        hosts: dict[str, str],
+    ) -> None:
+        """Rows are rebuilt when a node changes; pod counts come from the node indexes, so
+        pods moving on or off nodes redraw the view and their status churn does not."""
+        nodes_v = self.picture.kind_version("nodes")
+        if self._node_rows[0] != nodes_v:
+            nodes = sorted(
+                self.picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"])
+            )
+            self._node_rows = (nodes_v, [node_row(n, 0, now) for n in nodes])
+        counts = self.picture.pod_counts()
+        rows = [replace(r, pods=counts.get(r.name, 0)) for r in self._node_rows[1]]
+        if self._changed("nodes", hash((nodes_v, gpu_v, tuple(r.pods for r in rows)))):
+            self.query_one("#nodes-panel", NodeTable).show(rows, cells, hosts)
 
     def _show_ages(self, snapshots: Sequence[SignalSnapshot]) -> None:
         """Every panel says how old its data is."""
@@ -288,7 +296,10 @@ class WarRoomApp(App[None]):
         shown = f"{table.row_count} pods"
         if table.filter_text:
             shown += f" matching {table.filter_text!r}"
-        self.query_one("#pods-status", Static).update(f"{shown} · {cluster}" if cluster else shown)
+        status = self.query_one("#pods-status", Static)
+        line = f"{shown} · {cluster}" if cluster else shown
+        if str(status.content) != line:
+            status.update(line, layout=False)  # one line, always
 
     def rollout_views(self) -> list[RolloutView]:
         views = []
@@ -296,14 +307,9 @@ class WarRoomApp(App[None]):
             d = self.picture.cache("deployments", ns).get(ns, name)
             if d is None:
                 continue
-            # Through the owner indexes: a target's own ReplicaSets and pods, not every pod.
+            # Through the owner index: a target's own ReplicaSets, not every ReplicaSet.
             rss = self.picture.cache("replicasets", ns).owned_by(d["metadata"]["uid"])
-            pods = [
-                p
-                for rs in rss
-                for p in self.picture.cache("pods", ns).owned_by(rs["metadata"]["uid"])
-            ]
-            views.append(rollout_view(d, rss, pods))
+            views.append(rollout_view(d, rss))
         return views
 
     def hpa_views(self) -> list[HpaView]:
@@ -359,8 +365,10 @@ class WarRoomApp(App[None]):
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
         self.refresh_views()
-        if self.query_one("#tabs", TabbedContent).active == "pods":
-            self.query_one("#pod-table", PodTable).focus()
+        # The tab's list takes the keys, so arrows, page and home/end move through it at once.
+        focus = FOCUS.get(self.query_one("#tabs", TabbedContent).active)
+        if focus:
+            self.query_one(focus).focus()
 
     def action_tab(self, tab: str) -> None:
         self.show_tab(tab)

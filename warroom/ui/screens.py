@@ -62,7 +62,7 @@ def pod_detail(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now:
     rows = sorted((event_row(e, now) for e in events), key=lambda r: r.time, reverse=True)[:12]
     for row in rows:
         style = "yellow" if row.type == "Warning" else ""
-        text.append(f"  {row.age:>5} {row.reason:<16} {row.message}\n", style=style)
+        text.append(f"  {row.age_at(now):>5} {row.reason:<16} {row.message}\n", style=style)
     if not rows:
         text.append("  none\n", style="dim")
     return text

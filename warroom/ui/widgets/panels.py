@@ -1,4 +1,4 @@
-"""The war room's read-only panels: header, rollout, HPA, nodes, signals, events, banner.
+"""The war room's read-only panels: header, rollout, HPA, signals, custom resources, banner.
 
 Each panel is handed an immutable view (attributes down) and renders it with Rich; none of them
 reads a source or the store.
@@ -20,9 +20,7 @@ from warroom.state.picture import SourceState
 from warroom.state.signals import SignalSnapshot
 from warroom.state.views import (
     CustomRow,
-    EventRow,
     HpaView,
-    NodeRow,
     RolloutView,
     short_image,
 )
@@ -55,10 +53,19 @@ class Panel(Static):
     """A Static that remembers what it shows, so tests and exports can read it as text."""
 
     shown: RenderableType = ""
+    _data: object = ()
 
     def present(self, renderable: RenderableType) -> None:
         self.shown = renderable
         self.update(renderable)
+
+    def unchanged(self, data: object) -> bool:
+        """Whether `data` is what the panel shows already: then a redraw (and the layout pass
+        every Static update costs) is skipped."""
+        if data == self._data:
+            return True
+        self._data = data
+        return False
 
     def plain(self, width: int = 200) -> str:
         console = Console(width=width, record=True, file=io.StringIO())
@@ -78,7 +85,7 @@ class WarHeader(Static):
 
     def on_mount(self) -> None:
         self.update(self.render_header())
-        self.set_interval(1.0, lambda: self.update(self.render_header()))
+        self.set_interval(1.0, lambda: self.update(self.render_header(), layout=False))
 
     def render_header(self) -> Text:
         info = self.info
@@ -110,6 +117,8 @@ class Banner(Panel):
         if len(bad) > 3:
             lines.append(f"⚠ and {len(bad) - 3} more sources")
         lines.extend(f"⚠ {problem}" for problem in problems)
+        if self.unchanged(lines):
+            return
         self.display = bool(lines)
         if lines:
             self.present(Text("\n".join(lines), style="bold"))
@@ -117,6 +126,8 @@ class Banner(Panel):
 
 class RolloutPanel(Panel):
     def show(self, views: Sequence[RolloutView]) -> None:
+        if self.unchanged(tuple(views)):
+            return
         if not views:
             self.present(Text("No target Deployment found yet.", style="dim"))
             return
@@ -158,6 +169,8 @@ class RolloutPanel(Panel):
 
 class HpaPanel(Panel):
     def show(self, views: Sequence[HpaView], history: dict[str, list[float]]) -> None:
+        if self.unchanged((tuple(views), {k: tuple(v) for k, v in history.items()})):
+            return
         if not views:
             self.present(Text("No HorizontalPodAutoscaler.", style="dim"))
             return
@@ -179,85 +192,6 @@ class HpaPanel(Panel):
                 lines.append(f"  limited: {view.limited}\n", style="yellow")
         lines.rstrip()
         self.present(lines)
-
-
-@dataclass(frozen=True)
-class GpuCell:
-    index: int
-    util: float
-    memory: float  # used / total, 0..1
-    temp: float
-    xid: int
-    pod: str
-
-
-def bar(fraction: float, width: int) -> str:
-    filled = max(0, min(width, round(fraction * width)))
-    return "█" * filled + "░" * (width - filled)
-
-
-class NodesPanel(Panel):
-    def show(
-        self,
-        rows: Sequence[NodeRow],
-        gpus: dict[str, list[GpuCell]],
-        hosts: dict[str, str] | None = None,
-        temp_warn: float = 83.0,
-        memory_warn: float = 0.9,
-    ) -> None:
-        table = Table(box=None, pad_edge=False, padding=(0, 1))
-        names = [r.name for r in rows] + list(hosts or {})
-        widths = {"node": max(map(len, names), default=4), "status": 6, "pods": 4}
-        for column in ("node", "status", "pods", "GPU: util▕mem°C"):
-            # Names and states never shrink; a long error in the last column is cut instead.
-            table.add_column(
-                column,
-                no_wrap=True,
-                min_width=widths.get(column),
-                overflow="ellipsis",
-            )
-
-        def gpu_text(cells: Sequence[GpuCell]) -> Text:
-            parts = Text()
-            for cell in cells:
-                colour = (
-                    "red"
-                    if cell.xid or cell.temp >= temp_warn
-                    else ("yellow" if cell.util >= 90 else "green")
-                )
-                parts.append(f"{cell.index}:{bar(cell.util / 100, 4)}", style=colour)
-                parts.append(
-                    SPARK[min(7, int(cell.memory * 7.999))],
-                    style="bold magenta" if cell.memory >= memory_warn else "magenta",
-                )
-                parts.append(
-                    f"{cell.temp:2.0f}° ", style="bold red" if cell.temp >= temp_warn else ""
-                )
-                if cell.xid:
-                    parts.append(f"XID {cell.xid} ", style="bold red")
-            return parts
-
-        for row in rows:
-            parts = gpu_text(gpus.get(row.name, []))
-            if not parts and row.gpus:
-                parts.append(f"{row.gpus} GPU(s), no telemetry", style="dim")
-            table.add_row(
-                Text(row.name, style=TROUBLE[row.trouble]),
-                Text(row.status, style=TROUBLE[row.trouble]),
-                str(row.pods),
-                parts,
-            )
-        # Bare-metal GPU hosts read over SSH: not Kubernetes nodes, listed after them.
-        for host, error in sorted((hosts or {}).items()):
-            trouble = "bad" if error else ""
-            parts = Text(error, style="red") if error else gpu_text(gpus.get(host, []))
-            table.add_row(
-                Text(host, style=TROUBLE[trouble]),
-                Text("ssh ✗" if error else "ssh", style=TROUBLE[trouble]),
-                "",
-                parts,
-            )
-        self.present(table)
 
 
 class SignalsPanel(Panel):
@@ -290,24 +224,12 @@ class SignalsPanel(Panel):
         self.present(text)
 
 
-class EventsPanel(Panel):
-    def show(self, rows: Sequence[EventRow]) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for row in rows:
-            style = {"Warning": "yellow", "warroom": "bold cyan"}.get(row.type, "")
-            text.append(f"{row.age:>5} ", style="dim")
-            text.append(f"{row.reason:<18.18}", style=style or "bold")
-            text.append(f" {row.subject}: {row.message}", style=style)
-            if row.count > 1:
-                text.append(f" (×{row.count})", style="dim")
-            text.append("\n")
-        self.present(text if rows else Text("No events yet.", style="dim"))
-
-
 class CustomPanel(Panel):
     """The custom resources the layout names (e.g. Flagger canaries) with their own status."""
 
     def show(self, rows: Sequence[CustomRow]) -> None:
+        if self.unchanged(tuple(rows)):
+            return
         if not rows:
             self.present(Text("None found yet.", style="dim"))
             return

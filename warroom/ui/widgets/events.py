@@ -1,0 +1,51 @@
+"""The timeline: Kubernetes events and the war room's own entries, newest first, virtual.
+
+Ages are worked out from each entry's time when its row is drawn, so the list only changes
+when an entry arrives or goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+
+from warroom.kube.printers import human_duration
+from warroom.state.views import EventRow
+from warroom.ui.widgets.rows import HEADER, RowView, Segments, fixed
+
+STYLES = {"Warning": Style(color="yellow"), "warroom": Style(color="cyan", bold=True)}
+REASON = Style(bold=True)
+DIM = Style(dim=True)
+FIXED = 6 + 19  # age and reason columns
+
+
+class EventList(RowView):
+    EMPTY = "No events yet."
+    DEFAULT_CSS = """
+    EventList { height: 1fr; }
+    """
+
+    _rows: tuple[EventRow, ...] = ()
+
+    def show(self, rows: Sequence[EventRow]) -> None:
+        self._rows = tuple(rows)
+        width = FIXED + max((len(r.subject) + len(r.message) + 12 for r in self._rows), default=0)
+        # Keys only need to be unique and stable while an entry is listed.
+        self.set_rows([f"{r.time}/{r.subject}/{r.reason}" for r in self._rows], width)
+
+    def header_segments(self) -> Segments:
+        return [fixed("age", 5, HEADER), fixed("reason", 18, HEADER), Segment("what", HEADER)]
+
+    def row_segments(self, index: int, now: float) -> Segments:
+        row = self._rows[index]
+        style = STYLES.get(row.type)
+        out = [
+            Segment(f"{human_duration(now - row.time):>5} ", DIM),
+            fixed(row.reason, 18, style or REASON),
+            Segment(f"{row.subject}: {row.message}", style),
+        ]
+        if row.count > 1:
+            out.append(Segment(f" (×{row.count})", DIM))
+        return out

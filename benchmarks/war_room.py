@@ -38,6 +38,7 @@ from typing import Any
 from sim_api import PODS, scenario
 from textual import events
 
+from warroom.heap import HeapFreezer
 from warroom.kube.cache import ObjectCache
 from warroom.kube.connection import Connection, connect
 from warroom.kube.reflector import Reflector
@@ -267,6 +268,25 @@ class Timed:
         return [d for s, d in self.calls if start <= s <= end]
 
 
+class GcPauses:
+    """Durations of the garbage collector's runs, by generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(
+                (self._started, time.perf_counter() - self._started)
+            )
+
+    def between(self, generation: int, start: float, end: float) -> list[float]:
+        return [d for s, d in self.pauses[generation] if start <= s <= end]
+
+
 async def loop_stalls(out: list[float], stop: asyncio.Event) -> None:
     """How late a 10 ms sleep wakes: how long the event loop was blocked by other work."""
     while not stop.is_set():
@@ -357,6 +377,8 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
         wrap_replace(cache, replaced)
     sources = ClusterSources(connection, picture)
     sources.start()
+    heap = HeapFreezer()  # as open_room runs it
+    heap.start()
     app = WarRoomApp(
         picture,
         HeaderInfo(CONTEXT, tuple(namespaces), "bench", drill=True),
@@ -391,6 +413,8 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
 
     screen.state = state
     screen.install(app)
+    collector = GcPauses()
+    gc.callbacks.append(collector)
     profiler = cProfile.Profile() if args.profile else None
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -529,6 +553,15 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
                     "",
                 )
             )
+            for generation in (1, 2):
+                res.rows.append(
+                    (
+                        f"   garbage collection, generation {generation} (ms)",
+                        f"{spread(collector.between(generation, churn_start, churn_end))} "
+                        f"({len(collector.between(generation, churn_start, churn_end))} runs)",
+                        "",
+                    )
+                )
             res.rows.append(
                 (
                     "   event-loop stall (10 ms sleep overshoot, ms)",
@@ -551,7 +584,9 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
                 f"{int(result['max_batch'])}); keys pressed for {key_stop - churn_start:.1f} s"
             )
     finally:
+        gc.callbacks.remove(collector)
         await sources.stop()
+        await heap.stop()
         await connection.close()
     if profiler is not None:
         profiler.dump_stats(args.profile)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warroom.heap import HeapFreezer
 from warroom.kube.connection import Connection, connect
 from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
@@ -145,8 +146,10 @@ async def open_room(
         )
         if layout.gpus.prometheus:
             gpus = PrometheusGpus(url, interval=interval)
+    heap = HeapFreezer()
     try:
         sources.start()
+        heap.start()
         if signals is not None:
             signals.start()
         if gpus is not None:
@@ -162,6 +165,7 @@ async def open_room(
         if signals is not None:
             await signals.stop()
         await sources.stop()
+        await heap.stop()
         await connection.close()
 
 

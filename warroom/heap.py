@@ -1,0 +1,62 @@
+"""Garbage collection for the war room's big, long-lived heap of parsed objects.
+
+The picture holds tens of thousands of parsed JSON objects (10,000 pods are a few million
+Python objects) for as long as the room is open. CPython's collector scans its whole oldest
+generation whenever that generation has grown by a quarter, which under a rollout's churn
+meant a 0.35–0.45 s pause every two seconds in benchmarks/war_room.py: the screen froze
+mid-keypress.
+
+Parsed JSON holds no reference cycles, so an object the picture replaces is freed by
+reference counting the moment it is dropped, collector or not. So every `interval` seconds
+the young generations are collected (milliseconds) and everything that has survived is moved
+out of the collector's sight (`gc.freeze`, which costs nothing); the collector then only ever
+scans what arrived in the last second (its full runs fell to about 30 ms).
+
+What this gives up: a reference cycle that becomes garbage after it was frozen is not
+reclaimed until the room closes. Nothing the war room keeps builds such cycles in bulk, and
+the benchmark's memory row (benchmarks/war_room.py) watches for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+
+
+class HeapFreezer:
+    """Moves the surviving heap out of the collector's scans, now and every `interval` s."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.runs = 0
+        self.last_pause = 0.0  # seconds the last run held the event loop
+        self._task: asyncio.Task[None] | None = None
+
+    def freeze_now(self) -> float:
+        started = time.perf_counter()
+        gc.collect(1)  # young garbage, cycles included, goes first
+        gc.freeze()
+        self.runs += 1
+        self.last_pause = time.perf_counter() - started
+        return self.last_pause
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="heap-freezer")
+
+    async def _run(self) -> None:
+        while True:
+            self.freeze_now()
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # What was frozen goes back to the collector, so a process that carries on after the
+        # room (tests, the demo's shutdown) collects it as usual.
+        gc.unfreeze()

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
@@ -37,6 +37,7 @@ from warroom.ui.widgets.panels import (
     CustomPanel,
     HeaderInfo,
     HpaPanel,
+    KeyBar,
     RolloutPanel,
     SignalsPanel,
     WarHeader,
@@ -163,7 +164,7 @@ class WarRoomApp(App[None]):
                 yield VerticalScroll(id="graph-list")
             with TabPane("Events", id="events"):
                 yield EventList(self.clock, id="events-panel")
-        yield Footer()
+        yield KeyBar(self.BINDINGS, id="keys")  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         for panel, title in (
@@ -416,7 +417,7 @@ class WarRoomApp(App[None]):
                     for e in self.picture.objects("events")
                     if (e.get("involvedObject") or {}).get("uid") == uid
                 ]
-                self.push_screen(PodDetailScreen(pod, events))
+                self.push_screen(PodDetailScreen(pod, events, self.clock()))
                 return
 
     @on(PodTable.RowSelected)

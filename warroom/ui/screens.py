@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,14 +70,18 @@ def pod_detail(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now:
 class PodDetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
 
-    def __init__(self, pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(
+        self, pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: float
+    ) -> None:
+        """`now` by the cluster's clock, which the ages are counted against."""
         super().__init__()
         self.pod = pod
         self.events = list(events)
+        self.now = now
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
-            yield Static(pod_detail(self.pod, self.events, time.time()))
+            yield Static(pod_detail(self.pod, self.events, self.now))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Static
 
 from warroom.state.picture import SourceState
@@ -71,6 +73,38 @@ class Panel(Static):
         console = Console(width=width, record=True, file=io.StringIO())
         console.print(self.shown)
         return console.export_text()
+
+
+class KeyBar(Static):
+    """The app's keys on the bottom line, built from its bindings, with the palette key kept
+    at the right whatever the width.
+
+    Textual's Footer recomposes its keys on every focus change; at 10–25 ms a keypress that
+    was a quarter of the keypress budget, for keys that here never change.
+    """
+
+    DEFAULT_CSS = """
+    KeyBar { height: 1; background: $panel; }
+    """
+
+    def __init__(self, bindings: Sequence[Binding], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.keys = [(b.key_display or b.key, b.description) for b in bindings if b.show]
+
+    def render(self) -> Content:
+        width = self.size.width
+        palette = Content.assemble(("^p", "bold $accent"), " palette ")
+        parts: list[Content] = []
+        used = palette.cell_length
+        for key, description in self.keys:
+            item = Content.assemble((f" {key}", "bold $accent"), f" {description} ")
+            if used + item.cell_length > width:
+                break
+            parts.append(item)
+            used += item.cell_length
+        parts.append(Content(" " * max(0, width - used)))
+        parts.append(palette)
+        return Content("").join(parts)
 
 
 class WarHeader(Static):

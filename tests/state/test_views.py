@@ -38,7 +38,7 @@ def test_pod_rows_updated_in_place_match_a_full_rebuild() -> None:
     pods = {i: pod(i, 1) for i in range(300)}
     cache = ObjectCache()
     cache.replace(list(pods.values()), "1")
-    rows = PodRows([cache])
+    rows = PodRows({"ns": cache})
     assert [(r.uid, r.version, r.status) for r in rows.update(NOW)] == rebuilt(pods)
     for step in range(2, 150):
         for i in rng.sample(sorted(pods), 6):

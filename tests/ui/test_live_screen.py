@@ -193,3 +193,19 @@ async def test_events_tab_shows_the_newest_first_with_the_war_rooms_own_entries(
         assert times == sorted(times, reverse=True) and len(times) == events.row_count
         await pilot.press("end")
         assert events.cursor == events.row_count - 1
+
+
+async def test_slash_from_another_tab_opens_the_filter_and_typing_filters(room: Room) -> None:
+    app = room.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        table = app.query_one("#pod-table", PodTable)
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: table.row_count == 3, what="the pods listed")
+        victim = table.cell(table.uids[1], "name")
+        await pilot.press(*victim[-5:])
+        await wait_until(pilot, lambda: table.row_count == 1, what="the filter applied")
+        assert pod_names(table) == {victim}
+        await pilot.press("enter", "escape")
+        await wait_until(pilot, lambda: table.row_count == 3, what="the filter cleared")
+        assert table.has_focus

@@ -57,6 +57,28 @@ async def test_signals_show_values_against_their_slos(live: tuple[SimCluster, Ro
         assert "built-in PromQL subset" in app.query_one("#header").info.prometheus  # type: ignore[attr-defined]
 
 
+async def test_a_wide_overview_draws_the_graphs_under_the_panels(
+    live: tuple[SimCluster, Room],
+) -> None:
+    _, room = live
+    app = room_app(room, session="test")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_until(
+            pilot, lambda: bool(app.query("#overview-graph-p95_latency")), timeout=30, what="graphs"
+        )
+        graph = app.query_one("#overview-graph-p95_latency", LineGraph)
+        assert graph.region.width > 0 and graph.region.y > app.query_one("#signals").region.y
+        await wait_until(
+            pilot,
+            lambda: graph.data is not None and any(pts for _, pts in graph.data.series),
+            timeout=30,
+            what="graph points on the overview",
+        )
+    narrow = room_app(room, session="test")
+    async with narrow.run_test(size=(100, 30)):
+        assert not narrow.query_one("#overview-graphs").display  # 80–149 columns: tab 4 only
+
+
 async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
     live: tuple[SimCluster, Room],
 ) -> None:

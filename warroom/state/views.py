@@ -300,10 +300,13 @@ class PodRows:
     only those rows: status churn on ten thousand pods costs O(changed), not O(pods).
     """
 
-    def __init__(self, caches: Iterable[ObjectCache]) -> None:
-        self._followed = [(cache, cache.track()) for cache in caches]
+    def __init__(self, caches: Mapping[str, ObjectCache]) -> None:
+        """`caches` by namespace, in the order the namespaces are listed (the layout's: its
+        first namespace is the go-live's own)."""
+        self._followed = [(cache, cache.track()) for cache in caches.values()]
+        self._rank = {namespace: i for i, namespace in enumerate(caches)}
         self._rows: dict[str, PodRow] = {}
-        self._order: list[tuple[str, str, str, str]] = []  # sorted; parallel to _sorted
+        self._order: list[tuple[int, str, str, str]] = []  # sorted; parallel to _sorted
         self._sorted: list[PodRow] = []
         self.rows: tuple[PodRow, ...] = ()
 
@@ -327,30 +330,29 @@ class PodRows:
                     self._rows.pop(uid, None)
                 else:
                     self._rows[uid] = pod_row(obj, now)
-            self._sorted = sorted(self._rows.values(), key=_order)
-            self._order = [_order(row) for row in self._sorted]
+            self._sorted = sorted(self._rows.values(), key=self._key)
+            self._order = [self._key(row) for row in self._sorted]
         else:
             for uid, obj in changes:
                 old = self._rows.pop(uid, None)
                 new = None if obj is None else pod_row(obj, now)
-                at = -1 if old is None else bisect.bisect_left(self._order, _order(old))
+                at = -1 if old is None else bisect.bisect_left(self._order, self._key(old))
                 if new is not None:
                     self._rows[uid] = new
-                    if at >= 0 and _order(new) == self._order[at]:
+                    if at >= 0 and self._key(new) == self._order[at]:
                         self._sorted[at] = new  # same place: status churn
                         continue
                 if at >= 0:
                     del self._order[at], self._sorted[at]
                 if new is not None:
-                    where = bisect.bisect_left(self._order, _order(new))
-                    self._order.insert(where, _order(new))
+                    where = bisect.bisect_left(self._order, self._key(new))
+                    self._order.insert(where, self._key(new))
                     self._sorted.insert(where, new)
         self.rows = tuple(self._sorted)
         return self.rows
 
-
-def _order(row: PodRow) -> tuple[str, str, str, str]:
-    return (row.namespace, row.version, row.name, row.uid)
+    def _key(self, row: PodRow) -> tuple[int, str, str, str]:
+        return (self._rank.get(row.namespace, len(self._rank)), row.version, row.name, row.uid)
 
 
 # ---- HPA -------------------------------------------------------------------------------------

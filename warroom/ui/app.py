@@ -12,7 +12,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from warroom.state.picture import ClusterPicture
@@ -136,7 +136,7 @@ class WarRoomApp(App[None]):
         self.zoom = zoom
         self._seen: dict[str, int] = {}
         self.hpa_history: dict[str, deque[float]] = {}
-        self.pod_rows = PodRows(picture.caches["pods"].values())
+        self.pod_rows = PodRows(picture.caches["pods"])
         self.timeline = Timeline()
         self._node_rows: tuple[int, list[NodeRow]] = (-1, [])
         self.renders = 0
@@ -153,6 +153,8 @@ class WarRoomApp(App[None]):
                     yield HpaPanel(id="hpa", classes="panel")
                     yield SignalsPanel(id="signals", classes="panel")
                     yield CustomPanel(id="custom", classes="panel")
+                    # Wide screens have the room: the graphs under the panels, as on tab 4.
+                    yield Vertical(id="overview-graphs", classes="wide-only")
                 yield EventList(self.clock, id="overview-events", classes="panel wide-only")
             with TabPane("Pods", id="pods"):
                 yield Static(id="pods-status", classes="status-line")
@@ -245,7 +247,9 @@ class WarRoomApp(App[None]):
         if self._changed("signals", signal_v):
             self.query_one("#signals", SignalsPanel).show(snapshots)
         if active == "graphs" and self._changed("graphs", signal_v):
-            self._show_graphs(snapshots)
+            self._show_graphs("#graph-list", snapshots)
+        if wide_overview and self._changed("overview-graphs", signal_v):
+            self._show_graphs("#overview-graphs", snapshots, prefix="overview-")
         self._show_ages(snapshots)
         if self.server_label is not None:
             label = self.server_label()
@@ -329,8 +333,10 @@ class WarRoomApp(App[None]):
             views, {k: list(v) for k, v in self.hpa_history.items()}
         )
 
-    def _show_graphs(self, snapshots: Iterable[SignalSnapshot]) -> None:
-        container = self.query_one("#graph-list", VerticalScroll)
+    def _show_graphs(
+        self, where: str, snapshots: Iterable[SignalSnapshot], prefix: str = ""
+    ) -> None:
+        container = self.query_one(where)
         for snap in snapshots:
             if not snap.graph:
                 continue
@@ -344,19 +350,21 @@ class WarRoomApp(App[None]):
                 snap.status,
                 time.time(),  # Prometheus stamps samples with the wall clock
             )
-            graphs = container.query(f"#graph-{snap.id}")
+            graphs = container.query(f"#{prefix}graph-{snap.id}")
             if graphs:
                 graphs.first(LineGraph).data = data
-                container.query_one(f"#legend-{snap.id}", Static).update(
-                    series_legend(data, snap.latest)
+                container.query_one(f"#{prefix}legend-{snap.id}", Static).update(
+                    series_legend(data, snap.latest), layout=False
                 )
             else:
                 container.mount(
                     Static(
-                        series_legend(data, snap.latest), id=f"legend-{snap.id}", classes="legend"
+                        series_legend(data, snap.latest),
+                        id=f"{prefix}legend-{snap.id}",
+                        classes="legend",
                     )
                 )
-                container.mount(LineGraph(data, id=f"graph-{snap.id}"))
+                container.mount(LineGraph(data, id=f"{prefix}graph-{snap.id}"))
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -366,10 +374,14 @@ class WarRoomApp(App[None]):
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
         self.refresh_views()
-        # The tab's list takes the keys, so arrows, page and home/end move through it at once.
-        focus = FOCUS.get(self.query_one("#tabs", TabbedContent).active)
-        if focus:
-            self.query_one(focus).focus()
+        # The tab's list takes the keys, so arrows, page and home/end move through it at once,
+        # unless something on the tab has focus already (the filter box `/` just opened).
+        active = self.query_one("#tabs", TabbedContent).active
+        focused = self.focused
+        if focused is not None and any(w.id == active for w in focused.ancestors):
+            return
+        if active in FOCUS:
+            self.query_one(FOCUS[active]).focus()
 
     def action_tab(self, tab: str) -> None:
         self.show_tab(tab)

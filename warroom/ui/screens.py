@@ -99,6 +99,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("what it does")
         for binding in self.bindings_list:
             table.add_row(binding.key_display or binding.key, binding.description)
+        table.add_row("↑ ↓ pgup pgdn home end", "move through the pods, nodes and events lists")
+        table.add_row("esc", "clear the pod filter; close this or a pod's detail")
         table.add_row("ctrl+p", "command palette: every view and action by name")
         with VerticalScroll(id="help"):
             yield Static(table)

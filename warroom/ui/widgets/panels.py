@@ -235,7 +235,7 @@ class SignalsPanel(Panel):
         if not signals:
             self.present(Text("No signals in this layout.", style="dim"))
             return
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")  # one line per signal, at any width
         width = min(28, max(len(s.title) for s in signals) + 2)
         for sig in signals:
             text.append(f"{sig.title:<{width}.{width - 1}}", style="bold")

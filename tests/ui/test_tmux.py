@@ -42,8 +42,9 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
     session = f"warroom-test-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "exit-status"
     # Textual draws on stderr, so nothing is redirected: a traceback would show in the pane.
+    # No COLORTERM: a terminal of 256 colours, which is all the screen may use.
     command = (
-        f"TERM=tmux-256color {sys.executable} -m warroom demo --speed 10; "
+        f"env -u COLORTERM TERM=tmux-256color {sys.executable} -m warroom demo --speed 10; "
         f"echo $? > {status}; sleep 60"
     )
     tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command)
@@ -58,6 +59,10 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
         tmux("send-keys", "-t", session, "3")
         screen = wait_for_screen(session, r"gpu-node-1\s+Ready")
         assert "Traceback" not in screen
+        # The colours tmux holds for the pane, as the app sent them: palette ones, no RGB.
+        codes = re.findall(r"\x1b\[([0-9;]*)m", tmux("capture-pane", "-e", "-p", "-t", session))
+        assert any(";5;" in f";{c};" for c in codes), codes
+        assert not [c for c in codes if re.search(r"(^|;)[34]8;2;", c)], codes
         tmux("send-keys", "-t", session, "q")
         deadline = time.monotonic() + 30
         while not status.exists() and time.monotonic() < deadline:

@@ -3,8 +3,8 @@
     python scripts/screenshots.py
 
 Runs the gpu-inference sim at speed, ramps the load so the HPA scales, starts a rollout to a
-regressed canary image, lets the graphs fill, and saves each view at 160×45 and the overview at
-80×24 (what an on-call laptop in a tmux split shows).
+regressed canary image, lets the graphs fill, and saves each view at 160×45, the overview at
+80×24 (what an on-call laptop in a tmux split shows) and at 250×70 (a big monitor).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def main() -> None:
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
         )
-        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+        async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
             # Let the HPA scale and the graphs gather a few minutes of simulated history.
             def replicas() -> int:
                 d = sim.store.get(("apps", "deployments"), NS, "bizra-inference")
@@ -57,6 +57,7 @@ async def main() -> None:
             for size, tabs in (
                 ((160, 45), ("overview", "pods", "nodes", "graphs", "events")),
                 ((80, 24), ("overview", "pods")),
+                ((250, 70), ("overview",)),
             ):
                 app = room_app(room, session="go-live", drill=True, clock=sim.clock.now)
                 async with app.run_test(size=size) as pilot:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import aiohttp
+from textual.command import CommandList
+from textual.widgets import TabbedContent
 
 from tests.ui.conftest import NS, Room, wait_until
+from warroom.ui.app import WarRoomApp
 from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.nodes import NodeTable
 from warroom.ui.widgets.panels import Banner, Panel, RolloutPanel
@@ -209,3 +212,33 @@ async def test_slash_from_another_tab_opens_the_filter_and_typing_filters(room: 
         await pilot.press("enter", "escape")
         await wait_until(pilot, lambda: table.row_count == 3, what="the filter cleared")
         assert table.has_focus
+
+
+def offered(app: WarRoomApp) -> str:
+    """The palette's first offer's command, as shown (its help line below it dropped); "" while
+    it has none."""
+    options = app.screen.query(CommandList)
+    if not options or not options.first().option_count:
+        return ""
+    prompt = options.first().get_option_at_index(0).prompt
+    return str(getattr(prompt, "plain", prompt)).split("\n", 1)[0]
+
+
+async def test_the_command_palette_reaches_views_and_actions_by_name(room: Room) -> None:
+    app = room.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        tabs = app.query_one("#tabs", TabbedContent)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"show nodes")
+        await wait_until(
+            pilot, lambda: offered(app) == "Show nodes and GPUs", what="the command offered"
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: tabs.active == "nodes", what="the nodes view")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"filter pods")
+        await wait_until(pilot, lambda: offered(app) == "Filter pods", what="the action offered")
+        await pilot.press("enter")
+        box = app.query_one("#pod-filter")
+        await wait_until(pilot, lambda: box.display and box.has_focus, what="the filter box")
+        assert tabs.active == "pods"

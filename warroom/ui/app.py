@@ -7,6 +7,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -50,6 +51,15 @@ TABS = ("overview", "pods", "nodes", "graphs", "events")
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
 FOCUS = {"pods": "#pod-table", "nodes": "#nodes-panel", "events": "#events-panel"}
+# How a key's short description reads as a command in the palette.
+VERBS = {
+    "Overview": "Show overview",
+    "Pods": "Show pods",
+    "Nodes/GPUs": "Show nodes and GPUs",
+    "Graphs": "Show graphs",
+    "Events": "Show events",
+    "Keys": "Show every key",
+}
 
 
 def natural(name: str) -> tuple[str | int, ...]:
@@ -69,36 +79,30 @@ class Targets:
     hpas: list[tuple[str, str]] = field(default_factory=list)
 
 
-class ViewCommands(Provider):
-    """The command palette reaches every view."""
+class KeyCommands(Provider):
+    """The command palette reaches every view and action: each key binding, by its name."""
 
     async def search(self, query: str) -> Hits:
         app = self.app
-        assert isinstance(app, WarRoomApp)
         matcher = self.matcher(query)
-        for tab in TABS:
-            command = f"Show {tab}"
+        for binding in app.BINDINGS:
+            assert isinstance(binding, Binding)
+            key = binding.key_display or binding.key.split(",")[0]
+            command = VERBS.get(binding.description, binding.description)
             score = matcher.match(command)
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(command),
-                    lambda t=tab: app.show_tab(t),
-                    help=f"Switch to the {tab} view",
+                    partial(app.run_action, binding.action),
+                    help=f"key: {key}",
                 )
-        for label, action in (
-            ("Show key help", app.action_help),
-            ("Filter pods", app.action_filter),
-        ):
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(score, matcher.highlight(label), action)
 
 
 class WarRoomApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "warroom"
-    COMMANDS = App.COMMANDS | {ViewCommands}
+    COMMANDS = App.COMMANDS | {KeyCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys", key_display="?"),

@@ -117,3 +117,12 @@ def test_timeline_is_newest_first_and_rebuilds_only_changed_events() -> None:
     assert second[2] is first[1]  # unchanged: the same row object, not rebuilt
     del events["b"]
     assert [r.uid for r in timeline.update(events.values(), own, NOW)] == ["warroom/0", "e-a"]
+
+
+def test_closed_pod_rows_stop_collecting_changes() -> None:
+    cache = ObjectCache()
+    cache.replace([pod(1, 1)], "1")
+    rows = PodRows({"ns": cache})
+    rows.close()
+    cache.apply("MODIFIED", pod(1, 2, phase="Failed"))
+    assert rows.update(NOW) == ()  # nothing followed any more

@@ -199,7 +199,6 @@ class NewestCache(ObjectCache):
         super().__init__()
         self.limit = limit
         self.when = when
-        self.dropped = 0  # objects evicted for being the oldest
         self._heap: list[tuple[float, int, str]] = []  # (when, sequence, uid); lazily pruned
         self._stamps: dict[str, tuple[float, int]] = {}
         self._sequence = 0
@@ -214,7 +213,6 @@ class NewestCache(ObjectCache):
             when, sequence, victim = heapq.heappop(self._heap)
             if self._stamps.get(victim) == (when, sequence):
                 self._remove(victim)
-                self.dropped += 1
         if len(self._heap) > 4 * self.limit + 64:
             # Superseded entries pile up as objects change; keep the heap to the live ones.
             self._heap = [(w, s, u) for u, (w, s) in self._stamps.items()]

@@ -109,12 +109,6 @@ class ClusterPicture:
         )
         self._own_version += 1
 
-    def pods_on_node(self, node: str) -> list[Obj]:
-        out: list[Obj] = []
-        for cache in self.caches["pods"].values():
-            out.extend(cache.on_node(node))
-        return out
-
     def pod_counts(self) -> dict[str, int]:
         """Pods per node name, from the node indexes: no pod is read."""
         counts: dict[str, int] = {}

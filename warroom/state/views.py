@@ -311,8 +311,10 @@ class PodRows:
         self.rows: tuple[PodRow, ...] = ()
 
     def close(self) -> None:
+        """Stop following the caches (they outlive the screen that reads them)."""
         for cache, changed in self._followed:
             cache.untrack(changed)
+        self._followed = []
 
     def update(self, now: float) -> tuple[PodRow, ...]:
         changes: list[tuple[str, Obj | None]] = []

@@ -47,7 +47,6 @@ from warroom.ui.widgets.pods import PodTable
 
 # (version, GPU cells by node, bare-metal GPU hosts with their error or "").
 GpuFeed = Callable[[], tuple[int, dict[str, list[GpuCell]], dict[str, str]]]
-TABS = ("overview", "pods", "nodes", "graphs", "events")
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
 FOCUS = {"pods": "#pod-table", "nodes": "#nodes-panel", "events": "#events-panel"}
@@ -143,7 +142,6 @@ class WarRoomApp(App[None]):
         self.pod_rows = PodRows(picture.caches["pods"])
         self.timeline = Timeline()
         self._node_rows: tuple[int, list[NodeRow]] = (-1, [])
-        self.renders = 0
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -190,6 +188,9 @@ class WarRoomApp(App[None]):
         self.set_interval(RENDER_INTERVAL, self.refresh_views)
         self.set_interval(5.0, self._sample_hpa)
 
+    def on_unmount(self) -> None:
+        self.pod_rows.close()  # the picture may outlive this screen (tests, a reopened room)
+
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
         self.refresh_views()
@@ -208,7 +209,6 @@ class WarRoomApp(App[None]):
     def refresh_views(self) -> None:
         """Pull the latest picture; push new views only to panels whose data moved."""
         picture, now = self.picture, self.clock()
-        self.renders += 1
         # Tabs that are not on screen are not drawn; switching to one redraws it at once.
         active = self.query_one("#tabs", TabbedContent).active
         pods_v = picture.kind_version("pods")

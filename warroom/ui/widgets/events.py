@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 
-from warroom.kube.printers import human_duration
 from warroom.state.views import EventRow
 from warroom.ui.widgets.rows import HEADER, RowView, Segments, fixed
 
@@ -32,8 +31,7 @@ class EventList(RowView):
     def show(self, rows: Sequence[EventRow]) -> None:
         self._rows = tuple(rows)
         width = FIXED + max((len(r.subject) + len(r.message) + 12 for r in self._rows), default=0)
-        # Keys only need to be unique and stable while an entry is listed.
-        self.set_rows([f"{r.time}/{r.subject}/{r.reason}" for r in self._rows], width)
+        self.set_rows([r.uid for r in self._rows], width)
 
     def header_segments(self) -> Segments:
         return [fixed("age", 5, HEADER), fixed("reason", 18, HEADER), Segment("what", HEADER)]
@@ -42,7 +40,7 @@ class EventList(RowView):
         row = self._rows[index]
         style = STYLES.get(row.type)
         out = [
-            Segment(f"{human_duration(now - row.time):>5} ", DIM),
+            Segment(f"{row.age_at(now):>5} ", DIM),
             fixed(row.reason, 18, style or REASON),
             Segment(f"{row.subject}: {row.message}", style),
         ]

@@ -19,20 +19,22 @@ the benchmark's memory row (benchmarks/war_room.py) watches for it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
+import logging
 import time
 
+from warroom.metrics.loop import PollLoop
 
-class HeapFreezer:
+log = logging.getLogger(__name__)
+
+
+class HeapFreezer(PollLoop):
     """Moves the surviving heap out of the collector's scans, now and every `interval` s."""
 
     def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
+        super().__init__(interval)
         self.runs = 0
         self.last_pause = 0.0  # seconds the last run held the event loop
-        self._task: asyncio.Task[None] | None = None
 
     def freeze_now(self) -> float:
         started = time.perf_counter()
@@ -42,21 +44,13 @@ class HeapFreezer:
         self.last_pause = time.perf_counter() - started
         return self.last_pause
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="heap-freezer")
+    async def poll_once(self) -> None:
+        self.freeze_now()
 
-    async def _run(self) -> None:
-        while True:
-            self.freeze_now()
-            await asyncio.sleep(self.interval)
+    def internal_error(self, sentence: str) -> None:
+        log.error("heap freezer: %s", sentence)
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def close(self) -> None:
         # What was frozen goes back to the collector, so a process that carries on after the
         # room (tests, the demo's shutdown) collects it as usual.
         gc.unfreeze()

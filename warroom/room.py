@@ -182,6 +182,7 @@ def room_app(
     targets = Targets(
         [(t.namespace or primary, t.name) for t in layout.targets],
         [(t.namespace or primary, t.hpa) for t in layout.targets if t.hpa],
+        {(t.namespace or primary, t.name): t.service for t in layout.targets if t.service},
     )
     header = HeaderInfo(
         room.connection.context,

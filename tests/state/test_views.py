@@ -6,7 +6,14 @@ import random
 
 from warroom.kube.cache import ObjectCache
 from warroom.kube.printers import human_duration
-from warroom.state.views import EventRow, PodRows, Timeline, pod_row, rollout_status_words
+from warroom.state.views import (
+    EventRow,
+    PodRows,
+    Timeline,
+    custom_row,
+    pod_row,
+    rollout_status_words,
+)
 
 NOW = 1_795_000_000.0
 
@@ -126,3 +133,14 @@ def test_closed_pod_rows_stop_collecting_changes() -> None:
     rows.close()
     cache.apply("MODIFIED", pod(1, 2, phase="Failed"))
     assert rows.update(NOW) == ()  # nothing followed any more
+
+
+def test_a_flagger_canary_shows_its_phase_and_weight() -> None:
+    canary = {
+        "metadata": {"name": "api", "namespace": "ns"},
+        "status": {"phase": "Progressing", "canaryWeight": 30, "conditions": []},
+    }
+    row = custom_row("canaries.flagger.app", canary)
+    assert (row.state, row.trouble) == ("Progressing · weight 30%", "warn")
+    canary["status"] = {"phase": "Failed", "canaryWeight": 0}
+    assert custom_row("canaries.flagger.app", canary).trouble == "bad"

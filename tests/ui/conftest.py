@@ -30,7 +30,11 @@ class Room:
         return WarRoomApp(
             self.picture,
             HeaderInfo("warroom-sim", (NS,), "test", drill=True),
-            Targets([(NS, "bizra-inference")], [(NS, "bizra-inference-hpa")]),
+            Targets(
+                [(NS, "bizra-inference")],
+                [(NS, "bizra-inference-hpa")],
+                {(NS, "bizra-inference"): "bizra-inference"},
+            ),
             clock=self.sim.clock.now,  # as `warroom demo` runs: the sim's clock runs ahead
         )
 

@@ -242,3 +242,62 @@ async def test_the_command_palette_reaches_views_and_actions_by_name(room: Room)
         box = app.query_one("#pod-filter")
         await wait_until(pilot, lambda: box.display and box.has_focus, what="the filter box")
         assert tabs.active == "pods"
+
+
+async def test_an_nginx_canary_ingress_shows_its_weight_in_the_rollout(room: Room) -> None:
+    canary = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "bizra-inference-canary",
+            "namespace": NS,
+            "annotations": {
+                "nginx.ingress.kubernetes.io/canary": "true",
+                "nginx.ingress.kubernetes.io/canary-weight": "20",
+            },
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "inference.bizra.example",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {
+                                        "name": "bizra-inference-canary",
+                                        "port": {"number": 80},
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    app = room.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.query_one("#rollout", RolloutPanel)
+        await wait_until(pilot, lambda: "2.0.0-production" in rendered(panel), what="rollout")
+        assert "canary" not in rendered(panel)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{room.sim.url}/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses", json=canary
+            ) as resp,
+        ):
+            assert resp.status == 201, await resp.text()
+        line = "canary 20% of requests → service bizra-inference-canary"
+        await wait_until(pilot, lambda: line in rendered(panel), what="the canary weight")
+        await patch(
+            room,
+            f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/bizra-inference-canary",
+            {"metadata": {"annotations": {"nginx.ingress.kubernetes.io/canary-weight": "50"}}},
+        )
+        await wait_until(
+            pilot, lambda: "canary 50% of requests" in rendered(panel), what="the new weight"
+        )

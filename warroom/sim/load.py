@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from warroom.kube.ingress import canary_for
 from warroom.sim.pods import is_ready, is_terminating
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Obj, Store
@@ -21,8 +22,6 @@ from warroom.sim.store import Obj, Store
 SERVICES = ("", "services")
 PODS = ("", "pods")
 INGRESSES = ("networking.k8s.io", "ingresses")
-CANARY = "nginx.ingress.kubernetes.io/canary"
-CANARY_WEIGHT = "nginx.ingress.kubernetes.io/canary-weight"
 
 BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 # Utilisation at which the configured latency holds; above it queueing stretches latency.
@@ -184,30 +183,8 @@ class LoadModel:
 
     def _canary(self, service: ServiceLoad) -> tuple[str, float] | None:
         """An NGINX canary Ingress in front of the service: (canary service, weight 0..1)."""
-        for ing in self.store.list(INGRESSES, service.namespace):
-            annotations = ing["metadata"].get("annotations") or {}
-            if annotations.get(CANARY) != "true":
-                continue
-            backend = _ingress_service(ing)
-            if not backend or backend == service.service:
-                continue
-            if not self._serves(service, ing):
-                continue
-            try:
-                weight = float(annotations.get(CANARY_WEIGHT, "0")) / 100
-            except ValueError:
-                weight = 0.0
-            return backend, min(max(weight, 0.0), 1.0)
-        return None
-
-    def _serves(self, service: ServiceLoad, canary_ingress: Obj) -> bool:
-        host = _ingress_host(canary_ingress)
-        for ing in self.store.list(INGRESSES, service.namespace):
-            if (ing["metadata"].get("annotations") or {}).get(CANARY) == "true":
-                continue
-            if _ingress_service(ing) == service.service and _ingress_host(ing) == host:
-                return True
-        return False
+        canary = canary_for(self.store.list(INGRESSES, service.namespace), service.service)
+        return None if canary is None else (canary.service, canary.weight)
 
     def shares(self, service: ServiceLoad) -> list[tuple[Obj, float]]:
         """Each Ready backend pod with its share of the service's traffic (sums to 1)."""
@@ -312,25 +289,6 @@ class LoadModel:
             if p["metadata"]["uid"] in self.pods
         ]
         return sum(values) / len(values) if values else None
-
-
-def _ingress_service(ing: Obj) -> str:
-    spec = ing.get("spec") or {}
-    backend = (spec.get("defaultBackend") or {}).get("service") or {}
-    if backend.get("name"):
-        return str(backend["name"])
-    for rule in spec.get("rules") or ():
-        for path in ((rule.get("http") or {}).get("paths")) or ():
-            name = ((path.get("backend") or {}).get("service") or {}).get("name")
-            if name:
-                return str(name)
-    return ""
-
-
-def _ingress_host(ing: Obj) -> str:
-    for rule in (ing.get("spec") or {}).get("rules") or ():
-        return str(rule.get("host", ""))
-    return ""
 
 
 def parse_load(data: Any, source: str) -> tuple[list[ServiceLoad], dict[str, Regression]]:

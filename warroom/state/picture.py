@@ -24,6 +24,7 @@ NAMESPACED = {
     "hpas": Resource("autoscaling", "v2", "horizontalpodautoscalers"),
     "pdbs": Resource("policy", "v1", "poddisruptionbudgets"),
     "events": Resource("", "v1", "events"),
+    "ingresses": Resource("networking.k8s.io", "v1", "ingresses"),
 }
 CLUSTER = {"nodes": Resource("", "v1", "nodes")}
 OWN_TIMELINE = 500

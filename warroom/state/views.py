@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from warroom.kube.cache import ObjectCache
+from warroom.kube.ingress import Canary
 from warroom.kube.printers import (
     format_hpa_metrics,
     human_duration,
@@ -111,6 +112,7 @@ class RolloutView:
     condition: str  # in words, as `kubectl rollout status` would say it
     trouble: str  # "" when all is well, else "warn" or "bad"
     versions: tuple[VersionRow, ...]
+    canary: Canary | None = None  # an NGINX canary Ingress in front of the target's Service
 
 
 def _owned(objs: Iterable[Obj], uid: str) -> list[Obj]:
@@ -158,7 +160,9 @@ def rollout_status_words(d: Obj) -> tuple[str, str]:
     return "successfully rolled out", ""
 
 
-def rollout_view(d: Obj, replicasets: Iterable[Obj]) -> RolloutView:
+def rollout_view(
+    d: Obj, replicasets: Iterable[Obj], canary: Canary | None = None
+) -> RolloutView:
     meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
     mine = _owned(replicasets, str(meta.get("uid", "")))
     revision = _int((meta.get("annotations") or {}).get(REVISION))
@@ -210,6 +214,7 @@ def rollout_view(d: Obj, replicasets: Iterable[Obj]) -> RolloutView:
         condition=words,
         trouble=trouble,
         versions=tuple(rows),
+        canary=canary,
     )
 
 
@@ -512,6 +517,8 @@ def custom_row(kind: str, obj: Obj) -> CustomRow:
     message = str((ready or {}).get("message") or status.get("message") or "")
     bad = state in ("Failed", "Ready=False") or "fail" in state.lower()
     waiting = state in ("Progressing", "Promoting", "Finalising", "Waiting", "–")
+    if status.get("canaryWeight") is not None:  # Flagger: the canary's share of requests
+        state += f" · weight {_int(status.get('canaryWeight'))}%"
     return CustomRow(
         kind,
         str(meta.get("namespace", "")),

@@ -16,6 +16,7 @@ from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
+from warroom.kube.ingress import canary_for
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalFeed, SignalSnapshot, no_signals
 from warroom.state.views import (
@@ -76,6 +77,9 @@ class Targets:
 
     deployments: list[tuple[str, str]] = field(default_factory=list)
     hpas: list[tuple[str, str]] = field(default_factory=list)
+    # The Service in front of a Deployment, by (namespace, deployment): where a canary
+    # Ingress's weight is read.
+    services: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class KeyCommands(Provider):
@@ -212,7 +216,11 @@ class WarRoomApp(App[None]):
         # Tabs that are not on screen are not drawn; switching to one redraws it at once.
         active = self.query_one("#tabs", TabbedContent).active
         pods_v = picture.kind_version("pods")
-        rollout_v = picture.kind_version("deployments") + picture.kind_version("replicasets")
+        rollout_v = (
+            picture.kind_version("deployments")
+            + picture.kind_version("replicasets")
+            + picture.kind_version("ingresses")
+        )
         if self._changed("rollout", rollout_v):
             self.query_one("#rollout", RolloutPanel).show(self.rollout_views())
         if picture.custom and self._changed(
@@ -318,7 +326,11 @@ class WarRoomApp(App[None]):
                 continue
             # Through the owner index: a target's own ReplicaSets, not every ReplicaSet.
             rss = self.picture.cache("replicasets", ns).owned_by(d["metadata"]["uid"])
-            views.append(rollout_view(d, rss))
+            service = self.targets.services.get((ns, name))
+            canary = (
+                canary_for(self.picture.cache("ingresses", ns), service) if service else None
+            )
+            views.append(rollout_view(d, rss, canary))
         return views
 
     def hpa_views(self) -> list[HpaView]:

@@ -198,6 +198,15 @@ class RolloutPanel(Panel):
                     share,
                 )
             parts.append(table)
+            if view.canary is not None:
+                canary = view.canary
+                parts.append(
+                    Text.assemble(
+                        ("canary ", "bold"),
+                        (f"{canary.weight * 100:.0f}%", "bold yellow" if canary.weight else ""),
+                        f" of requests → service {canary.service} (ingress {canary.ingress})",
+                    )
+                )
         self.present(Group(*parts))
 
 

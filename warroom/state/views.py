@@ -160,9 +160,7 @@ def rollout_status_words(d: Obj) -> tuple[str, str]:
     return "successfully rolled out", ""
 
 
-def rollout_view(
-    d: Obj, replicasets: Iterable[Obj], canary: Canary | None = None
-) -> RolloutView:
+def rollout_view(d: Obj, replicasets: Iterable[Obj], canary: Canary | None = None) -> RolloutView:
     meta, spec, status = d.get("metadata") or {}, d.get("spec") or {}, d.get("status") or {}
     mine = _owned(replicasets, str(meta.get("uid", "")))
     revision = _int((meta.get("annotations") or {}).get(REVISION))

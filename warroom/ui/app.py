@@ -165,7 +165,7 @@ class WarRoomApp(App[None]):
             with TabPane("Pods", id="pods"):
                 yield Static(id="pods-status", classes="status-line")
                 yield Input(placeholder="filter pods (Esc clears)", id="pod-filter")
-                yield PodTable(self.clock, id="pod-table")
+                yield PodTable(self.clock, self.picture.namespaces, id="pod-table")
             with TabPane("Nodes/GPUs", id="nodes"):
                 yield NodeTable(self.clock, id="nodes-panel")
             with TabPane("Graphs", id="graphs"):
@@ -212,6 +212,8 @@ class WarRoomApp(App[None]):
 
     def refresh_views(self) -> None:
         """Pull the latest picture; push new views only to panels whose data moved."""
+        if not self.is_running:
+            return  # shutting down: a last timer tick finds the widgets being removed
         picture, now = self.picture, self.clock()
         # Tabs that are not on screen are not drawn; switching to one redraws it at once.
         active = self.query_one("#tabs", TabbedContent).active
@@ -327,9 +329,7 @@ class WarRoomApp(App[None]):
             # Through the owner index: a target's own ReplicaSets, not every ReplicaSet.
             rss = self.picture.cache("replicasets", ns).owned_by(d["metadata"]["uid"])
             service = self.targets.services.get((ns, name))
-            canary = (
-                canary_for(self.picture.cache("ingresses", ns), service) if service else None
-            )
+            canary = canary_for(self.picture.cache("ingresses", ns), service) if service else None
             views.append(rollout_view(d, rss, canary))
         return views
 
@@ -342,6 +342,8 @@ class WarRoomApp(App[None]):
         return views
 
     def _sample_hpa(self) -> None:
+        if not self.is_running:
+            return  # shutting down, as in refresh_views
         views = self.hpa_views()
         for view in views:
             self.hpa_history.setdefault(view.name, deque(maxlen=120)).append(view.current)

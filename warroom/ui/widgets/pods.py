@@ -6,7 +6,8 @@ drawn; the cursor follows a pod by uid across updates; `/` filters by any text i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
 from rich.style import Style
@@ -26,7 +27,6 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (  # (key, header, width)
     ("node", "node", 14),
     ("gpus", "gpu", 3),
 )
-WIDTH = sum(w + 1 for _, _, w in COLUMNS)
 TROUBLE = {"": Style(), "warn": Style(color="yellow"), "bad": Style(color="red", bold=True)}
 RESTARTED = Style(color="yellow")
 
@@ -84,6 +84,20 @@ class PodTable(RowView):
     _all: tuple[PodRow, ...] = ()
     _rows: tuple[PodRow, ...] = ()
 
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        namespaces: Sequence[str] = (),
+        **kwargs: object,
+    ) -> None:
+        """With more than one watched namespace, each row says which it is in."""
+        super().__init__(clock, **kwargs)
+        namespace = ("namespace", "namespace", max(map(len, namespaces), default=0))
+        # Last: at 80 columns status and ready matter more; rows come in the layout's
+        # namespace order, the go-live's own first.
+        self.columns = (*COLUMNS, namespace) if len(namespaces) > 1 else COLUMNS
+        self.line_width = sum(w + 1 for _, _, w in self.columns)
+
     # ---- data ------------------------------------------------------------------------------
 
     def show(self, rows: Sequence[PodRow]) -> None:
@@ -98,7 +112,7 @@ class PodTable(RowView):
     def _apply_filter(self) -> None:
         needle = self.filter_text.lower()
         self._rows = tuple(r for r in self._all if needle in r.search) if needle else self._all
-        self.set_rows(Uids(self._rows), WIDTH)
+        self.set_rows(Uids(self._rows), self.line_width)
 
     @property
     def uids(self) -> list[str]:
@@ -119,12 +133,12 @@ class PodTable(RowView):
     # ---- drawing ---------------------------------------------------------------------------
 
     def header_segments(self) -> Segments:
-        return [fixed(header, w, HEADER) for _, header, w in COLUMNS]
+        return [fixed(header, w, HEADER) for _, header, w in self.columns]
 
     def row_segments(self, index: int, now: float) -> Segments:
         row = self._rows[index]
         segments = []
-        for key, _, w in COLUMNS:
+        for key, _, w in self.columns:
             style = None
             if key == "status":
                 style = TROUBLE[row.trouble]

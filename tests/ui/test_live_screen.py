@@ -178,7 +178,8 @@ async def test_events_tab_shows_the_newest_first_with_the_war_rooms_own_entries(
         )
 
         def first_row() -> str:
-            return events.plain().splitlines()[1] if events.row_count else ""
+            """The first row on screen, under the header: what the engineer reads first."""
+            return "".join(seg.text for seg in events.render_line(1))
 
         await wait_until(
             pilot,
@@ -194,6 +195,15 @@ async def test_events_tab_shows_the_newest_first_with_the_war_rooms_own_entries(
         # Newest first: every row is at most as old as the one below it.
         times = [row.time for row in app.timeline.rows]
         assert times == sorted(times, reverse=True) and len(times) == events.row_count
+        # With the cursor on the newest entry, newer ones keep arriving on top, in view.
+        room.picture.note("Drill", "second note")
+        await wait_until(pilot, lambda: "second note" in first_row(), what="the next note on top")
+        # Moved down to read an entry, the cursor stays on it as entries arrive above.
+        await pilot.press("down")
+        reading = events.selected_key()
+        room.picture.note("Drill", "third note")
+        await wait_until(pilot, lambda: events.cursor == 2, what="the cursor following its row")
+        assert events.selected_key() == reading
         await pilot.press("end")
         assert events.cursor == events.row_count - 1
 

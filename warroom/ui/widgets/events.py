@@ -22,6 +22,7 @@ FIXED = 6 + 19  # age and reason columns
 
 class EventList(RowView):
     EMPTY = "No events yet."
+    KEEP_TOP = True
     DEFAULT_CSS = """
     EventList { height: 1fr; }
     """

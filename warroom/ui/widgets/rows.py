@@ -44,6 +44,9 @@ class RowView(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
     EMPTY = ""  # said, dimmed, where the first row would be when there is none
+    # Newest-first lists: a cursor on the first row stays there as rows arrive above it, so
+    # the newest stay in view; moved down, it follows its row like anywhere else.
+    KEEP_TOP = False
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -83,6 +86,8 @@ class RowView(ScrollView, can_focus=True):
         self._positions = None
         self.virtual_size = Size(width, len(keys) + 1)
         at = self.cursor
+        if self.KEEP_TOP and at == 0:
+            selected = None
         if selected is not None and not (at < len(keys) and keys[at] == selected):
             found = self.position(selected)
             at = at if found is None else found

@@ -46,3 +46,20 @@ async def test_young_garbage_cycles_are_collected_before_freezing() -> None:
         assert ref() is None
     finally:
         await freezer.stop()
+
+
+async def test_a_cycle_that_dies_while_frozen_is_reclaimed_by_the_next_full_pass() -> None:
+    freezer = HeapFreezer(interval=3600, full_every=3600)
+    cycle = Parsed(1)
+    cycle.items.append(cycle)  # type: ignore[arg-type]
+    ref = weakref.ref(cycle)
+    try:
+        freezer.freeze_now()  # alive now: frozen with the rest
+        del cycle
+        freezer.freeze_now()
+        assert ref() is not None  # dead, but out of the collector's sight
+        freezer.collect_all_now()
+        assert ref() is None
+        assert gc.get_freeze_count() > 0  # and the survivors are frozen again
+    finally:
+        await freezer.stop()

@@ -65,7 +65,7 @@ def run(
     """Open the war room on LAYOUT against a real cluster."""
     from warroom.kube.errors import KubeError
     from warroom.layout import Layout
-    from warroom.room import open_room, room_app
+    from warroom.room import open_room, room_app, run_app
 
     loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
     assert isinstance(loaded, Layout)
@@ -78,7 +78,7 @@ def run(
                     "the layout names no Prometheus URL; pass "
                     "--prometheus URL to see signals and graphs",
                 )
-            await room_app(room, session=Path(layout).stem, read_only=read_only).run_async()
+            await run_app(room_app(room, session=Path(layout).stem, read_only=read_only))
 
     try:
         asyncio.run(go())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
-from warroom.room import open_room, room_app
+from warroom.room import open_room, room_app, run_app
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
 
@@ -38,7 +38,7 @@ async def run_demo(*, speed: float = 5.0) -> None:
                     "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
                 )
                 app = room_app(room, session="demo", drill=True, clock=sim.clock.now)
-                await app.run_async()
+                await run_app(app)
         finally:
             if real is not None:
                 await real.stop()

@@ -10,11 +10,13 @@ Parsed JSON holds no reference cycles, so an object the picture replaces is free
 reference counting the moment it is dropped, collector or not. So every `interval` seconds
 the young generations are collected (milliseconds) and everything that has survived is moved
 out of the collector's sight (`gc.freeze`, which costs nothing); the collector then only ever
-scans what arrived in the last second (its full runs fell to about 30 ms).
+scans what arrived in the last second (its full runs fell to about 25 ms).
 
-What this gives up: a reference cycle that becomes garbage after it was frozen is not
-reclaimed until the room closes. Nothing the war room keeps builds such cycles in bulk, and
-the benchmark's memory row (benchmarks/war_room.py) watches for it.
+Other things do build cycles: Textual's rendered lines (a Strip caches itself) are alive in
+the widgets' render caches at any moment, and once frozen they could not be reclaimed when
+replaced; a demo leaked about 0.4 MB a second that way. So every `full_every` seconds the
+heap is thawed, collected in full (one pause, as long as one of the collector's own full
+runs) and frozen again: what leaks in between is reclaimed within that period.
 """
 
 from __future__ import annotations
@@ -31,12 +33,16 @@ log = logging.getLogger(__name__)
 class HeapFreezer(PollLoop):
     """Moves the surviving heap out of the collector's scans, now and every `interval` s."""
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, interval: float = 1.0, full_every: float = 60.0) -> None:
         super().__init__(interval)
+        self.full_every = full_every
         self.runs = 0
+        self.full_runs = 0
         self.last_pause = 0.0  # seconds the last run held the event loop
+        self._last_full = time.monotonic()
 
     def freeze_now(self) -> float:
+        """Collect the young generations, then freeze what survived; returns the pause."""
         started = time.perf_counter()
         gc.collect(1)  # young garbage, cycles included, goes first
         gc.freeze()
@@ -44,8 +50,22 @@ class HeapFreezer(PollLoop):
         self.last_pause = time.perf_counter() - started
         return self.last_pause
 
+    def collect_all_now(self) -> float:
+        """Thaw, collect everything (cycles that died while frozen too), freeze again."""
+        started = time.perf_counter()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.full_runs += 1
+        self._last_full = time.monotonic()
+        self.last_pause = time.perf_counter() - started
+        return self.last_pause
+
     async def poll_once(self) -> None:
-        self.freeze_now()
+        if time.monotonic() - self._last_full >= self.full_every:
+            self.collect_all_now()
+        else:
+            self.freeze_now()
 
     def internal_error(self, sentence: str) -> None:
         log.error("heap freezer: %s", sentence)

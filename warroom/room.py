@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -202,3 +204,22 @@ def room_app(
         server_label=room.prometheus_label,
         zoom=room.zoom if room.signals is not None else None,
     )
+
+
+async def run_app(app: WarRoomApp) -> None:
+    """Run the screen until `q`, or until the terminal goes away (a closed tmux pane sends
+    SIGHUP) or the process is asked to stop: then it closes like `q`, so everything the room
+    started (reflectors, pollers, the demo's Prometheus) is stopped rather than orphaned."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        # Event loops without signal support (Windows) raise here; closing the window ends
+        # the process anyway.
+        with contextlib.suppress(NotImplementedError, AttributeError, ValueError):
+            loop.add_signal_handler(sig, app.exit)
+            installed.append(sig)
+    try:
+        await app.run_async()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -72,3 +72,46 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
         assert "Traceback" not in capture(session)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every process below `pid`, with its command name, from /proc."""
+    parents: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended while we looked
+        child = int(stat.parent.name)
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        parents.setdefault(int(rest.split()[1]), []).append(child)
+        names[child] = name
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found[child] = names[child]
+            todo.append(child)
+    return found
+
+
+def test_closing_the_tmux_pane_stops_the_demo_and_its_prometheus() -> None:
+    require_tool("tmux")
+    require_tool("prometheus")
+    session = f"warroom-test-{uuid.uuid4().hex[:8]}"
+    command = f"env -u COLORTERM TERM=tmux-256color {sys.executable} -m warroom demo --speed 10"
+    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
+    try:
+        wait_for_screen(session, r"p95 latency\s+\d")  # signals read from the real Prometheus
+        shell = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
+        started = descendants(shell) | {shell: "pane"}
+        prometheus = [pid for pid, name in started.items() if name == "prometheus"]
+        assert prometheus, started
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in started):
+        time.sleep(0.2)  # processes end on their own time; there is nothing to wait on
+    left = {p: n for p, n in started.items() if Path(f"/proc/{p}").exists()}
+    assert not left, f"still running after the pane closed: {left}"

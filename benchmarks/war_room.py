@@ -384,6 +384,7 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
         HeaderInfo(CONTEXT, tuple(namespaces), "bench", drill=True),
         Targets(deployments=targets),
     )
+    heap.busy = lambda: app.seconds_since_key() < 3.0  # as room.run_app sets it
     refresh = Timed(app, "refresh_views")
     widgets: dict[str, Any] = {}
 
@@ -567,6 +568,16 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
                     "   event-loop stall (10 ms sleep overshoot, ms)",
                     f"{spread(stalls)}; frames during churn "
                     f"{sum(1 for t, _ in screen.frames if churn_start <= t <= churn_end)}",
+                    "",
+                )
+            )
+            full_pass = heap.collect_all_now()
+            res.rows.append(
+                (
+                    f"   HeapFreezer's full pass, every {heap.full_every:.0f} s (ms)",
+                    f"{full_pass * 1000:.0f} ms on the churned heap (none fell in the key window)"
+                    if heap.full_runs == 1
+                    else f"{full_pass * 1000:.0f} ms ({heap.full_runs - 1} during the run)",
                     "",
                 )
             )

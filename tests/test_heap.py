@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import weakref
 
 from warroom.heap import HeapFreezer
@@ -61,5 +62,24 @@ async def test_a_cycle_that_dies_while_frozen_is_reclaimed_by_the_next_full_pass
         freezer.collect_all_now()
         assert ref() is None
         assert gc.get_freeze_count() > 0  # and the survivors are frozen again
+    finally:
+        await freezer.stop()
+
+
+async def test_the_full_pass_waits_for_a_pause_in_the_keys_but_not_for_ever() -> None:
+    freezer = HeapFreezer(interval=3600, full_every=60)
+    typing = True
+    freezer.busy = lambda: typing
+    try:
+        freezer._last_full = time.monotonic() - 61  # a full pass is due
+        await freezer.poll_once()
+        assert freezer.full_runs == 0  # keys are coming: only the cheap freeze
+        typing = False
+        await freezer.poll_once()
+        assert freezer.full_runs == 1  # the first quiet moment takes it
+        typing = True
+        freezer._last_full = time.monotonic() - 5 * 60  # put off for five periods
+        await freezer.poll_once()
+        assert freezer.full_runs == 2
     finally:
         await freezer.stop()

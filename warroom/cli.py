@@ -78,7 +78,8 @@ def run(
                     "the layout names no Prometheus URL; pass "
                     "--prometheus URL to see signals and graphs",
                 )
-            await run_app(room_app(room, session=Path(layout).stem, read_only=read_only))
+            app = room_app(room, session=Path(layout).stem, read_only=read_only)
+            await run_app(app, room)
 
     try:
         asyncio.run(go())

@@ -38,7 +38,7 @@ async def run_demo(*, speed: float = 5.0) -> None:
                     "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
                 )
                 app = room_app(room, session="demo", drill=True, clock=sim.clock.now)
-                await run_app(app)
+                await run_app(app, room)
         finally:
             if real is not None:
                 await real.stop()

@@ -16,7 +16,7 @@ Other things do build cycles: Textual's rendered lines (a Strip caches itself) a
 the widgets' render caches at any moment, and once frozen they could not be reclaimed when
 replaced; a demo leaked about 0.4 MB a second that way. So every `full_every` seconds the
 heap is thawed, collected in full (one pause, as long as one of the collector's own full
-runs) and frozen again: what leaks in between is reclaimed within that period.
+runs) and frozen again, in a pause between keypresses: what leaks in between is reclaimed.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 
 from warroom.metrics.loop import PollLoop
 
 log = logging.getLogger(__name__)
+DEFER_LIMIT = 5  # full-pass periods a busy keyboard may put the full pass off for
 
 
 class HeapFreezer(PollLoop):
@@ -36,6 +38,9 @@ class HeapFreezer(PollLoop):
     def __init__(self, interval: float = 1.0, full_every: float = 60.0) -> None:
         super().__init__(interval)
         self.full_every = full_every
+        # Whether someone is typing: the full pass waits for a pause in the keys (up to
+        # DEFER_LIMIT periods), so its stop falls while the engineer watches, not mid-key.
+        self.busy: Callable[[], bool] = lambda: False
         self.runs = 0
         self.full_runs = 0
         self.last_pause = 0.0  # seconds the last run held the event loop
@@ -62,7 +67,9 @@ class HeapFreezer(PollLoop):
         return self.last_pause
 
     async def poll_once(self) -> None:
-        if time.monotonic() - self._last_full >= self.full_every:
+        since = time.monotonic() - self._last_full
+        due = since >= self.full_every and not self.busy()
+        if due or since >= DEFER_LIMIT * self.full_every:
             self.collect_all_now()
         else:
             self.freeze_now()

@@ -42,6 +42,7 @@ class Room:
     signals: SignalPoller | None
     gpus: PrometheusGpus | None
     ssh: list[SshGpus] = field(default_factory=list)
+    heap: HeapFreezer = field(default_factory=HeapFreezer)
 
     def signal_feed(self) -> tuple[int, list[SignalSnapshot]]:
         if self.signals is None:
@@ -158,7 +159,7 @@ async def open_room(
             gpus.start()
         for poller in ssh:
             poller.start()
-        yield Room(layout, connection, picture, sources, signals, gpus, ssh)
+        yield Room(layout, connection, picture, sources, signals, gpus, ssh, heap)
     finally:
         for poller in ssh:
             await poller.stop()
@@ -206,7 +207,7 @@ def room_app(
     )
 
 
-async def run_app(app: WarRoomApp) -> None:
+async def run_app(app: WarRoomApp, room: Room | None = None) -> None:
     """Run the screen until `q`, or until the terminal goes away (a closed tmux pane sends
     SIGHUP) or the process is asked to stop: then it closes like `q`, so everything the room
     started (reflectors, pollers, the demo's Prometheus) is stopped rather than orphaned."""
@@ -218,6 +219,9 @@ async def run_app(app: WarRoomApp) -> None:
         with contextlib.suppress(NotImplementedError, AttributeError, ValueError):
             loop.add_signal_handler(sig, app.exit)
             installed.append(sig)
+    if room is not None:
+        # The heap's full pass waits while keys come (see warroom.heap).
+        room.heap.busy = lambda: app.seconds_since_key() < 3.0
     try:
         await app.run_async()
     finally:

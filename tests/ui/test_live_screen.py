@@ -311,3 +311,11 @@ async def test_an_nginx_canary_ingress_shows_its_weight_in_the_rollout(room: Roo
         await wait_until(
             pilot, lambda: "canary 50% of requests" in rendered(panel), what="the new weight"
         )
+
+
+async def test_the_app_knows_when_keys_were_last_pressed(room: Room) -> None:
+    app = room.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.seconds_since_key() == float("inf")  # nothing typed yet
+        await pilot.press("3")
+        assert app.seconds_since_key() < 1.0

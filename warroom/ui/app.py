@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
@@ -146,6 +146,7 @@ class WarRoomApp(App[None]):
         self.pod_rows = PodRows(picture.caches["pods"])
         self.timeline = Timeline()
         self._node_rows: tuple[int, list[NodeRow]] = (-1, [])
+        self._last_key = float("-inf")
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -191,6 +192,15 @@ class WarRoomApp(App[None]):
         self.refresh_views()
         self.set_interval(RENDER_INTERVAL, self.refresh_views)
         self.set_interval(5.0, self._sample_hpa)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = time.monotonic()
+        await super().on_event(event)
+
+    def seconds_since_key(self) -> float:
+        """How long since the last keypress (how busy the keyboard is)."""
+        return time.monotonic() - self._last_key
 
     def on_unmount(self) -> None:
         self.pod_rows.close()  # the picture may outlive this screen (tests, a reopened room)

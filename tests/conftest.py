@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 import pytest
 
@@ -17,3 +18,37 @@ def require_tool(name: str) -> str:
             pytest.fail(f"{message} (CI must have it)")
         pytest.skip(message)
     return path
+
+
+def canary_ingress(name: str, namespace: str, service: str, weight: int) -> dict[str, Any]:
+    """An NGINX canary Ingress on the gpu-inference scenario's host, sending `weight` % of
+    its requests to `service`."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "annotations": {
+                "nginx.ingress.kubernetes.io/canary": "true",
+                "nginx.ingress.kubernetes.io/canary-weight": str(weight),
+            },
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "inference.bizra.example",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": service, "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }

@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import canary_ingress
 from warroom.sim.cluster import SimCluster
 from warroom.sim.scenario import parse
 
@@ -245,37 +246,7 @@ async def test_nginx_canary_weight_splits_traffic_by_weight(sim: SimCluster) -> 
     sim.registry.create(
         rt("networking.k8s.io", "v1", "ingresses"),
         NS,
-        {
-            "metadata": {
-                "name": "canary",
-                "namespace": NS,
-                "annotations": {
-                    "nginx.ingress.kubernetes.io/canary": "true",
-                    "nginx.ingress.kubernetes.io/canary-weight": "20",
-                },
-            },
-            "spec": {
-                "rules": [
-                    {
-                        "host": "inference.bizra.example",
-                        "http": {
-                            "paths": [
-                                {
-                                    "path": "/",
-                                    "pathType": "Prefix",
-                                    "backend": {
-                                        "service": {
-                                            "name": "bizra-inference-canary",
-                                            "port": {"number": 80},
-                                        }
-                                    },
-                                }
-                            ]
-                        },
-                    }
-                ]
-            },
-        },
+        canary_ingress("canary", NS, "bizra-inference-canary", 20),
         dry_run=False,
     )
     sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)

@@ -6,6 +6,7 @@ import aiohttp
 from textual.command import CommandList
 from textual.widgets import TabbedContent
 
+from tests.conftest import canary_ingress
 from tests.ui.conftest import NS, Room, wait_until
 from warroom.ui.app import WarRoomApp
 from warroom.ui.widgets.events import EventList
@@ -255,40 +256,7 @@ async def test_the_command_palette_reaches_views_and_actions_by_name(room: Room)
 
 
 async def test_an_nginx_canary_ingress_shows_its_weight_in_the_rollout(room: Room) -> None:
-    canary = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {
-            "name": "bizra-inference-canary",
-            "namespace": NS,
-            "annotations": {
-                "nginx.ingress.kubernetes.io/canary": "true",
-                "nginx.ingress.kubernetes.io/canary-weight": "20",
-            },
-        },
-        "spec": {
-            "ingressClassName": "nginx",
-            "rules": [
-                {
-                    "host": "inference.bizra.example",
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {
-                                    "service": {
-                                        "name": "bizra-inference-canary",
-                                        "port": {"number": 80},
-                                    }
-                                },
-                            }
-                        ]
-                    },
-                }
-            ],
-        },
-    }
+    canary = canary_ingress("bizra-inference-canary", NS, "bizra-inference-canary", 20)
     app = room.app()
     async with app.run_test(size=(100, 30)) as pilot:
         panel = app.query_one("#rollout", RolloutPanel)

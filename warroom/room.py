@@ -213,12 +213,14 @@ async def run_app(app: WarRoomApp, room: Room | None = None) -> None:
     started (reflectors, pollers, the demo's Prometheus) is stopped rather than orphaned."""
     loop = asyncio.get_running_loop()
     installed = []
-    for sig in (signal.SIGHUP, signal.SIGTERM):
-        # Event loops without signal support (Windows) raise here; closing the window ends
-        # the process anyway.
-        with contextlib.suppress(NotImplementedError, AttributeError, ValueError):
-            loop.add_signal_handler(sig, app.exit)
-            installed.append(sig)
+    for name in ("SIGHUP", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        # Windows has no SIGHUP and its event loops no signal handlers; closing the window
+        # ends the process there anyway.
+        with contextlib.suppress(NotImplementedError, ValueError):
+            if sig is not None:
+                loop.add_signal_handler(sig, app.exit)
+                installed.append(sig)
     if room is not None:
         # The heap's full pass waits while keys come (see warroom.heap).
         room.heap.busy = lambda: app.seconds_since_key() < 3.0

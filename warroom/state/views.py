@@ -408,12 +408,11 @@ class NodeRow:
     name: str
     status: str  # "Ready", "NotReady", "Ready,SchedulingDisabled", "Unknown"
     roles: str
-    pods: int
     gpus: int  # allocatable nvidia.com/gpu
     trouble: str
 
 
-def node_row(node: Obj, pods_on_node: int, now: float) -> NodeRow:
+def node_row(node: Obj, now: float) -> NodeRow:
     cells = print_node(dict(node), now)
     status = str(cells[1])
     alloc = ((node.get("status") or {}).get("allocatable") or {}).get("nvidia.com/gpu")
@@ -422,7 +421,6 @@ def node_row(node: Obj, pods_on_node: int, now: float) -> NodeRow:
         name=str(cells[0]),
         status=status,
         roles=str(cells[2]),
-        pods=pods_on_node,
         gpus=_int(alloc),
         trouble=trouble,
     )

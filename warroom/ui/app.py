@@ -298,11 +298,12 @@ class WarRoomApp(App[None]):
             nodes = sorted(
                 self.picture.objects("nodes"), key=lambda n: natural(n["metadata"]["name"])
             )
-            self._node_rows = (nodes_v, [node_row(n, 0, now) for n in nodes])
+            self._node_rows = (nodes_v, [node_row(n, now) for n in nodes])
         counts = self.picture.pod_counts()
-        rows = [replace(r, pods=counts.get(r.name, 0)) for r in self._node_rows[1]]
-        if self._changed("nodes", hash((nodes_v, gpu_v, tuple(r.pods for r in rows)))):
-            self.query_one("#nodes-panel", NodeTable).show(rows, cells, hosts)
+        if self._changed("nodes", hash((nodes_v, gpu_v, frozenset(counts.items())))):
+            self.query_one("#nodes-panel", NodeTable).show(
+                self._node_rows[1], counts, cells, hosts
+            )
 
     def _show_ages(self, snapshots: Sequence[SignalSnapshot]) -> None:
         """Every panel says how old its data is."""

@@ -72,15 +72,19 @@ class NodeTable(RowView):
     _node_rows: tuple[NodeRow, ...] = ()
     _hosts: tuple[tuple[str, str], ...] = ()  # (host, error or "")
     _gpus: Mapping[str, Sequence[GpuCell]] = {}
+    _pods: Mapping[str, int] = {}
     _widths = (4, 6)
 
     def show(
         self,
         rows: Sequence[NodeRow],
+        pods: Mapping[str, int],
         gpus: Mapping[str, Sequence[GpuCell]],
         hosts: Mapping[str, str] | None = None,
     ) -> None:
+        """`pods`: how many watched pods each node runs, by node name."""
         self._node_rows = tuple(rows)
+        self._pods = pods
         self._hosts = tuple(sorted((hosts or {}).items()))
         self._gpus = gpus
         names = [r.name for r in self._node_rows] + [h for h, _ in self._hosts]
@@ -106,7 +110,7 @@ class NodeTable(RowView):
             row = self._node_rows[index]
             style = TROUBLE[row.trouble]
             out = [fixed(row.name, name_w, style), fixed(row.status, status_w, style)]
-            out.append(fixed(str(row.pods), 4))
+            out.append(fixed(str(self._pods.get(row.name, 0)), 4))
             cells = gpu_segments(self._gpus.get(row.name, ()))
             if not cells and row.gpus:
                 cells = [Segment(f"{row.gpus} GPU(s), no telemetry", DIM)]

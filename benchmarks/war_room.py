@@ -37,17 +37,20 @@ from typing import Any
 
 from sim_api import PODS, scenario
 from textual import events
+from textual.geometry import Region
 
 from warroom.heap import HeapFreezer
-from warroom.kube.cache import ObjectCache
 from warroom.kube.connection import Connection, connect
 from warroom.kube.reflector import Reflector
 from warroom.kube.resource import Resource
+from warroom.live.sources import ClusterSources
 from warroom.sim.cluster import CONTEXT, SimCluster
-from warroom.state.live import ClusterSources
+from warroom.state.model import RoomModel
 from warroom.state.picture import ClusterPicture
-from warroom.ui.app import Targets, WarRoomApp
-from warroom.ui.widgets.panels import HeaderInfo, RolloutPanel
+from warroom.state.room import HeaderInfo, RoomSnapshot, Targets
+from warroom.state.store import ObjectCache
+from warroom.ui.app import WarRoomApp
+from warroom.ui.widgets.panels import RolloutPanel
 from warroom.ui.widgets.pods import PodTable
 
 STAMP = "bench/written"  # the churn write's time.time(), as text
@@ -379,12 +382,12 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
     sources.start()
     heap = HeapFreezer()  # as open_room runs it
     heap.start()
-    app = WarRoomApp(
-        picture,
-        HeaderInfo(CONTEXT, tuple(namespaces), "bench", drill=True),
-        Targets(deployments=targets),
+    model = RoomModel(
+        lambda: RoomSnapshot(picture, sources=tuple(picture.sources()), prometheus=False),
+        Targets(deployments=tuple(targets)),
     )
-    heap.busy = lambda: app.seconds_since_key() < 3.0  # as room.run_app sets it
+    app = WarRoomApp(model, HeaderInfo(CONTEXT, tuple(namespaces), "bench", drill=True))
+    heap.busy = lambda: app.seconds_since_key() < 3.0  # as ui.run.run_app sets it
     refresh = Timed(app, "refresh_views")
     widgets: dict[str, Any] = {}
 
@@ -433,7 +436,9 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
                     f"no full first screen within 120 s: {len(screen.frames)} frames, "
                     f"{len(replaced)} of {len(caches)} caches synced"
                 )
-            shown = app.query_one("#rollout", RolloutPanel).plain()
+            panel = app.query_one("#rollout", RolloutPanel)
+            drawn = panel.render_lines(Region(0, 0, *panel.region.size))
+            shown = "\n".join(strip.text for strip in drawn)
             missing = [name for _, name in targets if f"/{name} " not in shown]
             assert not missing, f"the rollout panel lacks {missing}:\n{shown}"
             res.rows.append(

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
-from warroom.room import open_room, room_app
+from warroom.live.room import open_room
 from warroom.sim.cluster import SimCluster
+from warroom.ui.run import room_app
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 NS = "bizra-prod"

@@ -20,19 +20,24 @@ def require_tool(name: str) -> str:
     return path
 
 
-def canary_ingress(name: str, namespace: str, service: str, weight: int) -> dict[str, Any]:
-    """An NGINX canary Ingress on the gpu-inference scenario's host, sending `weight` % of
-    its requests to `service`."""
+def canary_ingress(
+    name: str, namespace: str, service: str, weight: int, total: int | None = None
+) -> dict[str, Any]:
+    """An NGINX canary Ingress on the gpu-inference scenario's host, sending `weight` of
+    `total` (ingress-nginx's canary-weight-total, 100 when None) of its requests to `service`."""
+    annotations = {
+        "nginx.ingress.kubernetes.io/canary": "true",
+        "nginx.ingress.kubernetes.io/canary-weight": str(weight),
+    }
+    if total is not None:
+        annotations["nginx.ingress.kubernetes.io/canary-weight-total"] = str(total)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "annotations": {
-                "nginx.ingress.kubernetes.io/canary": "true",
-                "nginx.ingress.kubernetes.io/canary-weight": str(weight),
-            },
+            "annotations": annotations,
         },
         "spec": {
             "ingressClassName": "nginx",

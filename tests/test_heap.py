@@ -72,14 +72,14 @@ async def test_the_full_pass_waits_for_a_pause_in_the_keys_but_not_for_ever() ->
     freezer.busy = lambda: typing
     try:
         freezer._last_full = time.monotonic() - 61  # a full pass is due
-        await freezer.poll_once()
+        await freezer.step()
         assert freezer.full_runs == 0  # keys are coming: only the cheap freeze
         typing = False
-        await freezer.poll_once()
+        await freezer.step()
         assert freezer.full_runs == 1  # the first quiet moment takes it
         typing = True
         freezer._last_full = time.monotonic() - 5 * 60  # put off for five periods
-        await freezer.poll_once()
+        await freezer.step()
         assert freezer.full_runs == 2
     finally:
         await freezer.stop()

@@ -7,8 +7,12 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from warroom.ui.keys import Keymap
 
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
 
@@ -34,6 +38,16 @@ def main() -> None:
     warroom sim           a simulated cluster for kubectl and drills
     warroom validate LAYOUT
     """
+
+
+def _keymap() -> Keymap:
+    """The user's keymap, read before anything starts: a bad one stops here in one sentence."""
+    from warroom.ui.keys import KeymapError, load_keymap
+
+    try:
+        return load_keymap()
+    except KeymapError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _load(path: str, **overrides: str | None) -> object:
@@ -65,10 +79,12 @@ def run(
     """Open the war room on LAYOUT against a real cluster."""
     from warroom.kube.errors import KubeError
     from warroom.layout import Layout
-    from warroom.room import open_room, room_app, run_app
+    from warroom.live.room import open_room
+    from warroom.ui.run import room_app, run_app
 
     loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
     assert isinstance(loaded, Layout)
+    keymap = _keymap()
 
     async def go() -> None:
         async with open_room(loaded, kubeconfig=kubeconfig) as room:
@@ -78,7 +94,7 @@ def run(
                     "the layout names no Prometheus URL; pass "
                     "--prometheus URL to see signals and graphs",
                 )
-            app = room_app(room, session=Path(layout).stem, read_only=read_only)
+            app = room_app(room, session=Path(layout).stem, read_only=read_only, keymap=keymap)
             await run_app(app, room)
 
     try:
@@ -210,8 +226,9 @@ def demo(speed: float) -> None:
     """Open the war room on a simulated GPU-inference go-live (no cluster needed)."""
     from warroom.demo import run_demo
 
+    keymap = _keymap()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(speed=speed))
+        asyncio.run(run_demo(speed=speed, keymap=keymap))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
-from warroom.room import open_room, room_app, run_app
+from warroom.live.room import open_room
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
+from warroom.ui.keys import Keymap
+from warroom.ui.run import room_app, run_app
 
 
-async def run_demo(*, speed: float = 5.0) -> None:
+async def run_demo(*, speed: float = 5.0, keymap: Keymap | None = None) -> None:
+    """`keymap`: the user's keys, read before the sim starts."""
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
@@ -37,7 +40,13 @@ async def run_demo(*, speed: float = 5.0) -> None:
                 room.picture.note(
                     "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
                 )
-                app = room_app(room, session="demo", drill=True, clock=sim.clock.now)
+                app = room_app(
+                    room,
+                    session="demo",
+                    drill=True,
+                    clock=sim.clock.now,
+                    keymap=keymap,
+                )
                 await run_app(app, room)
         finally:
             if real is not None:

@@ -26,13 +26,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from warroom.metrics.loop import PollLoop
+from warroom.background import Periodic
 
 log = logging.getLogger(__name__)
 DEFER_LIMIT = 5  # full-pass periods a busy keyboard may put the full pass off for
 
 
-class HeapFreezer(PollLoop):
+class HeapFreezer(Periodic):
     """Moves the surviving heap out of the collector's scans, now and every `interval` s."""
 
     def __init__(self, interval: float = 1.0, full_every: float = 60.0) -> None:
@@ -66,7 +66,7 @@ class HeapFreezer(PollLoop):
         self.last_pause = time.perf_counter() - started
         return self.last_pause
 
-    async def poll_once(self) -> None:
+    async def step(self) -> None:
         since = time.monotonic() - self._last_full
         due = since >= self.full_every and not self.busy()
         if due or since >= DEFER_LIMIT * self.full_every:
@@ -74,7 +74,7 @@ class HeapFreezer(PollLoop):
         else:
             self.freeze_now()
 
-    def internal_error(self, sentence: str) -> None:
+    def crashed(self, sentence: str) -> None:
         log.error("heap freezer: %s", sentence)
 
     async def close(self) -> None:

@@ -2,13 +2,13 @@
 
 `Traffic` records every request the client sends (through aiohttp tracing, so it sees what
 went on the wire) and lets a test act at the moment an answer arrives; `World` writes
-ConfigMaps straight into the sim (also while its API refuses requests); `until` waits for a
-condition with a deadline, so no test sleeps in place of synchronising.
+ConfigMaps straight into the sim (also while its API refuses requests); `until`
+(tests/waiting.py) waits for a condition with a deadline, so no test sleeps in place of
+synchronising.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,23 +18,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from warroom.kube import Backoff, Connection, ObjectCache, Reflector, Resource, connect
+from warroom.kube import Backoff, Connection, Reflector, Resource, connect
 from warroom.sim.cluster import CONTEXT, SimCluster
 from warroom.sim.store import clone
+from warroom.state.store import ObjectCache
 
 NS = "team"
 CONFIGMAPS = f"/api/v1/namespaces/{NS}/configmaps"
 # Timers may fire a hair early; lower bounds on waits allow for it.
 SLACK = 0.9
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Poll `predicate` until true; TimeoutError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not within {timeout} s: {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 def fast_backoff(initial: float = 0.05, cap: float = 0.4) -> Backoff:

@@ -18,9 +18,11 @@ import pytest
 import yaml
 from aiohttp import web
 
-from tests.kube.conftest import CONFIGMAPS, reflector, until
-from warroom.kube import ApiError, KubeError, ObjectCache, connect
+from tests.kube.conftest import CONFIGMAPS, reflector
+from tests.waiting import until
+from warroom.kube import ApiError, KubeError, connect
 from warroom.sim.cluster import CONTEXT, SimCluster, kubeconfig_text
+from warroom.state.store import ObjectCache
 
 
 def one_sentence(exc: BaseException) -> str:
@@ -248,8 +250,8 @@ async def test_rejected_credentials_while_reflecting_are_one_sentence(
         await connect(path, "prod-eu", check=False) as conn,
         reflector(conn, ObjectCache()) as r,
     ):
-        await until(lambda: r.health.last_error is not None)
-    text = r.health.last_error or ""
+        await until(lambda: r.last_error is not None)
+    text = r.last_error or ""
     assert text.startswith(
         f'the API server at {rejecting} rejected the credentials of context "prod-eu" '
         f"(401 Unauthorized); log in again or renew them in {path} (retrying in "

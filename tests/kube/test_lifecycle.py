@@ -17,10 +17,11 @@ from tests.kube.conftest import (
     fast_backoff,
     reflector,
     traced,
-    until,
 )
-from warroom.kube import Connection, ObjectCache, Resource
+from tests.waiting import until
+from warroom.kube import Connection, Resource
 from warroom.sim.cluster import SimCluster
+from warroom.state.store import ObjectCache
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -34,10 +35,10 @@ async def test_stop_closes_the_watch_on_the_server_and_leaves_no_task(
 ) -> None:
     r = reflector(conn, ObjectCache())
     async with r:
-        await until(lambda: r.health.healthy and len(sim.api.hub.watchers) == 1)
+        await until(lambda: r.healthy and len(sim.api.hub.watchers) == 1)
         assert len(reflector_tasks()) == 1
     assert reflector_tasks() == []
-    assert r.health.phase == "stopped" and not r.health.healthy
+    assert r.phase == "stopped" and not r.healthy
     await until(lambda: not sim.api.hub.watchers, what="the server to see the watch closed")
     assert len(traffic.watches()) == 1
 
@@ -58,27 +59,31 @@ async def test_stop_while_backing_off_does_not_wait_out_the_delay(
     sim.fail_requests(500, 1, CONFIGMAPS, "list")
     r = reflector(conn, ObjectCache(), backoff=fast_backoff(initial=600.0, cap=600.0))
     r.start()
-    await until(lambda: r.health.phase == "waiting")
-    assert r.health.retry_at is not None
+    await until(lambda: r.phase == "waiting")
+    assert r.retry_at is not None
     async with asyncio.timeout(5):  # far less than the 600 s back-off
         await r.stop()
     assert reflector_tasks() == []
 
 
-async def test_health_before_and_after_the_first_sync(conn: Connection, world: World) -> None:
+async def test_freshness_before_and_after_the_first_sync(conn: Connection, world: World) -> None:
     world.create("one")
     r = reflector(conn, ObjectCache())
-    fresh = r.health
-    assert (fresh.phase, fresh.synced, fresh.healthy) == ("starting", False, False)
-    assert fresh.last_heard is None and fresh.age() is None and fresh.stale()
+    fresh = r.freshness()
+    assert (r.phase, r.synced, r.healthy) == ("starting", False, False)
+    assert (fresh.state, fresh.age, fresh.stale) == ("pending", None, True)
+    assert r.last_heard is None
     async with r:
-        await until(lambda: r.health.healthy)
-        live = r.health
-    assert live.synced and live.last_error is None and not live.stale()
-    assert live.last_heard is not None and live.last_heard_wall is not None
+        await until(lambda: r.healthy)
+        live = r.freshness()
+        assert r.last_heard is not None
+        heard = r.last_heard
+    assert live.state == "ok" and live.error is None and not live.stale
+    assert live.source == "configmaps in namespace team"
     # A live watch that has been quiet for longer than the read timeout is suspect.
-    assert live.stale(now=live.last_heard + live.stale_after + 1)
-    assert live.stale_after > 60  # longer than the server's bookmark interval
+    assert r.freshness(now=heard + r.read_timeout + 1).stale
+    assert not r.freshness(now=heard + r.read_timeout - 1).stale or not r.healthy
+    assert r.read_timeout > 60  # longer than the server's bookmark interval
 
 
 async def test_rbac_denial_is_one_sentence_and_recovers_when_granted(
@@ -88,8 +93,8 @@ async def test_rbac_denial_is_one_sentence_and_recovers_when_granted(
     sim.deny({"verbs": ["list"], "resources": ["configmaps"]})
     cache = ObjectCache()
     async with reflector(conn, cache) as r:
-        await until(lambda: r.health.last_error is not None)
-        error = r.health.last_error or ""
+        await until(lambda: r.last_error is not None)
+        error = r.last_error or ""
         assert error.startswith('context "warroom-sim" may not list configmaps in namespace team')
         assert "\n" not in error and "Traceback" not in error
         sim.access.clear()
@@ -100,9 +105,9 @@ async def test_rbac_denial_is_one_sentence_and_recovers_when_granted(
 async def test_unserved_resource_says_so(conn: Connection) -> None:
     r = reflector(conn, ObjectCache(), resource=Resource("example.com", "v1", "widgets"))
     async with r:
-        await until(lambda: r.health.last_error is not None)
+        await until(lambda: r.last_error is not None)
     assert "does not serve widgets.example.com in all namespaces (404 Not Found)" in (
-        r.health.last_error or ""
+        r.last_error or ""
     )
 
 

@@ -19,11 +19,12 @@ from tests.kube.conftest import (
     World,
     cache_state,
     reflector,
-    until,
 )
 from tests.kube.proxy import Proxy
-from warroom.kube import Connection, ObjectCache, connect
+from tests.waiting import until
+from warroom.kube import Connection, connect
 from warroom.sim.cluster import CONTEXT, SimCluster, kubeconfig_text
+from warroom.state.store import ObjectCache
 
 
 def change_everything(world: World) -> None:
@@ -40,19 +41,19 @@ async def test_apiserver_restart_backs_off_then_recovers_without_ghosts(
         world.create(name)
     cache = ObjectCache()
     async with reflector(conn, cache) as r:
-        await until(lambda: r.health.healthy)
+        await until(lambda: r.healthy)
         sim.restart_apiserver(1.0)
         change_everything(world)
         if compacted:
             sim.store.compact()  # the watch cannot resume: 410, then a relist
-        await until(lambda: not r.health.healthy, what="the outage to show")
-        down = r.health
-        assert down.synced and down.stale()
-        assert "503 Service Unavailable" in (down.last_error or "")
-        await until(lambda: r.health.healthy and cache_state(cache) == world.state())
-        up = r.health
-    assert up.last_error is None and not up.stale()
-    assert (up.last_heard or 0) > (down.last_heard or 0)
+        await until(lambda: not r.healthy, what="the outage to show")
+        down, heard_down = r.freshness(), r.last_heard
+        assert r.synced and down.stale and down.state == "failed"
+        assert "503 Service Unavailable" in (down.error or "")
+        await until(lambda: r.healthy and cache_state(cache) == world.state())
+        up, heard_up = r.freshness(), r.last_heard
+    assert up.error is None and not up.stale and up.state == "ok"
+    assert (heard_up or 0) > (heard_down or 0)
     assert cache.get("team", "a") is None
     assert 503 in [w.status for w in traffic.watches()]
     assert len(traffic.lists()) == (2 if compacted else 1)
@@ -89,21 +90,20 @@ async def test_connection_refused_backs_off_then_recovers_without_ghosts(
         world.create(name)
     cache = ObjectCache()
     async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
-        await until(lambda: r.health.healthy)
+        await until(lambda: r.healthy)
         await proxy.cut()  # the open watch breaks mid-stream; new connections are refused
         change_everything(world)
         await until(lambda: sum(refused(w.error) for w in traffic.watches()) >= 4)
-        health = r.health
-        assert not health.healthy and health.synced
-        assert "connection refused" in (health.last_error or "")
-        frozen = health.last_heard
+        assert not r.healthy and r.synced
+        assert "connection refused" in (r.last_error or "")
+        frozen = r.last_heard
         await proxy.restore()
-        await until(lambda: r.health.healthy and cache_state(cache) == world.state())
+        await until(lambda: r.healthy and cache_state(cache) == world.state())
     failed = [w for w in traffic.watches() if refused(w.error)]
     # After the broken stream (0.05 s), each refusal doubles the wait up to the 0.4 s cap.
     for gap, delay in zip(itertools.pairwise(failed), (0.1, 0.2, 0.4), strict=False):
         assert gap[1].at - gap[0].at >= delay * SLACK
-    assert (r.health.last_heard or 0) > (frozen or 0)
+    assert (r.last_heard or 0) > (frozen or 0)
     assert len(traffic.lists()) == 1
 
 
@@ -116,13 +116,11 @@ async def test_starting_while_the_server_is_unreachable_lists_once_it_is_back(
     cache = ObjectCache()
     async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
         await until(lambda: sum(refused(s.error) for s in traffic.lists()) >= 2)
-        health = r.health
-        assert not health.synced and health.last_heard is None and health.age() is None
-        assert health.last_error is not None
-        assert health.last_error.startswith(
-            f"cannot list configmaps in namespace team on {proxy.url}"
-        )
-        assert "(connection refused)" in health.last_error
+        fresh = r.freshness()
+        assert not r.synced and r.last_heard is None and fresh.age is None and fresh.stale
+        assert fresh.error is not None and fresh.state == "failed"
+        assert fresh.error.startswith(f"cannot list configmaps in namespace team on {proxy.url}")
+        assert "(connection refused)" in fresh.error
         await proxy.restore()
         await r.wait_synced(10)
     assert cache_state(cache) == world.state()

@@ -8,6 +8,7 @@ the test. Back-off is asserted by lower bounds on the gaps between attempts, nev
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -22,10 +23,11 @@ from tests.kube.conftest import (
     fast_backoff,
     reflector,
     traced,
-    until,
 )
-from warroom.kube import Connection, ObjectCache
+from tests.waiting import until
+from warroom.kube import Connection
 from warroom.sim.cluster import SimCluster
+from warroom.state.store import ObjectCache
 
 
 def gaps(sent: list) -> list[float]:
@@ -58,7 +60,7 @@ async def test_lists_then_watches_from_the_lists_resource_version(
         world.update("b", "55")
         last = world.create("d")
         await until(lambda: cache_state(cache) == world.state(), what="the events")
-        assert r.health.resource_version == last["metadata"]["resourceVersion"]
+        assert r.resource_version == last["metadata"]["resourceVersion"]
         assert len(traffic.lists()) == 1
 
 
@@ -69,6 +71,28 @@ async def test_watch_timeout_is_spread_between_min_and_twice_min(
     async with reflector(conn, ObjectCache(), min_watch_timeout=minimum):
         await until(lambda: len(traffic.watches()) >= 1, what="the watch")
     assert low <= int(traffic.watches()[0].query["timeoutSeconds"]) < high
+
+
+class FixedRandom(random.Random):
+    """A random source that always draws `value`: the spread's two ends, and its middle."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+@pytest.mark.parametrize(("draw", "seconds"), [(0.0, "300"), (0.5, "450"), (0.9999, "599")])
+async def test_watch_timeout_is_min_times_one_plus_the_random_draw(
+    conn: Connection, traffic: Traffic, draw: float, seconds: str
+) -> None:
+    """client-go: timeoutSeconds = minWatchTimeout * (rand.Float64() + 1.0), truncated, so that
+    many clients do not all re-watch at once; the draw comes from the injected source."""
+    async with reflector(conn, ObjectCache(), rng=FixedRandom(draw)):
+        await until(lambda: len(traffic.watches()) >= 1, what="the watch")
+    assert traffic.watches()[0].query["timeoutSeconds"] == seconds
 
 
 # --- clean ends: re-watch from the last resourceVersion, no relist ----------------------------
@@ -82,7 +106,7 @@ async def test_clean_end_of_the_stream_rewatches_from_last_rv_without_relisting(
     minimum = 1 if ending == "timeoutSeconds" else 300
     async with reflector(conn, sink, min_watch_timeout=minimum) as r:
         # Healthy once the 200 has arrived, which the server sends after registering the watch.
-        await until(lambda: r.health.healthy, what="the watch to open")
+        await until(lambda: r.healthy, what="the watch to open")
         changed = world.create("during-first-watch")
         await until(lambda: sink.get("team", "during-first-watch") is not None)
         if ending == "drop_watches":
@@ -105,12 +129,12 @@ async def test_relists_after_410_on_the_watch_request(
     world.create("before")
     sink = RecordingSink()
     async with reflector(conn, sink) as r:
-        await until(lambda: r.health.healthy, what="the watch to open")
+        await until(lambda: r.healthy, what="the watch to open")
         sim.fail_requests(410, 1, CONFIGMAPS, "watch")
         sim.drop_watches()
         world.create("while-away")
         await until(lambda: len(traffic.lists()) == 2, what="the relist")
-        await until(lambda: r.health.healthy and cache_state(sink) == world.state())
+        await until(lambda: r.healthy and cache_state(sink) == world.state())
     assert [w.status for w in traffic.watches()[:2]] == [200, 410]
     assert sink.count("replace") == 2
 
@@ -122,7 +146,7 @@ async def test_relists_after_an_expired_error_event_and_drops_what_was_deleted(
         world.create(name)
     cache = ObjectCache()
     async with reflector(conn, cache) as r:
-        await until(lambda: r.health.healthy, what="the watch to open")
+        await until(lambda: r.healthy, what="the watch to open")
         # In one step of the loop: the watch drops, changes it will never stream happen,
         # and etcd compacts them away, so the re-watch is answered with ERROR 410 Expired.
         sim.drop_watches()
@@ -131,7 +155,7 @@ async def test_relists_after_an_expired_error_event_and_drops_what_was_deleted(
         world.update("keep", "changed")
         sim.store.compact()
         await until(lambda: len(traffic.lists()) == 2, what="the relist")
-        await until(lambda: r.health.healthy and cache_state(cache) == world.state())
+        await until(lambda: r.healthy and cache_state(cache) == world.state())
     assert cache.get("team", "doomed") is None  # no ghost
     # The 410 came inside a 200 stream, not as an HTTP status.
     assert all(w.status == 200 for w in traffic.watches())
@@ -145,13 +169,13 @@ async def test_429_on_watch_backs_off_honours_retry_after_and_never_relists(
 ) -> None:
     """TestNoRelistOnTooManyRequests and TestBackoffOnTooManyRequests."""
     async with reflector(conn, ObjectCache(), backoff=fast_backoff(initial=0.01)) as r:
-        await until(lambda: r.health.healthy, what="the watch to open")
+        await until(lambda: r.healthy, what="the watch to open")
         sim.fail_requests(429, 2, CONFIGMAPS, "watch")
         sim.drop_watches()
-        await until(lambda: r.health.last_error is not None, what="the 429")
-        assert "429 Too Many Requests" in (r.health.last_error or "")
-        assert not r.health.healthy and r.health.synced
-        await until(lambda: len(traffic.watches()) == 4 and r.health.healthy, timeout=15)
+        await until(lambda: r.last_error is not None, what="the 429")
+        assert "429 Too Many Requests" in (r.last_error or "")
+        assert not r.healthy and r.synced
+        await until(lambda: len(traffic.watches()) == 4 and r.healthy, timeout=15)
     statuses = [w.status for w in traffic.watches()]
     assert statuses == [200, 429, 429, 200]
     # The sim asks for Retry-After: 1; the back-off alone would wait 0.01 s, then 0.02 s.
@@ -164,10 +188,10 @@ async def test_5xx_on_watch_backs_off_exponentially_then_rewatches_without_relis
     sim: SimCluster, conn: Connection, traffic: Traffic, code: int
 ) -> None:
     async with reflector(conn, ObjectCache()) as r:
-        await until(lambda: r.health.healthy, what="the watch to open")
+        await until(lambda: r.healthy, what="the watch to open")
         sim.fail_requests(code, 3, CONFIGMAPS, "watch")
         sim.drop_watches()
-        await until(lambda: len(traffic.watches()) == 5 and r.health.healthy)
+        await until(lambda: len(traffic.watches()) == 5 and r.healthy)
     attempts = traffic.watches()[1:]
     assert [w.status for w in attempts] == [code, code, code, 200]
     for gap, delay in zip(gaps(attempts), (0.05, 0.1, 0.2), strict=True):
@@ -184,9 +208,9 @@ async def test_failed_list_backs_off_then_lists_again(
     cache = ObjectCache()
     r = reflector(conn, cache)
     async with r:
-        await until(lambda: len(traffic.lists()) >= 1 and r.health.last_error is not None)
-        assert not r.health.synced
-        assert "500 Internal Server Error" in (r.health.last_error or "")
+        await until(lambda: len(traffic.lists()) >= 1 and r.last_error is not None)
+        assert not r.synced
+        assert "500 Internal Server Error" in (r.last_error or "")
         await r.wait_synced(5)
     lists = traffic.lists()
     assert [s.status for s in lists] == [500, 500, 200]
@@ -208,8 +232,8 @@ async def test_very_short_watches_back_off_instead_of_spinning(
 
     traffic.on_answer.append(cut_at_once)
     async with reflector(conn, ObjectCache(), short_watch=1.0) as r:
-        await until(lambda: "closed the watch" in (r.health.last_error or ""))
-        await until(lambda: len(traffic.watches()) == 4 and r.health.healthy)
+        await until(lambda: "closed the watch" in (r.last_error or ""))
+        await until(lambda: len(traffic.watches()) == 4 and r.healthy)
     for gap, delay in zip(gaps(traffic.watches()), (0.05, 0.1, 0.2), strict=True):
         assert gap >= delay * SLACK
     assert len(traffic.lists()) == 1
@@ -230,18 +254,18 @@ async def test_bookmarks_advance_the_rv_so_a_rewatch_after_compaction_needs_no_r
         sink = RecordingSink()
         resource = configmaps(label_selector="app=seen")
         async with reflector(conn, sink, resource=resource) as r:
-            await until(lambda: r.health.healthy, what="the watch to open")
+            await until(lambda: r.healthy, what="the watch to open")
             version = sink.version
             unseen = world.create("unseen", {"app": "other"})  # filtered out of the watch
             unseen_rv = int(unseen["metadata"]["resourceVersion"])
-            await until(lambda: int(r.health.resource_version) >= unseen_rv, what="a bookmark")
+            await until(lambda: int(r.resource_version) >= unseen_rv, what="a bookmark")
             assert sink.count("BOOKMARK") >= 1
-            assert sink.resource_version == r.health.resource_version
+            assert sink.resource_version == r.resource_version
             assert sink.version == version  # progress, but nothing to redraw
             # Compaction now would expire the list's version; the bookmark's is still served.
             sim.store.compact()
             sim.drop_watches()
-            await until(lambda: len(traffic.watches()) >= 2 and r.health.healthy)
+            await until(lambda: len(traffic.watches()) >= 2 and r.healthy)
             assert int(traffic.watches()[1].query["resourceVersion"]) >= unseen_rv
             world.update("seen", "after")
             await until(lambda: sink.count("MODIFIED") == 1)
@@ -270,10 +294,11 @@ async def test_paged_list_respects_the_limit_and_gets_every_object(
     assert all(o["kind"] == "ConfigMap" and o["apiVersion"] == "v1" for o in sink)
 
 
-async def test_expired_continue_token_restarts_the_list(
+async def test_expired_continue_token_falls_back_to_one_full_list(
     sim: SimCluster, conn: Connection, world: World, traffic: Traffic
 ) -> None:
-    """TestReflectorFullListIfExpired: a continue answered 410 starts the list over."""
+    """TestReflectorFullListIfExpired: client-go's pager (FullListIfExpired) answers a continue
+    token that expired between pages with one list without paging, not a new paged list."""
     for i in range(10):
         world.create(f"cm-{i}")
 
@@ -285,16 +310,17 @@ async def test_expired_continue_token_restarts_the_list(
     sink = RecordingSink()
     async with reflector(conn, sink, page_size=4) as r:
         await r.wait_synced(5)
+        await until(lambda: r.healthy, what="the watch after the list")
+        assert r.last_error is None  # no relist, no alarm: the list simply finished
     lists = traffic.lists()
-    assert [("continue" in s.query, s.status) for s in lists] == [
-        (False, 200),
-        (True, 410),
-        (False, 200),
-        (True, 200),
-        (True, 200),
+    assert [(s.query.get("limit"), "continue" in s.query, s.status) for s in lists] == [
+        ("4", False, 200),
+        ("4", True, 410),
+        (None, False, 200),  # the full list: no limit, no continue
     ]
     assert sink.count("replace") == 1
     assert cache_state(sink) == world.state()
+    assert len(sink) == 10
 
 
 # --- the client read timeout ------------------------------------------------------------------
@@ -306,7 +332,7 @@ async def test_quiet_watch_is_reopened_from_the_same_rv_without_relist_or_alarm(
     """No byte for the read timeout (no bookmarks here): the connection may be dead, re-open."""
     errors: list[str | None] = []
     r = reflector(conn, ObjectCache(), read_timeout=0.3)
-    traffic.on_answer.append(lambda _: errors.append(r.health.last_error))
+    traffic.on_answer.append(lambda _: errors.append(r.last_error))
     async with r:
         await until(lambda: len(traffic.watches()) >= 3, what="quiet re-watches")
     assert len({w.query["resourceVersion"] for w in traffic.watches()}) == 1

@@ -15,7 +15,8 @@ import orjson
 import pytest
 from aiohttp import web
 
-from tests.kube.conftest import SLACK, RecordingSink, reflector, until
+from tests.kube.conftest import SLACK, RecordingSink, reflector
+from tests.waiting import until
 from warroom.kube import Connection, Resource, connect
 from warroom.sim.cluster import CONTEXT, kubeconfig_text
 
@@ -130,7 +131,7 @@ async def test_error_event_after_an_unsafe_delete_relists_and_drops_the_corrupt_
     )
     sink = RecordingSink()
     async with reflector(await serve(script), sink, resource=PODS) as r:
-        await until(lambda: r.health.healthy and r.health.resource_version == "5")
+        await until(lambda: r.healthy and r.resource_version == "5")
     assert [c for c in sink.calls if c[0] == "replace"] == [
         ("replace", "3", "3"),
         ("replace", "3", "5"),
@@ -150,8 +151,8 @@ async def test_throttling_error_event_backs_off_for_retry_after_without_relist(s
     )
     sink = RecordingSink()
     async with reflector(await serve(script), sink, resource=PODS) as r:
-        await until(lambda: "429 Too Many Requests" in (r.health.last_error or ""))
-        await until(lambda: len(script.watched) == 2 and r.health.healthy)
+        await until(lambda: "429 Too Many Requests" in (r.last_error or ""))
+        await until(lambda: len(script.watched) == 2 and r.healthy)
     (first, _), (second, rv) = script.watched
     assert second - first >= 1.0 * SLACK
     assert rv == "4"  # resumes after the last event it applied
@@ -165,6 +166,6 @@ async def test_malformed_line_relists(serve: Any) -> None:
     )
     sink = RecordingSink()
     async with reflector(await serve(script), sink, resource=PODS) as r:
-        await until(lambda: "malformed JSON" in (r.health.last_error or ""))
-        await until(lambda: r.health.healthy and len(script.listed) == 2)
+        await until(lambda: "malformed JSON" in (r.last_error or ""))
+        await until(lambda: r.healthy and len(script.listed) == 2)
     assert sink.keys() == {("ns", "a"), ("ns", "b")}

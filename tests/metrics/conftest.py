@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,15 +10,6 @@ from warroom.sim.cluster import SimCluster
 
 NS = "bizra-prod"
 SERVICE = f"{NS}/bizra-inference"
-
-
-async def eventually(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Wait until `predicate()` holds, failing with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not so within {timeout:g} s")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

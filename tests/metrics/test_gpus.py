@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.metrics.conftest import SERVICE, eventually
+from tests.metrics.conftest import SERVICE
+from tests.waiting import until
 from warroom.metrics import GpuRecord, PrometheusGpus
 from warroom.sim.cluster import SimCluster
 from warroom.sim.gpus import GpuReading
@@ -28,12 +29,12 @@ def agrees(records: tuple[GpuRecord, ...], readings: list[GpuReading]) -> bool:
 async def test_gpu_readings_via_prometheus_match_the_sim(sim: SimCluster) -> None:
     sim.set_users(SERVICE, 600)  # steady load, so the numbers settle
     async with PrometheusGpus(sim.prometheus_url, interval=0.1) as gpus:
-        await eventually(
+        await until(
             lambda: agrees(gpus.snapshot().gpus, sim.gpus.readings()),
-            "the GPU records agree with the sim's GPUs",
+            what="the GPU records agree with the sim's GPUs",
         )
         snap = gpus.snapshot()
-    assert snap.health.state == "ok" and not snap.health.stale
+    assert snap.freshness.state == "ok" and not snap.freshness.stale
     assert snap.source == f"Prometheus at {sim.prometheus_url}"
     busy = [g for g in snap.gpus if g.pod]
     assert busy and all(g.namespace == "bizra-prod" and g.util is not None for g in busy)
@@ -46,31 +47,31 @@ async def test_gpu_readings_via_prometheus_match_the_sim(sim: SimCluster) -> Non
 async def test_a_lost_gpu_disappears_and_an_xid_shows(sim: SimCluster) -> None:
     node = sim.gpus.readings()[0].node
     async with PrometheusGpus(sim.prometheus_url, interval=0.1) as gpus:
-        await eventually(lambda: len(gpus.snapshot().on_node(node)) > 2, "GPUs read")
+        await until(lambda: len(gpus.snapshot().on_node(node)) > 2, what="GPUs read")
         sim.gpu_xid(node, 2, 48)
-        await eventually(
+        await until(
             lambda: any(g.index == 2 and g.xid == 48 for g in gpus.snapshot().on_node(node)),
-            "the XID reported",
+            what="the XID reported",
         )
         before = gpus.snapshot()
         sim.lose_gpu(node, 1)
-        await eventually(
+        await until(
             lambda: all(g.index != 1 for g in gpus.snapshot().on_node(node)),
-            "the lost GPU gone",
+            what="the lost GPU gone",
         )
         after = gpus.snapshot()
     assert len(after.gpus) == len(before.gpus) - 1
     assert after.version > before.version
-    assert after.health.state == "ok"
+    assert after.freshness.state == "ok"
 
 
 async def test_gpu_readings_go_stale_in_an_outage(sim: SimCluster) -> None:
     async with PrometheusGpus(sim.prometheus_url, interval=0.1) as gpus:
-        await eventually(lambda: gpus.snapshot().health.state == "ok", "GPUs read")
+        await until(lambda: gpus.snapshot().freshness.state == "ok", what="GPUs read")
         sim.prometheus_outage(True)
-        await eventually(lambda: gpus.snapshot().health.state == "failed", "outage seen")
+        await until(lambda: gpus.snapshot().freshness.state == "failed", what="outage seen")
         down = gpus.snapshot()
-        assert down.health.stale and down.gpus  # the last readings stay, marked stale
-        assert down.health.error is not None and "503" in down.health.error
+        assert down.freshness.stale and down.gpus  # the last readings stay, marked stale
+        assert down.freshness.error is not None and "503" in down.freshness.error
         sim.prometheus_outage(False)
-        await eventually(lambda: not gpus.snapshot().health.stale, "recovered")
+        await until(lambda: not gpus.snapshot().freshness.stale, what="recovered")

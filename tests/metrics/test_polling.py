@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from tests.metrics.conftest import eventually
 from tests.metrics.fakeprom import FakePrometheus, Request
+from tests.waiting import until
 from warroom.metrics import SignalPoller
 
 THREE = {"a": "vector(1)", "b": "vector(2)", "c": "vector(3)"}
@@ -28,11 +28,13 @@ async def test_a_slow_server_never_gets_overlapping_requests_from_one_poller() -
         async with SignalPoller(
             prom.url, THREE, interval=0.01, graph_range=60, graph_interval=0.01
         ):
-            await eventually(
-                lambda: len(prom.of("/api/v1/query_range")) >= 6, "two rounds of graphs", timeout=15
+            await until(
+                lambda: len(prom.of("/api/v1/query_range")) >= 6,
+                timeout=15,
+                what="two rounds of graphs",
             )
         # Stopping cancels the request in flight; the server notices that a little later.
-        await eventually(lambda: prom.in_flight == 0, "the cancelled request ended")
+        await until(lambda: prom.in_flight == 0, what="the cancelled request ended")
     assert prom.peak == 1
     assert overlapping(prom.requests) == []
     # Each round asks every signal once: never a second request for one before the others.
@@ -45,8 +47,8 @@ async def test_concurrency_bounds_requests_in_flight_and_one_signal_never_overla
     signals = {f"s{i}": f"vector({i})" for i in range(5)}
     async with FakePrometheus(delay=0.05) as prom:
         async with SignalPoller(prom.url, signals, interval=0.01, concurrency=2):
-            await eventually(lambda: len(prom.of("/api/v1/query")) >= 15, "three rounds")
-        await eventually(lambda: prom.in_flight == 0, "the cancelled request ended")
+            await until(lambda: len(prom.of("/api/v1/query")) >= 15, what="three rounds")
+        await until(lambda: prom.in_flight == 0, what="the cancelled request ended")
     assert prom.peak == 2
     for query in signals.values():
         same = [r for r in prom.requests if r.params.get("query") == query]
@@ -60,12 +62,12 @@ async def test_graphs_refresh_only_the_new_tail_of_the_window() -> None:
             prom.url, {"a": "vector(1)"}, graph_range=900, graph_interval=0, clock=lambda: now[0]
         )
         try:
-            await poller.poll_once()
+            await poller.step()
             first = prom.of("/api/v1/query_range")[-1].params
             assert float(first["end"]) - float(first["start"]) >= 900
             before = poller.snapshot()["a"]
             now[0] += 36.0  # ten steps of 3.6 s
-            await poller.poll_once()
+            await poller.step()
             tail = prom.of("/api/v1/query_range")[-1].params
             assert float(tail["end"]) - float(tail["start"]) == pytest.approx(12 * 3.6)
             after = poller.snapshot()["a"]
@@ -84,7 +86,7 @@ async def test_buildinfo_detects_a_real_version_or_none() -> None:
         FakePrometheus(version="2.53.0") as prom,
         SignalPoller(prom.url, {"a": "vector(1)"}) as poller,
     ):
-        await eventually(lambda: poller.snapshot().server is not None, "buildinfo read")
+        await until(lambda: poller.snapshot().server is not None, what="buildinfo read")
         server = poller.snapshot().server
     assert server is not None and not server.builtin
     assert server.label == "Prometheus 2.53.0"
@@ -92,8 +94,9 @@ async def test_buildinfo_detects_a_real_version_or_none() -> None:
         FakePrometheus(version=None) as prom,
         SignalPoller(prom.url, {"a": "vector(1)"}) as poller,
     ):
-        await eventually(
-            lambda: poller.snapshot()["a"].health.state == "ok", "polling despite no buildinfo"
+        await until(
+            lambda: poller.snapshot()["a"].freshness.state == "ok",
+            what="polling despite no buildinfo",
         )
         server = poller.snapshot().server
     assert server is not None and server.version is None
@@ -104,12 +107,12 @@ async def test_a_query_slower_than_the_timeout_fails_with_a_sentence() -> None:
     async with FakePrometheus(delay=0.0) as prom:
         poller = SignalPoller(prom.url, {"a": "vector(1)"}, timeout=0.3)
         try:
-            await poller.poll_once()  # buildinfo answered fast: the server is known
+            await poller.step()  # buildinfo answered fast: the server is known
             prom.delay = 0.6
-            await asyncio.wait_for(poller.poll_once(), 3)
+            await asyncio.wait_for(poller.step(), 3)
         finally:
             await poller.close()
-    error = poller.snapshot()["a"].health.error
+    error = poller.snapshot()["a"].freshness.error
     assert error == (
         f"Prometheus at {prom.url}: query a took longer than 0.3 s; the server may be overloaded"
     )
@@ -136,11 +139,11 @@ async def test_http_failures_without_an_api_envelope_read_as_one_sentence(
     async with FakePrometheus(status=status) as prom:
         poller = SignalPoller(prom.url, THREE)
         try:
-            await poller.poll_once()
+            await poller.step()
         finally:
             await poller.close()
     snap = poller.snapshot()
     for signal in snap:
-        assert signal.health.error == sentence.format(url=prom.url)
+        assert signal.freshness.error == sentence.format(url=prom.url)
     # The server as a whole failed: the other signals were not asked too.
     assert len(prom.of("/api/v1/query")) == 1

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.conftest import require_tool
-from tests.metrics.conftest import SERVICE, eventually
+from tests.metrics.conftest import SERVICE
+from tests.waiting import until
 from warroom.metrics import PrometheusGpus, SignalPoller
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
@@ -35,16 +36,16 @@ async def test_signals_and_gpus_from_a_real_prometheus(
     }
     poller = SignalPoller(prometheus.url, signals, interval=0.2, graph_interval=0.2)
     async with poller, PrometheusGpus(prometheus.url, interval=0.2) as gpus:
-        await eventually(
+        await until(
             lambda: (poller.snapshot()["rps"].value or 0) > 0 and len(gpus.snapshot().gpus) > 0,
-            "rate and GPUs from Prometheus",
             timeout=30,
+            what="rate and GPUs from Prometheus",
         )
-        await eventually(
+        await until(
             lambda: bool(
                 poller.snapshot()["one"].series and poller.snapshot()["one"].series[0].graph
             ),
-            "a graph fetched",
+            what="a graph fetched",
         )
         snap = poller.snapshot()
         gpu_snap = gpus.snapshot()
@@ -53,8 +54,8 @@ async def test_signals_and_gpus_from_a_real_prometheus(
     assert server.version is not None and server.version[0].isdigit()
     assert server.label == f"Prometheus {server.version}"
     assert snap["up"].value == 1.0
-    assert snap["none"].health.state == "empty"
-    bad = snap["bad"].health.error
+    assert snap["none"].freshness.state == "empty"
+    bad = snap["bad"].freshness.error
     assert bad is not None and bad.startswith("query bad failed: bad_data: ")
     assert 200 <= len(snap["one"].series[0].graph) <= 300
     nodes = {(r.node, r.index) for r in sim.gpus.readings()}

@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from tests.metrics.conftest import SERVICE, eventually
+from tests.metrics.conftest import SERVICE
+from tests.waiting import until
 from warroom.metrics import STALE_FACTOR, SignalPoller
 from warroom.sim.cluster import SimCluster
 
@@ -22,17 +23,17 @@ SIGNALS = {
 async def test_signals_are_polled_and_recorded(sim: SimCluster) -> None:
     sim.set_users(SERVICE, 600)
     async with SignalPoller(sim.prometheus_url, SIGNALS, interval=0.2) as poller:
-        await eventually(
+        await until(
             lambda: (
                 len(poller.snapshot()["rps"].series[0].points) >= 3
                 if poller.snapshot()["rps"].series
                 else False
             ),
-            "three rps samples recorded",
+            what="three rps samples recorded",
         )
         snap = poller.snapshot()
     up, rps = snap["up"], snap["rps"]
-    assert up.health.state == "ok" and not up.health.stale and up.health.error is None
+    assert up.freshness.state == "ok" and not up.freshness.stale and up.freshness.error is None
     assert up.value == 1.0
     assert up.series[0].labels["job"] == "warroom-sim"
     assert rps.value is not None and rps.value > 0
@@ -44,55 +45,56 @@ async def test_signals_are_polled_and_recorded(sim: SimCluster) -> None:
 
 async def test_a_query_matching_nothing_is_empty_not_failed(sim: SimCluster) -> None:
     async with SignalPoller(sim.prometheus_url, SIGNALS, interval=0.2) as poller:
-        await eventually(
-            lambda: poller.snapshot()["no_traffic"].health.state != "pending", "the first poll done"
+        await until(
+            lambda: poller.snapshot()["no_traffic"].freshness.state != "pending",
+            what="the first poll done",
         )
         empty = poller.snapshot()["no_traffic"]
-    assert empty.health.state == "empty"
-    assert empty.health.error is None
-    assert not empty.health.stale
+    assert empty.freshness.state == "empty"
+    assert empty.freshness.error is None
+    assert not empty.freshness.stale
     assert empty.series == () and empty.value is None
 
 
 async def test_a_bad_query_fails_with_prometheus_error_in_one_sentence(sim: SimCluster) -> None:
     async with SignalPoller(sim.prometheus_url, SIGNALS, interval=0.2) as poller:
-        await eventually(
+        await until(
             lambda: poller.snapshot()["bad"].graph_error is not None,
-            "the first poll and graph fetch done",
+            what="the first poll and graph fetch done",
         )
         snap = poller.snapshot()
     bad = snap["bad"]
-    assert bad.health.state == "failed" and bad.health.stale
-    assert bad.health.error is not None
-    assert bad.health.error.startswith("query bad failed: bad_data: ")
-    assert "parse error" in bad.health.error and "\n" not in bad.health.error
+    assert bad.freshness.state == "failed" and bad.freshness.stale
+    assert bad.freshness.error is not None
+    assert bad.freshness.error.startswith("query bad failed: bad_data: ")
+    assert "parse error" in bad.freshness.error and "\n" not in bad.freshness.error
     assert bad.graph_error is not None and "bad_data" in bad.graph_error
     # One broken signal does not take the others down.
-    assert snap["up"].health.state == "ok"
+    assert snap["up"].freshness.state == "ok"
 
 
 async def test_outage_marks_every_signal_failed_and_stale_and_recovery_clears_it(
     sim: SimCluster,
 ) -> None:
     async with SignalPoller(sim.prometheus_url, SIGNALS, interval=0.1) as poller:
-        await eventually(lambda: poller.snapshot()["up"].health.state == "ok", "first data")
+        await until(lambda: poller.snapshot()["up"].freshness.state == "ok", what="first data")
         sim.prometheus_outage(True)
-        await eventually(
-            lambda: poller.snapshot()["up"].health.state == "failed", "the outage noticed"
+        await until(
+            lambda: poller.snapshot()["up"].freshness.state == "failed", what="the outage noticed"
         )
         snap = poller.snapshot()
         for signal in snap:
-            assert signal.health.stale
-            assert signal.health.error is not None
-            assert signal.health.error.startswith("Prometheus answered 503 (unavailable)")
+            assert signal.freshness.stale
+            assert signal.freshness.error is not None
+            assert signal.freshness.error.startswith("Prometheus answered 503 (unavailable)")
         assert snap["up"].series[0].points  # what was recorded before stays
         sim.prometheus_outage(False)
-        await eventually(
-            lambda: poller.snapshot()["no_traffic"].health.state == "empty", "recovered"
+        await until(
+            lambda: poller.snapshot()["no_traffic"].freshness.state == "empty", what="recovered"
         )
         snap = poller.snapshot()
-    assert snap["up"].health.state == "ok" and snap["up"].health.error is None
-    assert snap["no_traffic"].health.state == "empty"
+    assert snap["up"].freshness.state == "ok" and snap["up"].freshness.error is None
+    assert snap["no_traffic"].freshness.state == "empty"
     assert snap.server is not None and snap.server.builtin
 
 
@@ -101,16 +103,20 @@ async def test_staleness_follows_the_age_of_the_newest_data(sim: SimCluster) -> 
     poller = SignalPoller(sim.prometheus_url, {"up": "up"}, interval=5.0, clock=lambda: now[0])
     try:
         snap = poller.snapshot()["up"]
-        assert snap.health.state == "pending" and snap.health.stale and snap.health.age is None
+        assert (
+            snap.freshness.state == "pending"
+            and snap.freshness.stale
+            and snap.freshness.age is None
+        )
         now[0] = 1000.0
-        await poller.poll_once()
-        assert not poller.snapshot()["up"].health.stale
+        await poller.step()
+        assert not poller.snapshot()["up"].freshness.stale
         now[0] += STALE_FACTOR * 5.0 - 0.1
-        assert not poller.snapshot()["up"].health.stale
+        assert not poller.snapshot()["up"].freshness.stale
         now[0] += 0.2
         late = poller.snapshot()["up"]
-        assert late.health.stale and late.health.state == "ok"
-        assert late.health.age is not None and late.health.age > STALE_FACTOR * 5.0
+        assert late.freshness.stale and late.freshness.state == "ok"
+        assert late.freshness.age is not None and late.freshness.age > STALE_FACTOR * 5.0
     finally:
         await poller.close()
 
@@ -118,7 +124,7 @@ async def test_staleness_follows_the_age_of_the_newest_data(sim: SimCluster) -> 
 async def test_buildinfo_tells_the_built_in_subset(sim: SimCluster) -> None:
     poller = SignalPoller(sim.prometheus_url, {"up": "up"})
     try:
-        await poller.poll_once()
+        await poller.step()
     finally:
         await poller.close()
     server = poller.snapshot().server
@@ -130,7 +136,7 @@ async def test_buildinfo_tells_the_built_in_subset(sim: SimCluster) -> None:
 async def test_range_queries_give_about_the_requested_points_and_zoom(sim: SimCluster) -> None:
     poller = SignalPoller(sim.prometheus_url, {"one": "vector(1)"}, graph_range=900)
     try:
-        await poller.poll_once()
+        await poller.step()
         one = poller.snapshot()["one"]
         assert (one.graph_range, one.graph_step) == (900, 3.6)
         graph = one.series[0].graph
@@ -139,7 +145,7 @@ async def test_range_queries_give_about_the_requested_points_and_zoom(sim: SimCl
         spec = poller.set_range(3600)
         zoomed = poller.snapshot()["one"]
         assert zoomed.graph_range == 3600 and zoomed.graph_version > one.graph_version
-        await poller.poll_once()
+        await poller.step()
         graph = poller.snapshot()["one"].series[0].graph
         assert 200 <= len(graph) <= 300 and spec.step == 14
         assert 3600 <= graph[-1][0] - graph[0][0] < 3600 + spec.step
@@ -153,11 +159,11 @@ async def test_unreachable_prometheus_is_one_clear_sentence() -> None:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     poller = SignalPoller(url, {"up": "up", "rps": "sum(rate(x[1m]))"})
     try:
-        await poller.poll_once()
+        await poller.step()
     finally:
         await poller.close()
     snap = poller.snapshot()
     for signal in snap:
-        assert signal.health.error == f"Prometheus at {url}: connection refused; is it running?"
-        assert signal.health.stale
+        assert signal.freshness.error == f"Prometheus at {url}: connection refused; is it running?"
+        assert signal.freshness.stale
     assert snap.server is None

@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tests.metrics.conftest import eventually
 from tests.metrics.test_smi import TWO_GPUS
+from tests.waiting import until
 from warroom.metrics.smi import COMMAND, SmiError, SshGpus, read_gpus
 from warroom.probes.ssh import SshConnection, SshError, SshTarget, run_command, shown_path
 
@@ -121,16 +121,16 @@ async def test_nvidia_smi_readings_come_back_parsed(gpu_host: FakeGpuHost) -> No
 async def test_a_poller_reads_the_host_and_reports_it_going_away(gpu_host: FakeGpuHost) -> None:
     target = gpu_host.target(gpu_host.known_hosts(), name="gpu-box-1")
     async with SshGpus(target, interval=0.1) as poller:
-        await eventually(lambda: poller.snapshot().health.state == "ok", "GPUs read")
+        await until(lambda: poller.snapshot().freshness.state == "ok", what="GPUs read")
         snap = poller.snapshot()
         assert snap.source == "ssh gpu-box-1" and len(snap.gpus) == 2
-        assert not snap.health.stale
+        assert not snap.freshness.stale
         await gpu_host.stop()
         # First the open connection drops; the next poll's reconnect is refused.
         refused = f"gpu-box-1: connection refused on port {gpu_host.port}; is sshd running?"
-        await eventually(lambda: poller.snapshot().health.error == refused, "host gone")
+        await until(lambda: poller.snapshot().freshness.error == refused, what="host gone")
         down = poller.snapshot()
-    assert down.health.state == "failed" and down.health.stale
+    assert down.freshness.state == "failed" and down.freshness.stale
     assert len(down.gpus) == 2  # the last readings stay, marked stale
 
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.kube.printers import canonical_quantity, print_pod, selector_string
+from tests.kinds.test_pod import RUNNING, _pod
 from warroom.sim.catalogue import BUILTIN_TYPES, ResourceType
+from warroom.sim.printers import print_pod, selector_string
 from warroom.sim.tables import (
     TableOptionsError,
-    human_duration,
     jsonpath_find,
     parse_jsonpath,
     to_table,
@@ -41,34 +41,6 @@ def cells(kind: str, obj: dict) -> list:
 # --- duration.HumanDuration (duration_test.go) --------------------------------------------------
 
 
-@pytest.mark.parametrize(("seconds", "want"), [
-    (1, "1s"), (70, "70s"), (190, "3m10s"), (70 * MIN, "70m"), (47 * HOUR, "47h"),
-    (49 * HOUR, "2d1h"), ((8 * 24 + 2) * HOUR, "8d"), (367 * DAY, "367d"),
-    ((365 * 2 * 24 + 25) * HOUR, "2y1d"), ((365 * 8 * 24 + 2) * HOUR, "8y"),
-])
-def test_human_duration(seconds, want):
-    assert human_duration(seconds) == want
-
-
-@pytest.mark.parametrize(("seconds", "want"), [
-    (-2, "<invalid>"), (-2 + 1e-9, "0s"), (0, "0s"), (1 - MS, "0s"),
-    (2 * MIN - MS, "119s"), (2 * MIN, "2m"), (2 * MIN + 1, "2m1s"),
-    (10 * MIN - MS, "9m59s"), (10 * MIN, "10m"), (10 * MIN + 1, "10m"),
-    (3 * HOUR - MS, "179m"), (3 * HOUR, "3h"), (3 * HOUR + MIN, "3h1m"),
-    (8 * HOUR - MS, "7h59m"), (8 * HOUR, "8h"), (8 * HOUR + 59 * MIN, "8h"),
-    (2 * DAY - MS, "47h"), (2 * DAY, "2d"), (2 * DAY + HOUR, "2d1h"),
-    (8 * DAY - MS, "7d23h"), (8 * DAY, "8d"), (8 * DAY + 23 * HOUR, "8d"),
-    (2 * YEAR - MS, "729d"), (2 * YEAR, "2y"), (2 * YEAR + 23 * HOUR, "2y"),
-    (2 * YEAR + 23 * HOUR + 59 * MIN, "2y"), (2 * YEAR + DAY - MS, "2y"),
-    (2 * YEAR + DAY, "2y1d"), (3 * YEAR, "3y"), (4 * YEAR, "4y"), (5 * YEAR, "5y"),
-    (6 * YEAR, "6y"), (7 * YEAR, "7y"), (8 * YEAR - MS, "7y364d"), (8 * YEAR, "8y"),
-    (8 * YEAR + 364 * DAY, "8y"), (9 * YEAR, "9y"),
-    (59, "59s"), (123, "2m3s"), (3 * HOUR + 5 * MIN, "3h5m"), (5 * DAY + 2 * HOUR, "5d2h"),
-])
-def test_human_duration_boundaries(seconds, want):
-    assert human_duration(seconds) == want
-
-
 def test_ages_follow_the_simulated_clock_not_the_wall_clock():
     ns = {"metadata": {"name": "prod", "creationTimestamp": "2026-11-22T05:00:00Z"},
           "status": {"phase": "Active"}}
@@ -77,163 +49,7 @@ def test_ages_follow_the_simulated_clock_not_the_wall_clock():
     assert later["rows"][0]["cells"] == ["prod", "Active", "3d1h"]
 
 
-# --- Pod (TestPrintPod, TestPrintPodWithRestartableInitContainer, TestPrintPodwide) ------------
-
-
-def _pod(name, *, containers=1, init=(), phase="", reason="", statuses=(), init_statuses=(),
-         conditions=(), deletion=None, **extra_status):
-    meta = {"name": name}
-    if deletion:
-        meta["deletionTimestamp"] = deletion
-    status = {"phase": phase, "containerStatuses": list(statuses),
-              "initContainerStatuses": list(init_statuses), "conditions": list(conditions),
-              **extra_status}
-    if reason:
-        status["reason"] = reason
-    return {"metadata": meta,
-            "spec": {"containers": [{"name": f"c{i}"} for i in range(containers)],
-                     "initContainers": list(init)},
-            "status": status}
-
-
-RUNNING = {"running": {}}
-LAST_10S = {"terminated": {"finishedAt": ago(10)}}
-
-
-@pytest.mark.parametrize(("pod", "want"), [
-    (_pod("test1", containers=2, phase="podPhase", statuses=[
-        {"ready": True, "restartCount": 3, "state": RUNNING}, {"restartCount": 3}]),
-     ["test1", "1/2", "podPhase", "6", "<unknown>"]),
-    (_pod("test2", containers=2, phase="podPhase", statuses=[
-        {"ready": True, "restartCount": 3, "state": RUNNING},
-        {"restartCount": 3, "state": {"waiting": {"reason": "ContainerWaitingReason"}}}]),
-     ["test2", "1/2", "ContainerWaitingReason", "6", "<unknown>"]),
-    (_pod("test3", containers=2, phase="podPhase", statuses=[
-        {"restartCount": 3, "state": {"waiting": {"reason": "ContainerWaitingReason"}}},
-        {"restartCount": 3, "state": {"terminated": {"reason": "ContainerTerminatedReason"}}}]),
-     ["test3", "0/2", "ContainerWaitingReason", "6", "<unknown>"]),
-    (_pod("test4", containers=2, phase="podPhase", statuses=[
-        {"ready": True, "restartCount": 3, "state": RUNNING}, {"ready": True, "restartCount": 3}]),
-     ["test4", "1/2", "podPhase", "6", "<unknown>"]),
-    (_pod("test5", containers=2, phase="podPhase", reason="podReason", statuses=[
-        {"ready": True, "restartCount": 3, "state": RUNNING}, {"ready": True, "restartCount": 3}]),
-     ["test5", "1/2", "podReason", "6", "<unknown>"]),
-    (_pod("test6", containers=2, phase="Running", statuses=[
-        {"ready": True, "restartCount": 3,
-         "state": {"terminated": {"reason": "Completed", "exitCode": 0}}},
-        {"ready": True, "restartCount": 3, "state": RUNNING}]),
-     ["test6", "1/2", "NotReady", "6", "<unknown>"]),
-    (_pod("test6", containers=2, phase="Running", conditions=[
-        {"type": "Ready", "status": "True"}], statuses=[
-        {"ready": True, "restartCount": 3,
-         "state": {"terminated": {"reason": "Completed", "exitCode": 0}}},
-        {"ready": True, "restartCount": 3, "state": RUNNING}]),
-     ["test6", "1/2", "Running", "6", "<unknown>"]),
-    (_pod("test7", init=[{"name": "i0"}], phase="podPhase", init_statuses=[
-        {"restartCount": 3, "state": RUNNING, "lastState": LAST_10S}],
-        statuses=[{"state": {"waiting": {}}}]),
-     ["test7", "0/1", "Init:0/1", "3 (10s ago)", "<unknown>"]),
-    (_pod("test8", init=[{"name": "i0"}, {"name": "i1"}], phase="podPhase", init_statuses=[
-        {"restartCount": 3, "state": RUNNING, "lastState": LAST_10S},
-        {"state": {"waiting": {}}}], statuses=[{"state": {"waiting": {}}}]),
-     ["test8", "0/1", "Init:0/2", "3 (10s ago)", "<unknown>"]),
-    (_pod("test9", init=[{"name": "i0"}, {"name": "i1"}], phase="podPhase", init_statuses=[
-        {"state": {"terminated": {}}},
-        {"restartCount": 3, "state": RUNNING, "lastState": LAST_10S}],
-        statuses=[{"state": {"waiting": {}}}]),
-     ["test9", "0/1", "Init:1/2", "3 (10s ago)", "<unknown>"]),
-    (_pod("test10", init=[{"name": "i0"}, {"name": "i1"}], phase="podPhase", init_statuses=[
-        {"restartCount": 2, "state": {"terminated": {}},
-         "lastState": {"terminated": {"finishedAt": ago(120)}}},
-        {"restartCount": 3, "state": RUNNING, "lastState": LAST_10S}],
-        statuses=[{"state": {"waiting": {}}}]),
-     ["test10", "0/1", "Init:1/2", "5 (10s ago)", "<unknown>"]),
-    (_pod("test11", init=[{"name": "i0"}], phase="Running", init_statuses=[
-        {"restartCount": 2, "state": {"terminated": {}},
-         "lastState": {"terminated": {"finishedAt": ago(120)}}}], statuses=[
-        {"restartCount": 4, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(20)}}}]),
-     ["test11", "0/1", "Running", "4 (20s ago)", "<unknown>"]),
-    (_pod("test12", phase="Running", statuses=[
-        {"ready": True, "restartCount": 3, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(5 * DAY)}}}]),
-     ["test12", "1/1", "Running", "3 (5d ago)", "<unknown>"]),
-    (_pod("test13", containers=2, phase="Running", statuses=[
-        {"ready": True, "restartCount": 0, "state": RUNNING},
-        {"ready": True, "restartCount": 3, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(10 * DAY)}}}]),
-     ["test13", "2/2", "Running", "3 (10d ago)", "<unknown>"]),
-    (_pod("test14", containers=2, phase="Running", statuses=[
-        {"ready": True, "restartCount": 6, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(5 * DAY)}}},
-        {"ready": True, "restartCount": 3, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(20 * DAY)}}}]),
-     ["test14", "2/2", "Running", "9 (5d ago)", "<unknown>"]),
-    (_pod("test15", containers=2, phase="podPhase", conditions=[
-        {"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]),
-     ["test15", "0/2", "SchedulingGated", "0", "<unknown>"]),
-    (_pod("test16", phase="Succeeded", statuses=[
-        {"state": {"terminated": {"reason": "Completed", "exitCode": 0}}}]),
-     ["test16", "0/1", "Completed", "0", "<unknown>"]),
-    (_pod("test17", phase="Failed", statuses=[
-        {"state": {"terminated": {"reason": "Error", "exitCode": 1}}}]),
-     ["test17", "0/1", "Error", "0", "<unknown>"]),
-    (_pod("test18", phase="Succeeded", deletion=ago(10), statuses=[
-        {"state": {"terminated": {"reason": "Completed", "exitCode": 0}}}]),
-     ["test18", "0/1", "Completed", "0", "<unknown>"]),
-    (_pod("test19", phase="Running", deletion=ago(10), statuses=[{"state": RUNNING}]),
-     ["test19", "0/1", "Terminating", "0", "<unknown>"]),
-    (_pod("test20", phase="Pending", deletion=ago(10)),
-     ["test20", "0/1", "Terminating", "0", "<unknown>"]),
-])
-def test_print_pod_matches_printers_test(pod, want):
-    assert print_pod(pod, NOW_S)[:5] == want
-
-
-SIDECARS = [{"name": "restartable-init-1", "restartPolicy": "Always"},
-            {"name": "restartable-init-2", "restartPolicy": "Always"}]
-
-
-@pytest.mark.parametrize(("pod", "want"), [
-    (_pod("test1", init=SIDECARS, phase="Pending", init_statuses=[
-        {"name": "restartable-init-1", "restartCount": 3, "state": RUNNING, "started": False,
-         "lastState": LAST_10S},
-        {"name": "restartable-init-2", "state": {"waiting": {}}, "started": False}],
-        statuses=[{"state": {"waiting": {}}}],
-        conditions=[{"type": "Initialized", "status": "False"}]),
-     ["test1", "0/3", "Init:0/2", "3 (10s ago)", "<unknown>"]),
-    (_pod("test1", init=SIDECARS, phase="Pending", init_statuses=[
-        {"name": "restartable-init-1", "restartCount": 3, "state": RUNNING, "started": True,
-         "lastState": LAST_10S},
-        {"name": "restartable-init-2", "state": RUNNING, "started": False}],
-        statuses=[{"state": {"waiting": {}}}],
-        conditions=[{"type": "Initialized", "status": "False"}]),
-     ["test1", "0/3", "Init:1/2", "3 (10s ago)", "<unknown>"]),
-    (_pod("test2", init=SIDECARS, phase="Running", init_statuses=[
-        {"name": "restartable-init-1", "restartCount": 3, "state": RUNNING, "started": True,
-         "lastState": LAST_10S},
-        {"name": "restartable-init-2", "state": RUNNING, "started": True}], statuses=[
-        {"ready": True, "restartCount": 4, "state": RUNNING,
-         "lastState": {"terminated": {"finishedAt": ago(20)}}}],
-        conditions=[{"type": "Initialized", "status": "True"}]),
-     ["test2", "1/3", "Running", "7 (10s ago)", "<unknown>"]),
-    (_pod("test3", init=SIDECARS, phase="Succeeded", init_statuses=[
-        {"name": "restartable-init-1", "restartCount": 3, "started": False,
-         "state": {"terminated": {"reason": "Error", "exitCode": 137}}, "lastState": LAST_10S},
-        {"name": "restartable-init-2", "started": False,
-         "state": {"terminated": {"reason": "Error", "exitCode": 137}}}], statuses=[
-        {"restartCount": 4, "state": {"terminated": {"reason": "Completed", "exitCode": 0}},
-         "lastState": {"terminated": {"finishedAt": ago(20)}}}],
-        conditions=[{"type": "Initialized", "status": "True"}]),
-     ["test3", "0/3", "Completed", "7 (10s ago)", "<unknown>"]),
-    (_pod("test4", init=[{"name": "init1"},
-                         {"name": "sidecar1", "restartPolicy": "Always"}], phase="Running",
-          init_statuses=[{"name": "initinvalid"}, {"name": "init1"}, {"name": "sidecar1"}],
-          statuses=[{"name": "containerinvalid"}, {"name": "container1"}]),
-     ["test4", "0/2", "Init:0/2", "0", "<unknown>"]),
-])
-def test_print_pod_with_restartable_init_containers(pod, want):
-    assert print_pod(pod, NOW_S)[:5] == want
+# --- Pod: the wide cells (TestPrintPodwide); READY/STATUS/RESTARTS are tests/kinds/test_pod.py
 
 
 def test_print_pod_wide_cells():
@@ -339,56 +155,11 @@ def test_finished_pods_carry_row_conditions():
     assert rows[1]["conditions"][0]["reason"] == "Failed"
 
 
-def test_init_container_failure_reasons():
-    signal = _pod("p", init=[{"name": "i"}], phase="Pending", init_statuses=[
-        {"name": "i", "state": {"terminated": {"exitCode": 137, "signal": 9}}}])
-    assert print_pod(signal, NOW_S)[2] == "Init:Signal:9"
-    backoff = _pod("p", init=[{"name": "i"}], phase="Pending", init_statuses=[
-        {"name": "i", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}])
-    assert print_pod(backoff, NOW_S)[2] == "Init:CrashLoopBackOff"
-    oom = _pod("p", init=[{"name": "i"}], phase="Pending", init_statuses=[
-        {"name": "i", "state": {"terminated": {"exitCode": 1, "reason": "OOMKilled"}}}])
-    assert print_pod(oom, NOW_S)[2] == "Init:OOMKilled"
-
-
 # --- Node (TestPrintNodeStatus, TestPrintNodeRole, TestPrintNode*IP) --------------------------
 
 
-def _node(name, conditions=(), unschedulable=False, labels=None, **status):
-    return {"metadata": {"name": name, "labels": labels or {}},
-            "spec": {"unschedulable": unschedulable} if unschedulable else {},
-            "status": {"conditions": list(conditions), **status}}
-
-
-READY = {"type": "Ready", "status": "True"}
-NOT_READY = {"type": "Ready", "status": "False"}
-
-
-@pytest.mark.parametrize(("node", "want"), [
-    (_node("foo1", [READY]), "Ready"),
-    (_node("foo2", [READY], unschedulable=True), "Ready,SchedulingDisabled"),
-    (_node("foo3", [READY, READY]), "Ready"),
-    (_node("foo4", [NOT_READY]), "NotReady"),
-    (_node("foo5", [NOT_READY], unschedulable=True), "NotReady,SchedulingDisabled"),
-    (_node("foo6", [{"type": "InvalidValue", "status": "True"}]), "Unknown"),
-    (_node("foo7", [{}]), "Unknown"),
-    (_node("foo8", [{"type": "InvalidValue", "status": "True"}], unschedulable=True),
-     "Unknown,SchedulingDisabled"),
-    (_node("foo9", [{}], unschedulable=True), "Unknown,SchedulingDisabled"),
-])
-def test_print_node_status(node, want):
-    assert cells("Node", node)[:5] == [node["metadata"]["name"], want, "<none>", "<unknown>", ""]
-
-
-@pytest.mark.parametrize(("labels", "want"), [
-    ({}, "<none>"),
-    ({"node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": "",
-      "node-role.kubernetes.io/proxy": "", "kubernetes.io/role": "node"},
-     "control-plane,master,node,proxy"),
-    ({"kubernetes.io/role": "node"}, "node"),
-])
-def test_print_node_roles(labels, want):
-    assert cells("Node", _node("n", labels=labels))[2] == want
+def _node(name, labels=None, **status):
+    return {"metadata": {"name": name, "labels": labels or {}}, "spec": {}, "status": status}
 
 
 @pytest.mark.parametrize(("addresses", "internal", "external"), [
@@ -511,77 +282,6 @@ def test_selector_string(selector, want):
 # --- HorizontalPodAutoscaler (TestPrintHPA) ---------------------------------------------------
 
 
-def _hpa(metrics=None, current=None, min_replicas=2):
-    spec = {"scaleTargetRef": {"kind": "ReplicationController", "name": "some-rc"},
-            "maxReplicas": 10}
-    if min_replicas is not None:
-        spec["minReplicas"] = min_replicas
-    if metrics is not None:
-        spec["metrics"] = metrics
-    status = {"currentReplicas": 4, "desiredReplicas": 5}
-    if current is not None:
-        status["currentMetrics"] = current
-    return {"metadata": {"name": "some-hpa"}, "spec": spec, "status": status}
-
-
-SELECTOR = {"matchLabels": {"label": "value"}}
-EXT_AVG = {"type": "External", "external": {
-    "metric": {"name": "some-external-metric", "selector": SELECTOR},
-    "target": {"type": "AverageValue", "averageValue": "100m"}}}
-EXT_VALUE = {"type": "External", "external": {
-    "metric": {"name": "some-external-metric", "selector": SELECTOR},
-    "target": {"type": "Value", "value": "100m"}}}
-PODS_AVG = {"type": "Pods", "pods": {"metric": {"name": "some-pods-metric"},
-                                     "target": {"type": "AverageValue", "averageValue": "100m"}}}
-OBJ_VALUE = {"type": "Object", "object": {
-    "describedObject": {"kind": "Service", "name": "some-service"},
-    "metric": {"name": "some-service-metric"}, "target": {"type": "Value", "value": "100m"}}}
-CPU_AVG = {"type": "Resource", "resource": {
-    "name": "cpu", "target": {"type": "AverageValue", "averageValue": "100m"}}}
-CPU_UTIL = {"type": "Resource", "resource": {
-    "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}
-MEM_UTIL = {"type": "ContainerResource", "containerResource": {
-    "name": "memory", "container": "app",
-    "target": {"type": "Utilization", "averageUtilization": 80}}}
-
-
-@pytest.mark.parametrize(("hpa", "targets", "min_pods"), [
-    (_hpa(min_replicas=None), "<none>", "<unset>"),
-    (_hpa([EXT_AVG]), "<unknown>/100m (avg)", "2"),
-    (_hpa([EXT_AVG], [{"type": "External", "external": {
-        "metric": {"name": "some-external-metric"}, "current": {"averageValue": "50m"}}}]),
-     "50m/100m (avg)", "2"),
-    (_hpa([EXT_VALUE]), "<unknown>/100m", "2"),
-    (_hpa([EXT_VALUE], [{"type": "External", "external": {
-        "metric": {"name": "some-external-metric"}, "current": {"value": "50m"}}}]),
-     "50m/100m", "2"),
-    (_hpa([PODS_AVG]), "<unknown>/100m", "2"),
-    (_hpa([PODS_AVG], [{"type": "Pods", "pods": {"metric": {"name": "some-pods-metric"},
-                                                 "current": {"averageValue": "50m"}}}]),
-     "50m/100m", "2"),
-    (_hpa([OBJ_VALUE]), "<unknown>/100m", "2"),
-    (_hpa([OBJ_VALUE], [{"type": "Object", "object": {"current": {"value": "50m"}}}]),
-     "50m/100m", "2"),
-    (_hpa([CPU_AVG]), "cpu: <unknown>/100m", "2"),
-    (_hpa([CPU_AVG], [{"type": "Resource", "resource": {
-        "name": "cpu", "current": {"averageValue": "50m"}}}]), "cpu: 50m/100m", "2"),
-    (_hpa([CPU_UTIL]), "cpu: <unknown>/80%", "2"),
-    (_hpa([CPU_UTIL], [{"type": "Resource", "resource": {
-        "name": "cpu", "current": {"averageUtilization": 50, "averageValue": "10m"}}}]),
-     "cpu: 50%/80%", "2"),
-    (_hpa([MEM_UTIL], [{"type": "ContainerResource", "containerResource": {
-        "name": "memory", "container": "app", "current": {"averageUtilization": 50}}}]),
-     "memory: 50%/80%", "2"),
-    (_hpa([PODS_AVG, CPU_UTIL, EXT_AVG, OBJ_VALUE], [
-        {"type": "Pods", "pods": {"current": {"averageValue": "50m"}}},
-        {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 50}}},
-    ]), "50m/100m, cpu: 50%/80% + 2 more...", "2"),
-])
-def test_print_hpa(hpa, targets, min_pods):
-    assert cells("HorizontalPodAutoscaler", hpa) == [
-        "some-hpa", "ReplicationController/some-rc", targets, min_pods, 10, 4, "<unknown>"]
-
-
 def test_hpa_with_resource_metric_realistic():
     hpa = {
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
@@ -609,17 +309,6 @@ def test_hpa_with_resource_metric_realistic():
     hpa["status"] = {"currentReplicas": 0}
     assert cells("HorizontalPodAutoscaler", hpa)[2] == (
         "cpu: <unknown>/70%, memory: <unknown>/512Mi")
-
-
-@pytest.mark.parametrize(("text", "want"), [
-    ("100m", "100m"), ("0.1", "100m"), ("1.5", "1500m"), ("2000", "2k"), ("1000m", "1"),
-    ("1.5Gi", "1536Mi"), ("1024Mi", "1Gi"), ("1000Mi", "1000Mi"), ("512", "512"),
-    ("1536", "1536"), ("129e6", "129e6"), ("12e6", "12e6"), ("1e3", "1e3"),
-    ("0.0000000001", "1n"), ("-100m", "-100m"), ("0", "0"), ("0.5Ki", "512"),
-    ("1610612736", "1610612736"), ("not-a-quantity", "not-a-quantity"),
-])
-def test_quantities_print_in_canonical_form(text, want):
-    assert canonical_quantity(text) == want
 
 
 # --- PodDisruptionBudget, Service, Event, Namespace, ConfigMap ---------------------------------

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from textual.pilot import Pilot
 
 from warroom.kube.connection import Connection, connect
+from warroom.live.sources import ClusterSources
 from warroom.sim.cluster import SimCluster
-from warroom.state.live import ClusterSources
+from warroom.state.model import RoomModel
 from warroom.state.picture import ClusterPicture
-from warroom.ui.app import Targets, WarRoomApp
-from warroom.ui.widgets.panels import HeaderInfo
+from warroom.state.room import HeaderInfo, RoomSnapshot, Targets
+from warroom.ui.app import WarRoomApp
+from warroom.ui.keys import Keymap
 
 NS = "bizra-prod"
+TARGETS = Targets(
+    ((NS, "bizra-inference"),),
+    ((NS, "bizra-inference-hpa"),),
+    {(NS, "bizra-inference"): "bizra-inference"},
+)
+
+
+def cluster_snapshot(picture: ClusterPicture) -> RoomSnapshot:
+    """A room with only its reflectors: the cluster and how current each watch is."""
+    return RoomSnapshot(picture, sources=tuple(picture.sources()), prometheus=False)
 
 
 @dataclass
@@ -26,17 +36,11 @@ class Room:
     sources: ClusterSources
     connection: Connection
 
-    def app(self) -> WarRoomApp:
-        return WarRoomApp(
-            self.picture,
-            HeaderInfo("warroom-sim", (NS,), "test", drill=True),
-            Targets(
-                [(NS, "bizra-inference")],
-                [(NS, "bizra-inference-hpa")],
-                {(NS, "bizra-inference"): "bizra-inference"},
-            ),
-            clock=self.sim.clock.now,  # as `warroom demo` runs: the sim's clock runs ahead
-        )
+    def app(self, keymap: Keymap | None = None) -> WarRoomApp:
+        # As `warroom demo` runs: the sim's clock runs ahead of ours.
+        model = RoomModel(lambda: cluster_snapshot(self.picture), TARGETS, clock=self.sim.clock.now)
+        header = HeaderInfo("warroom-sim", (NS,), "test", drill=True)
+        return WarRoomApp(model, header, keymap=keymap)
 
 
 @pytest.fixture
@@ -53,14 +57,3 @@ async def room() -> AsyncIterator[Room]:
             await sources.wait_synced(10)
             yield Room(sim, picture, sources, connection)
         await connection.close()
-
-
-async def wait_until(
-    pilot: Pilot[None], check: Callable[[], bool], timeout: float = 20.0, what: str = "condition"
-) -> None:
-    """Let the app run until `check()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s")
-        await pilot.pause(0.05)

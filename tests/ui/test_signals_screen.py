@@ -9,14 +9,29 @@ import asyncssh
 import pytest
 
 from tests.metrics.test_ssh import FakeGpuHost
-from tests.ui.conftest import wait_until
-from warroom.layout import CustomResource, SshHost, load_layout
+from tests.ui.screen import color_of, content, line_with, lines, text, theme_color
+from tests.waiting import until
+from warroom.layout import CustomResource, Slo, SshHost, load_layout
 from warroom.layouts import shipped_layout
-from warroom.room import Room, open_room, room_app
+from warroom.live.room import Room, open_room
 from warroom.sim.cluster import SimCluster
-from warroom.ui.widgets.graph import LineGraph, plot
+from warroom.ui.run import room_app
+from warroom.ui.widgets.graph import LineGraph
 from warroom.ui.widgets.nodes import NodeTable
 from warroom.ui.widgets.panels import Banner, CustomPanel, SignalsPanel
+
+BRAILLE = range(0x2801, 0x2900)  # a Braille cell with at least one dot
+
+
+def word_after(text: str, label: str) -> str:
+    """The first word drawn after `label` on a line (a signal's value after its title)."""
+    return text.split(label, 1)[1].split()[0]
+
+
+def plotted(graph: LineGraph) -> bool:
+    """Whether the graph draws any point."""
+    return any(ord(ch) in BRAILLE for line in lines(graph) for ch in line.text)
+
 
 NS = "bizra-prod"
 
@@ -45,16 +60,22 @@ async def test_signals_show_values_against_their_slos(live: tuple[SimCluster, Ro
     app = room_app(room, session="test", drill=True)
     async with app.run_test(size=(120, 40)) as pilot:
         panel = app.query_one("#signals", SignalsPanel)
-        await wait_until(
-            pilot,
-            lambda: "ms" in panel.plain() and "%" in panel.plain(),
+        await until(
+            lambda: "ms" in text(panel) and "%" in text(panel),
             timeout=30,
             what="signal values",
+            pause=pilot.pause,
         )
-        text = panel.plain()
-        p95 = next(line for line in text.splitlines() if line.startswith("p95 latency "))
-        assert "(SLO ≤ 1.00s)" in p95
-        assert "built-in PromQL subset" in app.query_one("#header").info.prometheus  # type: ignore[attr-defined]
+        p95 = line_with(panel, "p95 latency ")
+        assert "(SLO ≤ 1.00s)" in p95.text
+        value = word_after(p95.text, "p95 latency")
+        assert value.endswith("ms")
+        assert color_of(p95.style_of(value)) == theme_color(app, "success")  # within the SLO
+        await until(
+            lambda: "built-in PromQL subset" in text(app.query_one("#header")),
+            what="the header naming the Prometheus",
+            pause=pilot.pause,
+        )
 
 
 async def test_a_wide_overview_draws_the_graphs_under_the_panels(
@@ -63,16 +84,19 @@ async def test_a_wide_overview_draws_the_graphs_under_the_panels(
     _, room = live
     app = room_app(room, session="test")
     async with app.run_test(size=(200, 60)) as pilot:
-        await wait_until(
-            pilot, lambda: bool(app.query("#overview-graph-p95_latency")), timeout=30, what="graphs"
+        await until(
+            lambda: bool(app.query("#overview-graphs-p95_latency")),
+            timeout=30,
+            what="graphs",
+            pause=pilot.pause,
         )
-        graph = app.query_one("#overview-graph-p95_latency", LineGraph)
+        graph = app.query_one("#overview-graphs-p95_latency", LineGraph)
         assert graph.region.width > 0 and graph.region.y > app.query_one("#signals").region.y
-        await wait_until(
-            pilot,
-            lambda: graph.data is not None and any(pts for _, pts in graph.data.series),
+        await until(
+            lambda: plotted(graph),
             timeout=30,
             what="graph points on the overview",
+            pause=pilot.pause,
         )
     narrow = room_app(room, session="test")
     async with narrow.run_test(size=(100, 30)):
@@ -86,42 +110,42 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
     app = room_app(room, session="test")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
-        await wait_until(pilot, lambda: bool(app.query(LineGraph)), timeout=30, what="graphs")
-        graph = app.query_one("#graph-p95_latency", LineGraph)
-        await wait_until(
-            pilot,
-            lambda: graph.data is not None and any(pts for _, pts in graph.data.series),
+        await until(
+            lambda: bool(app.query("#graph-list-p95_latency")),
             timeout=30,
-            what="graph points",
+            what="graphs",
+            pause=pilot.pause,
         )
+        graph = app.query_one("#graph-list-p95_latency", LineGraph)
+        await until(lambda: plotted(graph), timeout=30, what="graph points", pause=pilot.pause)
         banner = app.query_one("#banner", Banner)
         assert not banner.display
         sim.prometheus_outage(True)
-        await wait_until(pilot, lambda: banner.display, timeout=30, what="the outage banner")
-        assert "503" in banner.plain() or "unavailable" in banner.plain()
-        await wait_until(
-            pilot,
-            lambda: graph.data is not None and bool(graph.data.status),
+        await until(lambda: banner.display, timeout=30, what="the outage banner", pause=pilot.pause)
+        assert "503" in text(banner) or "unavailable" in text(banner)
+        await until(
+            lambda: "Prometheus answered 503" in content(graph),
             timeout=30,
             what="the graph saying why it has no fresh data",
+            pause=pilot.pause,
         )
         sim.prometheus_outage(False)
-        await wait_until(pilot, lambda: not banner.display, timeout=30, what="recovery")
-        await wait_until(
-            pilot,
-            lambda: graph.data is not None and not graph.data.status,
+        await until(lambda: not banner.display, timeout=30, what="recovery", pause=pilot.pause)
+        await until(
+            lambda: "Prometheus answered" not in content(graph) and plotted(graph),
             timeout=30,
             what="the graph drawing again",
+            pause=pilot.pause,
         )
+        assert lines(graph)[-1].text.split()[0] == "-15m"
         await pilot.press("minus")
-        await wait_until(
-            pilot,
-            lambda: graph.data is not None and graph.data.window == 1800,
+        await until(
+            lambda: lines(graph)[-1].text.split()[:1] == ["-30m"],
             timeout=30,
             what="the graphs zoomed out to 30 minutes",
+            pause=pilot.pause,
         )
-        axis = "".join(ch for ch, _ in plot(graph.data, 80, 8)[-1])
-        assert axis.split()[0] == "-30m" and axis.split()[-1] == "now"
+        assert lines(graph)[-1].text.split()[-1] == "now"
 
 
 async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(
@@ -135,18 +159,16 @@ async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(
         panel = app.query_one("#nodes-panel", NodeTable)
 
         def node_line() -> str:
-            return next(
-                (line for line in panel.plain().splitlines() if line.split()[:1] == [node]), ""
-            )
+            return next((ln.text for ln in lines(panel) if ln.text.split()[:1] == [node]), "")
 
-        await wait_until(pilot, lambda: "°" in node_line(), timeout=30, what="GPU bars")
+        await until(lambda: "°" in node_line(), timeout=30, what="GPU bars", pause=pilot.pause)
         assert node_line().count("°") == 4  # four GPUs on each node of the pool
         sim.fail_node(node)
-        await wait_until(
-            pilot,
+        await until(
             lambda: "NotReady" in node_line() and "°" not in node_line(),
             timeout=60,
             what="the failed node's GPU bars gone",
+            pause=pilot.pause,
         )
 
 
@@ -179,30 +201,28 @@ async def test_bare_metal_gpus_over_ssh_and_a_wrong_host_key(tmp_path: Path) -> 
 
                     def line(name: str) -> str:
                         return next(
-                            (
-                                ln
-                                for ln in panel.plain().splitlines()
-                                if ln.split()[:2] == [name, "ssh"]
-                                or ln.split()[:2] == [name, "ssh ✗"][:2]
-                            ),
-                            "",
+                            (ln.text for ln in lines(panel) if ln.text.split()[:1] == [name]), ""
                         )
 
-                    await wait_until(
-                        pilot,
+                    await until(
                         lambda: line(good_name).count("°") == 2,
                         timeout=30,
                         what="the SSH host's two GPUs",
+                        pause=pilot.pause,
                     )
                     assert "0:" in line(good_name) and "1:" in line(good_name)
-                    await wait_until(
-                        pilot,
+                    await until(
                         lambda: "host key does not match" in line(bad_name),
                         timeout=30,
                         what="the host-key refusal",
+                        pause=pilot.pause,
                     )
+                    assert line(bad_name).split()[1:3] == ["ssh", "✗"]
+                    bad_line = line_with(panel, bad_name)
+                    assert color_of(bad_line.style_of(bad_name)) == theme_color(app, "error")
                     banner = app.query_one("#banner", Banner)
-                    assert f"{bad_name}: host key does not match" in banner.plain()
+                    await until(lambda: banner.display, what="the banner", pause=pilot.pause)
+                    assert f"{bad_name}: host key does not match" in content(banner)
                     assert not any(c.startswith("nvidia-smi") for c in bad.commands)
     finally:
         for host in (good, bad):
@@ -246,7 +266,9 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
             app = room_app(room, session="test")
             async with app.run_test(size=(120, 40)) as pilot:
                 panel = app.query_one("#custom", CustomPanel)
-                assert panel.display
+                await until(
+                    lambda: "None found yet." in text(panel), what="the panel", pause=pilot.pause
+                )
                 canaries = sim.catalogue.get("flagger.app", "v1beta1", "canaries")
                 sim.registry.create(
                     canaries,
@@ -257,11 +279,11 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
                     },
                     dry_run=False,
                 )
-                await wait_until(
-                    pilot,
-                    lambda: "canaries/bizra-inference" in panel.plain(),
+                await until(
+                    lambda: "canaries/bizra-inference" in text(panel),
                     timeout=20,
                     what="the canary listed",
+                    pause=pilot.pause,
                 )
                 sim.registry.patch(
                     canaries,
@@ -283,7 +305,56 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
                     subresource="status",
                     dry_run=False,
                 )
-                await wait_until(
-                    pilot, lambda: "Failed" in panel.plain(), timeout=20, what="the canary's phase"
+                await until(
+                    lambda: "Failed" in text(panel),
+                    timeout=20,
+                    what="the canary's phase",
+                    pause=pilot.pause,
                 )
-                assert "Canary analysis failed" in panel.plain()
+                failed = line_with(panel, "Failed")
+                assert color_of(failed.style_of("Failed")) == theme_color(app, "error")
+                assert "Canary analysis failed" in text(panel)
+
+
+async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_its_graph() -> None:
+    async with SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim:
+        sim.set_users(f"{NS}/bizra-inference", 1000)
+        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+            context="warroom-sim", prometheus=sim.prometheus_url
+        )
+        # An SLO of 1 ms, which no request meets: p95 latency breaches at once.
+        signals = dict(layout.signals)
+        signals["p95_latency"] = signals["p95_latency"].model_copy(update={"slo": Slo(max=0.001)})
+        fast = layout.prometheus.model_copy(update={"interval": layout.prometheus.interval / 5})
+        layout = layout.model_copy(update={"signals": signals, "prometheus": fast})
+        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            app = room_app(room, session="test")
+            async with app.run_test(size=(200, 60)) as pilot:
+                panel = app.query_one("#signals", SignalsPanel)
+                await until(
+                    lambda: "ms" in line_with(panel, "p95 latency ").text,
+                    timeout=30,
+                    what="the p95 value",
+                    pause=pilot.pause,
+                )
+                p95 = line_with(panel, "p95 latency ")
+                value = word_after(p95.text, "p95 latency")
+                bad = theme_color(app, "error")
+                assert color_of(p95.style_of(value)) == bad
+                assert "(SLO ≤ 1ms)" in p95.text
+                # Requests per second has no SLO: its value stays in the ok tone.
+                rps = line_with(panel, "Requests per second")
+                rate = word_after(rps.text, "Requests per second")
+                assert color_of(rps.style_of(rate)) == theme_color(app, "success")
+                graph = app.query_one("#overview-graphs-p95_latency", LineGraph)
+                await until(lambda: plotted(graph), timeout=30, what="points", pause=pilot.pause)
+                dots = [
+                    color_of(style)
+                    for line in lines(graph)
+                    for ch, style in line.cells
+                    if ord(ch) in BRAILLE
+                ]
+                assert dots and set(dots) == {bad}  # every point is above the SLO line
+                legend = app.query_one("#overview-graphs-p95_latency-legend")
+                shown = line_with(legend, "p95 latency")
+                assert color_of(shown.style_of(word_after(shown.text, "p95 latency"))) == bad

@@ -1,4 +1,8 @@
-"""Snapshots of the main screen: the sim on a fixed seed and a frozen clock, no live sources."""
+"""Snapshots of every view: the sim on a fixed seed and a frozen clock, no live sources.
+
+The state shown is a go-live in trouble, so that every alarm is drawn: a rollout whose new
+image crashes (failing pods), a node gone NotReady, p95 latency above its SLO, and a watch
+that has failed (the banner)."""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from warroom.live.sources import RESOURCES
 from warroom.sim.cluster import SimCluster
-from warroom.state.picture import CLUSTER, NAMESPACED, ClusterPicture
-from warroom.ui.app import Targets, WarRoomApp
-from warroom.ui.widgets.panels import HeaderInfo
+from warroom.state.freshness import Freshness
+from warroom.state.model import RoomModel
+from warroom.state.picture import NAMESPACED, ClusterPicture
+from warroom.state.room import HeaderInfo, RoomSnapshot, Targets
+from warroom.state.signals import SignalsView, SignalView
+from warroom.ui.app import WarRoomApp
 
 NS = "bizra-prod"
 FROZEN = 1_795_000_000.0  # 2026-11-18T07:06:40Z
-PLURALS = {
-    **{k: (r.group, r.plural) for k, r in NAMESPACED.items()},
-    **{k: (r.group, r.plural) for k, r in CLUSTER.items()},
-}
+TARGETS = Targets(((NS, "bizra-inference"),), ((NS, "bizra-inference-hpa"),))
 
 
 async def frozen_picture() -> tuple[ClusterPicture, float]:
@@ -46,24 +51,60 @@ async def frozen_picture() -> tuple[ClusterPicture, float]:
             },
             dry_run=False,
         )
-        await sim.advance(90)
+        await sim.advance(30)
+        sim.fail_node("gpu-node-7")
+        await sim.advance(60)
         picture = ClusterPicture([NS])
-        for kind, tk in PLURALS.items():
-            namespaces = [NS] if kind in NAMESPACED else [""]
-            for ns in namespaces:
-                picture.cache(kind, ns).replace(
-                    [o for o in sim.store.list(tk, ns or None)], str(sim.store.rv)
-                )
+        for kind, resource in RESOURCES.items():
+            for ns in [NS] if kind in NAMESPACED else [""]:
+                objects = sim.store.list((resource.group, resource.plural), ns or None)
+                picture.cache(kind, ns).replace(list(objects), str(sim.store.rv))
         return picture, sim.clock.now()
 
 
-def make_app(picture: ClusterPicture, now: float) -> WarRoomApp:
-    return WarRoomApp(
-        picture,
-        HeaderInfo("warroom-sim", (NS,), "snapshot", drill=True),
-        Targets([(NS, "bizra-inference")], [(NS, "bizra-inference-hpa")]),
-        clock=lambda: now,
+def signals(now: float) -> SignalsView:
+    """p95 latency climbing through its 1 s SLO over the last ten minutes; errors fine."""
+    latency = tuple((now - 600 + 15 * i, 0.4 + 0.025 * i) for i in range(41))
+    errors = tuple((now - 600 + 15 * i, 0.002) for i in range(41))
+    return SignalsView(
+        version=1,
+        signals=(
+            SignalView(
+                "p95_latency",
+                "p95 latency",
+                "s",
+                (("", latency),),
+                (("", 1.4),),
+                slo_max=1.0,
+                age=2.0,
+            ),
+            SignalView(
+                "errors",
+                "5xx error rate",
+                "ratio",
+                (("", errors),),
+                (("", 0.002),),
+                slo_max=0.01,
+                age=2.0,
+            ),
+        ),
+        server="Prometheus 2.45.3",
     )
+
+
+WATCH_LOST = Freshness(
+    "events in namespace bizra-prod",
+    "failed",
+    42.0,
+    True,
+    "lost the watch of events in namespace bizra-prod (connection reset); retrying in 3.2 s",
+)
+
+
+def make_app(picture: ClusterPicture, now: float) -> WarRoomApp:
+    snapshot = RoomSnapshot(picture, signals(now), sources=(WATCH_LOST,))
+    model = RoomModel(lambda: snapshot, TARGETS, clock=lambda: now, wall=lambda: now)
+    return WarRoomApp(model, HeaderInfo("warroom-sim", (NS,), "snapshot", drill=True))
 
 
 @pytest.fixture
@@ -87,3 +128,8 @@ def test_pods_snapshot(snap_compare, frozen) -> None:
 def test_nodes_snapshot(snap_compare, frozen) -> None:
     picture, now = frozen
     assert snap_compare(make_app(picture, now), terminal_size=(100, 30), press=["3"])
+
+
+def test_graphs_snapshot(snap_compare, frozen) -> None:
+    picture, now = frozen
+    assert snap_compare(make_app(picture, now), terminal_size=(100, 30), press=["4"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
+from tests.waiting import until_sync
 
 
 def tmux(*args: str) -> str:
@@ -23,14 +23,18 @@ def capture(session: str) -> str:
 
 
 def wait_for_screen(session: str, pattern: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = capture(session)
-        if re.search(pattern, screen, re.S):
-            return screen
-        time.sleep(0.2)  # polling the pane: there is no event to wait on outside the process
-    raise AssertionError(f"{pattern!r} never appeared; last screen:\n{screen}")
+    """The pane once `pattern` shows on it (polled: the pane is another process's)."""
+    seen = [""]
+
+    def shows() -> bool:
+        seen[0] = capture(session)
+        return re.search(pattern, seen[0], re.S) is not None
+
+    try:
+        until_sync(shows, timeout=timeout, what=f"{pattern!r} on the screen")
+    except AssertionError as err:
+        raise AssertionError(f"{err}; last screen:\n{seen[0]}") from None
+    return seen[0]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
@@ -64,10 +68,8 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
         assert any(";5;" in f";{c};" for c in codes), codes
         assert not [c for c in codes if re.search(r"(^|;)[34]8;2;", c)], codes
         tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 30
-        while not status.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)  # the shell writes the exit status when warroom has quit
-        assert status.exists(), capture(session)
+        # The shell writes the exit status once warroom has quit.
+        until_sync(status.exists, timeout=30, what=f"warroom to quit; screen:\n{capture(session)}")
         assert status.read_text().strip() == "0"
         assert "Traceback" not in capture(session)
     finally:
@@ -110,8 +112,12 @@ def test_closing_the_tmux_pane_stops_the_demo_and_its_prometheus() -> None:
         assert prometheus, started
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in started):
-        time.sleep(0.2)  # processes end on their own time; there is nothing to wait on
-    left = {p: n for p, n in started.items() if Path(f"/proc/{p}").exists()}
-    assert not left, f"still running after the pane closed: {left}"
+
+    def ended() -> bool:
+        return not any(Path(f"/proc/{p}").exists() for p in started)
+
+    try:
+        until_sync(ended, timeout=30, what="every process of the pane to end")
+    except AssertionError:
+        left = {p: n for p, n in started.items() if Path(f"/proc/{p}").exists()}
+        raise AssertionError(f"still running after the pane closed: {left}") from None

@@ -1,40 +1,42 @@
 """client-go's reflector in asyncio: paged LIST, then WATCH from the list's resourceVersion.
 
 A clean end of the stream re-watches from the last resourceVersion seen, without relisting.
-410 Gone (an HTTP answer, an ERROR event, or an expired continue token) relists. Throttling,
+410 Gone (an HTTP answer or an ERROR event) relists; a continue token that expires between
+pages falls back, as client-go's pager does, to one full list without paging. Throttling,
 server errors and network failures back off, then re-watch (or list again if the list failed).
-Objects stay the raw dicts orjson parsed; the sink owns them from then on.
+Objects stay the raw dicts orjson parsed; the sink (`warroom.state.store`) owns them from then on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from types import TracebackType
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
 
 import aiohttp
 import orjson
 
+from warroom.background import Background
+from warroom.kinds.objects import Obj
 from warroom.kube.backoff import Backoff
 from warroom.kube.connection import Connection, network_reason
 from warroom.kube.errors import ApiError, from_status, phrase
-from warroom.kube.health import Health, Phase
 from warroom.kube.resource import Resource
+from warroom.state.freshness import Freshness
 
 log = logging.getLogger(__name__)
 
-Obj = dict[str, Any]
 OBJECT_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED"})
+Phase = Literal["starting", "listing", "watching", "waiting", "stopped"]
 
 
 class Sink(Protocol):
     """Where a reflector puts what it learns. Called from the event loop, one call at a time."""
 
-    def replace(self, items: list[Obj], resource_version: str) -> None: ...
+    def replace(self, items: Sequence[Obj], resource_version: str) -> None: ...
 
     def apply(self, event_type: str, obj: Obj) -> None: ...
 
@@ -57,7 +59,7 @@ class _BadStream(Exception):
     """A line that is not a watch event: the stream cannot be trusted, so relist."""
 
 
-class Reflector:
+class Reflector(Background):
     """Keeps a sink in step with one resource on one cluster until stopped."""
 
     def __init__(
@@ -75,6 +77,7 @@ class Reflector:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        super().__init__()
         self.connection = connection
         self.resource = resource
         self.sink = sink
@@ -86,43 +89,27 @@ class Reflector:
         self.short_watch = short_watch
         self.backoff = backoff or Backoff()
         self._rng = rng or random.Random()
-        self._task: asyncio.Task[None] | None = None
         self._synced_event = asyncio.Event()
-        self._phase: Phase = "starting"
-        self._healthy = False
-        self._last_error: str | None = None
-        self._heard: float | None = None
-        self._heard_wall: float | None = None
-        self._rv = ""
-        self._retry_at: float | None = None
+        self.phase: Phase = "starting"
+        self.healthy = False  # a watch is open and nothing has failed since it opened
+        self.last_error: str | None = None  # one sentence, cleared when a watch is live again
+        self.last_heard: float | None = None  # time.monotonic() of the last byte from the server
+        self.resource_version = ""
+        self.retry_at: float | None = None  # time.monotonic() of the next attempt while waiting
 
     # ---- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Begin listing and watching in a task of the running loop (idempotent)."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name=f"reflector {self.what}")
+    @property
+    def task_name(self) -> str:
+        return f"reflector {self.what}"
 
     async def stop(self) -> None:
         """Cancel the task and wait for it, so no request or connection outlives the call."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._phase, self._healthy, self._retry_at = "stopped", False, None
+        await super().stop()
+        self.phase, self.healthy, self.retry_at = "stopped", False, None
 
-    async def __aenter__(self) -> Reflector:
-        self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def crashed(self, sentence: str) -> None:
+        self._fail(sentence, self.restart_delay)
 
     async def wait_synced(self, timeout: float | None = None) -> None:
         """Return once the first list has reached the sink; TimeoutError after `timeout`."""
@@ -134,22 +121,26 @@ class Reflector:
         return self.resource.describe()
 
     @property
-    def health(self) -> Health:
-        return Health(
-            phase=self._phase,
-            synced=self._synced_event.is_set(),
-            healthy=self._healthy,
-            last_error=self._last_error,
-            last_heard=self._heard,
-            last_heard_wall=self._heard_wall,
-            resource_version=self._rv,
-            retry_at=self._retry_at,
-            stale_after=self.read_timeout,
-        )
+    def synced(self) -> bool:
+        """The first full list has reached the sink (it stays true after)."""
+        return self._synced_event.is_set()
+
+    def freshness(self, now: float | None = None) -> Freshness:
+        """How current the sink is at `now` (time.monotonic()): stale unless listed and
+        watching, and heard from within the read timeout (a live watch hears at least a
+        bookmark in that time)."""
+        now = time.monotonic() if now is None else now
+        age = max(0.0, now - (self.last_heard or 0.0)) if self.synced else None
+        stale = not (self.synced and self.healthy) or age is None or age > self.read_timeout
+        if self.last_error is not None:
+            state: Literal["pending", "ok", "failed"] = "failed"
+        else:
+            state = "ok" if self.synced else "pending"
+        return Freshness(self.what, state, age, stale, self.last_error)
 
     # ---- the loop --------------------------------------------------------------------------
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
         relist = True
         while True:
             try:
@@ -164,9 +155,9 @@ class Reflector:
                 relist, delay, sentence = self._judge(exc, listing=relist)
                 self._fail(sentence, delay)
             if delay > 0:
-                self._phase, self._retry_at = "waiting", time.monotonic() + delay
+                self.phase, self.retry_at = "waiting", time.monotonic() + delay
                 await asyncio.sleep(delay)
-                self._retry_at = None
+                self.retry_at = None
 
     def _judge(self, exc: Exception, *, listing: bool) -> tuple[bool, float, str]:
         """(relist?, delay, one sentence) for a failure while listing or watching."""
@@ -175,7 +166,7 @@ class Reflector:
         if isinstance(exc, ApiError) and exc.expired:
             delay = self.backoff.first_free()
             if listing:
-                sentence = f"the paged list of {what} expired between pages; listing again"
+                sentence = f"the list of {what} expired on the server; listing again"
             else:
                 sentence = f"the watch of {what} fell behind the server's history; listing again"
             return True, delay, sentence
@@ -211,12 +202,12 @@ class Reflector:
         return f"{server} answered the {verb} of {what} with {answer}; {wait}"
 
     def _fail(self, sentence: str, delay: float) -> None:
-        self._healthy = False
-        self._last_error = sentence
+        self.healthy = False
+        self.last_error = sentence
         log.info("%s (after %.1f s)", sentence, delay)
 
     def _hear(self) -> None:
-        self._heard, self._heard_wall = time.monotonic(), time.time()
+        self.last_heard = time.monotonic()
 
     def _timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
@@ -228,27 +219,25 @@ class Reflector:
     async def _list(self) -> None:
         """Every page of a consistent list (no resourceVersion: the newest state), then replace.
 
-        An expired continue token raises ApiError(410), which `_judge` turns into a new list.
+        A continue token that expired between pages (410) falls back to one full list without
+        paging, as client-go's pager does (FullListIfExpired): a list that cannot finish in
+        pages on a busy cluster still finishes.
         """
-        self._phase = "listing"
-        items: list[Obj] = []
-        token = ""
+        self.phase = "listing"
+        items: list[dict[str, Any]] = []
+        token, unpaged = "", False
         while True:
             query = [*self.resource.selectors(), ("limit", str(self.page_size))]
             if token:
                 query.append(("continue", token))
-            response = await self.connection.open(
-                self.resource.path, query, timeout=self._timeout()
-            )
             try:
-                body = await response.read()
-            finally:
-                response.release()
-            self._hear()
-            try:
-                page = orjson.loads(body)
-            except orjson.JSONDecodeError as exc:
-                raise _BadStream(f"{body[:80]!r}") from exc
+                page = await self._page(query)
+            except ApiError as err:
+                if not (token and err.expired):
+                    raise
+                log.info("the continue token for %s expired; listing in full", self.what)
+                items, unpaged = [], True
+                page = await self._page(self.resource.selectors())
             meta = page.get("metadata") or {}
             kind = str(page.get("kind") or "").removesuffix("List")
             for item in page.get("items") or ():
@@ -256,13 +245,28 @@ class Reflector:
                 item.setdefault("kind", kind)
                 item.setdefault("apiVersion", self.resource.api_version)
                 items.append(item)
-            token = meta.get("continue") or ""
+            token = "" if unpaged else str(meta.get("continue") or "")
             if not token:
                 break
         rv = str(meta.get("resourceVersion") or "")
         self.sink.replace(items, rv)
-        self._rv = rv
+        self.resource_version = rv
         self._synced_event.set()
+
+    async def _page(self, query: list[tuple[str, str]]) -> dict[str, Any]:
+        response = await self.connection.open(self.resource.path, query, timeout=self._timeout())
+        try:
+            body = await response.read()
+        finally:
+            response.release()
+        self._hear()
+        try:
+            page = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise _BadStream(f"{body[:80]!r}") from exc
+        if not isinstance(page, dict):
+            raise _BadStream(f"{body[:80]!r}")
+        return page
 
     # ---- WATCH -----------------------------------------------------------------------------
 
@@ -273,14 +277,14 @@ class Reflector:
         query = [
             *self.resource.selectors(),
             ("watch", "true"),
-            ("resourceVersion", self._rv),
+            ("resourceVersion", self.resource_version),
             ("allowWatchBookmarks", "true"),
             ("timeoutSeconds", str(max(1, seconds))),
         ]
         started = time.monotonic()
         response = await self.connection.open(self.resource.path, query, timeout=self._timeout())
         self._hear()
-        self._phase, self._healthy, self._last_error = "watching", True, None
+        self.phase, self.healthy, self.last_error = "watching", True, None
         events = 0
         clean = False
         try:
@@ -327,12 +331,12 @@ class Reflector:
             self.sink.apply(kind, obj)
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if rv:
-                self._rv = str(rv)
+                self.resource_version = str(rv)
         elif kind == "BOOKMARK":
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if rv:
-                self._rv = str(rv)
-                self.sink.bookmark(self._rv)
+                self.resource_version = str(rv)
+                self.sink.bookmark(self.resource_version)
         elif kind == "ERROR":
             error = from_status(obj if isinstance(obj, dict) else {})
             raise _StreamError(

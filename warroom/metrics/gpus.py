@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from warroom.background import Periodic
 from warroom.metrics.client import PromClient, PromError, RawSeries
-from warroom.metrics.freshness import Freshness, Health
-from warroom.metrics.loop import PollLoop
+from warroom.metrics.freshness import FreshnessRecorder
+from warroom.state.freshness import Freshness
 
 #: The dcgm-exporter gauges read, by field name (FB_RESERVED exists from DCGM 3.x on).
 DCGM_FIELDS = {
@@ -61,7 +62,7 @@ class GpuSnapshot:
 
     source: str
     gpus: tuple[GpuRecord, ...]
-    health: Health
+    freshness: Freshness
     version: int
 
     def on_node(self, node: str) -> tuple[GpuRecord, ...]:
@@ -118,7 +119,7 @@ class GpuSource:
     def __init__(self, source: str, interval: float, clock: Callable[[], float]) -> None:
         self.source = source
         self.clock = clock
-        self.freshness = Freshness(interval)
+        self.freshness = FreshnessRecorder(source, interval)
         self.gpus: tuple[GpuRecord, ...] = ()
 
     def record(self, gpus: list[GpuRecord]) -> None:
@@ -133,11 +134,11 @@ class GpuSource:
 
     def snapshot(self) -> GpuSnapshot:
         return GpuSnapshot(
-            self.source, self.gpus, self.freshness.health(self.clock()), self.freshness.version
+            self.source, self.gpus, self.freshness.reading(self.clock()), self.freshness.version
         )
 
 
-class PrometheusGpus(PollLoop):
+class PrometheusGpus(Periodic):
     """Polls the DCGM series from Prometheus every `interval` seconds."""
 
     def __init__(
@@ -158,7 +159,7 @@ class PrometheusGpus(PollLoop):
         )
         self.gpus = GpuSource(f"Prometheus at {self.client.url}", interval, clock)
 
-    async def poll_once(self) -> None:
+    async def step(self) -> None:
         try:
             result = await self.client.instant(DCGM_QUERY, name="gpus")
         except PromError as err:
@@ -166,7 +167,7 @@ class PrometheusGpus(PollLoop):
             return
         self.gpus.record(records_from_dcgm(result))
 
-    def internal_error(self, sentence: str) -> None:
+    def crashed(self, sentence: str) -> None:
         self.gpus.failed(sentence)
 
     def snapshot(self) -> GpuSnapshot:

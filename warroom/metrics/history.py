@@ -1,8 +1,8 @@
-"""What a signal has said: per series, bounded deques of (timestamp, value), and snapshots.
+"""What a signal has said: per series, bounded deques of (timestamp, value), and readings.
 
 Two kinds of points per series: `points` from the instant polls (what gates read: the latest
 value and how long a threshold has held) and `graph` from range queries on a fixed step grid
-(what graphs draw). Snapshots are immutable and rebuilt only when something changed.
+(what graphs draw). Readings are immutable and rebuilt only when something changed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from warroom.metrics.client import Point, RawSeries
-from warroom.metrics.freshness import Freshness, Health
+from warroom.metrics.freshness import FreshnessRecorder
+from warroom.state.freshness import Freshness
 
 LabelKey = tuple[tuple[str, str], ...]
 
@@ -70,7 +71,7 @@ def graph_spec(range_seconds: float, step: float | None = None) -> GraphSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class SeriesSnapshot:
+class SeriesReading:
     """One series of a signal: its labels, polled points, graph points, oldest first."""
 
     key: LabelKey
@@ -93,7 +94,7 @@ class SeriesSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class SignalSnapshot:
+class SignalReading:
     """A signal at one moment: freshness, series, and the graph window they were fetched for.
 
     `version` changes when anything a renderer shows changed; `graph_version` only when the
@@ -102,8 +103,8 @@ class SignalSnapshot:
 
     id: str
     query: str
-    health: Health
-    series: tuple[SeriesSnapshot, ...]
+    freshness: Freshness
+    series: tuple[SeriesReading, ...]
     graph_range: float
     graph_step: float
     graph_error: str | None
@@ -111,7 +112,7 @@ class SignalSnapshot:
     graph_version: int
 
     @property
-    def live(self) -> tuple[SeriesSnapshot, ...]:
+    def live(self) -> tuple[SeriesReading, ...]:
         """The series in the latest successful poll."""
         return tuple(s for s in self.series if s.live)
 
@@ -143,8 +144,8 @@ class SeriesHistory:
                 added = True
         return added
 
-    def snapshot(self) -> SeriesSnapshot:
-        return SeriesSnapshot(
+    def snapshot(self) -> SeriesReading:
+        return SeriesReading(
             self.key, self.labels, tuple(self.points), tuple(self.graph), self.live
         )
 
@@ -159,13 +160,13 @@ class SignalHistory:
         self.query = query
         self.keep = keep
         self.maxlen = max(2, math.ceil(keep / interval) + 1)
-        self.freshness = Freshness(interval)
+        self.freshness = FreshnessRecorder(f"signal {signal_id}", interval)
         self.series: dict[LabelKey, SeriesHistory] = {}
         self.spec = spec
         self.graph_end: float | None = None  # end of the last range fetched, on the step grid
         self.graph_error: str | None = None
         self.graph_version = 0
-        self._cache: SignalSnapshot | None = None
+        self._cache: SignalReading | None = None
 
     def record(self, result: list[RawSeries], now: float) -> None:
         """A successful instant poll."""
@@ -223,14 +224,14 @@ class SignalHistory:
         self.graph_end = None
         self.graph_version += 1
 
-    def snapshot(self, now: float) -> SignalSnapshot:
+    def snapshot(self, now: float) -> SignalReading:
         cached = self._cache
         version, graph_version = self.freshness.version, self.graph_version
         if cached is None or (cached.version, cached.graph_version) != (version, graph_version):
-            cached = SignalSnapshot(
+            cached = SignalReading(
                 id=self.id,
                 query=self.query,
-                health=self.freshness.health(now),
+                freshness=self.freshness.reading(now),
                 series=tuple(self.series[key].snapshot() for key in sorted(self.series)),
                 graph_range=self.spec.range,
                 graph_step=self.spec.step,
@@ -241,7 +242,7 @@ class SignalHistory:
             self._cache = cached
             return cached
         # Unchanged data: only the age moves, so reuse the series tuples.
-        return replace(cached, health=self.freshness.health(now))
+        return replace(cached, freshness=self.freshness.reading(now))
 
     def _series(self, key: LabelKey) -> SeriesHistory:
         series = self.series.get(key)

@@ -2,13 +2,13 @@
 
     poller = SignalPoller(url, {"p95_latency": "histogram_quantile(0.95, …)"})
     async with poller:
-        snap = poller.snapshot()          # immutable; take it on the UI's timer
-        snap["p95_latency"].health.stale
+        readings = poller.snapshot()      # immutable; take it on the UI's timer
+        readings["p95_latency"].freshness.stale
 
-One poll loop (see `loop.py`): check which server answers (buildinfo) when that is unknown,
-run every instant query, and, less often, the graphs' range queries — only the new tail of
-the window once a graph is filled. Requests of one poll are bounded by `concurrency`; polls
-never overlap.
+One poll loop (`warroom.background.Periodic`): check which server answers (buildinfo) when
+that is unknown, run every instant query, and, less often, the graphs' range queries — only
+the new tail of the window once a graph is filled. Requests of one poll are bounded by
+`concurrency`; polls never overlap.
 """
 
 from __future__ import annotations
@@ -19,19 +19,21 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from warroom.background import Periodic
 from warroom.metrics.client import PromClient, PromError, RawSeries, ServerInfo
+from warroom.metrics.freshness import FreshnessRecorder
 from warroom.metrics.history import (
     GraphSpec,
     SignalHistory,
-    SignalSnapshot,
+    SignalReading,
     graph_spec,
     label_key,
 )
-from warroom.metrics.loop import PollLoop
+from warroom.state.freshness import Freshness
 
 
 @dataclass(frozen=True, slots=True)
-class Signal:
+class SignalQuery:
     """A named PromQL expression; `graph` False skips its range queries (a value only)."""
 
     id: str
@@ -40,32 +42,32 @@ class Signal:
 
 
 @dataclass(frozen=True, slots=True)
-class SignalsSnapshot:
+class SignalReadings:
     """Every signal at one moment, plus which server answers; `version` grows on any change."""
 
-    signals: Mapping[str, SignalSnapshot]
+    signals: Mapping[str, SignalReading]
     server: ServerInfo | None
     version: int
     taken: float
 
-    def __getitem__(self, signal_id: str) -> SignalSnapshot:
+    def __getitem__(self, signal_id: str) -> SignalReading:
         return self.signals[signal_id]
 
-    def __iter__(self) -> Iterator[SignalSnapshot]:
+    def __iter__(self) -> Iterator[SignalReading]:
         return iter(self.signals.values())
 
     @property
     def stale(self) -> bool:
-        return any(s.health.stale for s in self.signals.values())
+        return any(s.freshness.stale for s in self.signals.values())
 
 
-class SignalPoller(PollLoop):
+class SignalPoller(Periodic):
     """Polls named signals from one Prometheus and keeps their history and freshness."""
 
     def __init__(
         self,
         source: str | PromClient,
-        signals: Mapping[str, str] | Iterable[Signal],
+        signals: Mapping[str, str] | Iterable[SignalQuery],
         *,
         interval: float = 5.0,
         graph_range: float = 900.0,
@@ -79,8 +81,8 @@ class SignalPoller(PollLoop):
     ) -> None:
         super().__init__(interval)
         if isinstance(signals, Mapping):
-            signals = [Signal(k, v) for k, v in signals.items()]
-        self.signals: dict[str, Signal] = {}
+            signals = [SignalQuery(k, v) for k, v in signals.items()]
+        self.signals: dict[str, SignalQuery] = {}
         for signal in signals:
             if signal.id in self.signals:
                 raise ValueError(f"two signals are named {signal.id!r}; give each its own id")
@@ -99,6 +101,9 @@ class SignalPoller(PollLoop):
             s.id: SignalHistory(s.id, s.query, interval=interval, keep=keep, spec=self.spec)
             for s in self.signals.values()
         }
+        # The server itself as a source: failing while it cannot be reached, whatever the
+        # queries say (a query can fail alone, its error is the signal's own).
+        self.reachable = FreshnessRecorder(f"Prometheus at {self.client.url}", interval)
         self.server: ServerInfo | None = None
         self._server_version = 0
         self._check_server = True  # ask buildinfo at start and again after losing the server
@@ -131,32 +136,40 @@ class SignalPoller(PollLoop):
             h.freshness.version + h.graph_version for h in self.history.values()
         )
 
-    def snapshot(self) -> SignalsSnapshot:
+    def snapshot(self) -> SignalReadings:
         now = self.clock()
         signals = {sid: h.snapshot(now) for sid, h in self.history.items()}
-        return SignalsSnapshot(MappingProxyType(signals), self.server, self.version, now)
+        return SignalReadings(MappingProxyType(signals), self.server, self.version, now)
 
     async def close(self) -> None:
         if self._owns_client:
             await self.client.aclose()
 
-    def internal_error(self, sentence: str) -> None:
+    def freshness(self) -> Freshness:
+        """Whether the server answered the last poll, and how long ago it last did."""
+        return self.reachable.reading(self.clock())
+
+    def crashed(self, sentence: str) -> None:
         now = self.clock()
+        self.reachable.failed(now, sentence)
         for history in self.history.values():
             history.failed(sentence, now)
 
     # ---- one poll ------------------------------------------------------------------------
 
-    async def poll_once(self) -> None:
+    async def step(self) -> None:
         """Instant queries for every signal, then the graphs when due."""
         self._lost = None
-        if self._check_server and not await self._detect_server():
-            return
-        await self._each(list(self.signals.values()), self._poll_signal)
-        loop = asyncio.get_running_loop()
-        if self._lost is None and loop.time() >= self._next_graph:
-            await self._each([s for s in self.signals.values() if s.graph], self._poll_graph)
-            self._next_graph = loop.time() + self.graph_interval
+        if not self._check_server or await self._detect_server():
+            await self._each(list(self.signals.values()), self._poll_signal)
+            loop = asyncio.get_running_loop()
+            if self._lost is None and loop.time() >= self._next_graph:
+                await self._each([s for s in self.signals.values() if s.graph], self._poll_graph)
+                self._next_graph = loop.time() + self.graph_interval
+        if self._lost is not None:
+            self.reachable.failed(self.clock(), str(self._lost))
+        else:
+            self.reachable.succeeded(self.clock())
 
     async def _detect_server(self) -> bool:
         """Ask buildinfo; False (every signal failed with the reason) if the server is down."""
@@ -181,10 +194,12 @@ class SignalPoller(PollLoop):
         # It may come back as a different server (a restart, an upgrade): ask again then.
         self._check_server = True
 
-    async def _each(self, signals: list[Signal], poll: Callable[[Signal], Awaitable[None]]) -> None:
+    async def _each(
+        self, signals: list[SignalQuery], poll: Callable[[SignalQuery], Awaitable[None]]
+    ) -> None:
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(signal: Signal) -> None:
+        async def one(signal: SignalQuery) -> None:
             async with gate:
                 if self._lost is not None:
                     # The server went away earlier in this poll: say so without asking again.
@@ -194,7 +209,7 @@ class SignalPoller(PollLoop):
 
         await asyncio.gather(*(one(s) for s in signals))
 
-    async def _poll_signal(self, signal: Signal) -> None:
+    async def _poll_signal(self, signal: SignalQuery) -> None:
         history = self.history[signal.id]
         try:
             result = await self.client.instant(signal.query, name=signal.id)
@@ -205,7 +220,7 @@ class SignalPoller(PollLoop):
             return
         history.record(result, self.clock())
 
-    async def _poll_graph(self, signal: Signal) -> None:
+    async def _poll_graph(self, signal: SignalQuery) -> None:
         history = self.history[signal.id]
         spec = history.spec
         start, end = spec.window(self.clock())
@@ -229,7 +244,7 @@ class SignalPoller(PollLoop):
             history.record_graph(result, start, end, full=full)
 
     async def _range(
-        self, signal: Signal, start: float, end: float, step: float
+        self, signal: SignalQuery, start: float, end: float, step: float
     ) -> list[RawSeries] | None:
         try:
             return await self.client.range(signal.query, start, end, step, name=signal.id)

@@ -11,8 +11,8 @@ import csv
 import time
 from collections.abc import Callable
 
+from warroom.background import Periodic
 from warroom.metrics.gpus import GpuRecord, GpuSnapshot, GpuSource
-from warroom.metrics.loop import PollLoop
 from warroom.probes.ssh import SshConnection, SshError, SshTarget
 
 FIELDS = (
@@ -96,7 +96,7 @@ async def read_gpus(conn: SshConnection, timeout: float = 20.0) -> list[GpuRecor
     return parse_smi_csv(done.stdout, name)
 
 
-class SshGpus(PollLoop):
+class SshGpus(Periodic):
     """Polls one host's GPUs with nvidia-smi over a kept-open SSH connection."""
 
     def __init__(
@@ -112,7 +112,7 @@ class SshGpus(PollLoop):
         self.timeout = timeout
         self.gpus = GpuSource(f"ssh {target.label}", interval, clock)
 
-    async def poll_once(self) -> None:
+    async def step(self) -> None:
         try:
             records = await read_gpus(self.connection, self.timeout)
         except (SshError, SmiError) as err:
@@ -120,7 +120,7 @@ class SshGpus(PollLoop):
             return
         self.gpus.record(records)
 
-    def internal_error(self, sentence: str) -> None:
+    def crashed(self, sentence: str) -> None:
         self.gpus.failed(sentence)
 
     def snapshot(self) -> GpuSnapshot:

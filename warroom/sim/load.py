@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from warroom.kube.ingress import canary_for
+from warroom.sim.nginx import canary_split
 from warroom.sim.pods import is_ready, is_terminating
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Obj, Store
@@ -183,8 +183,7 @@ class LoadModel:
 
     def _canary(self, service: ServiceLoad) -> tuple[str, float] | None:
         """An NGINX canary Ingress in front of the service: (canary service, weight 0..1)."""
-        canary = canary_for(self.store.list(INGRESSES, service.namespace), service.service)
-        return None if canary is None else (canary.service, canary.weight)
+        return canary_split(self.store.list(INGRESSES, service.namespace), service.service)
 
     def shares(self, service: ServiceLoad) -> list[tuple[Obj, float]]:
         """Each Ready backend pod with its share of the service's traffic (sums to 1)."""

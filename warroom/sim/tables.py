@@ -11,16 +11,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from warroom.kube.printers import (
-    CREATED_DESC,
-    NAME_COL,
-    PRINTERS,
-    col,
-    human_duration,
-    parse_timestamp,
-    timestamp_of,
-)
+from warroom.kinds.times import human_duration, parse_timestamp, timestamp_of
 from warroom.sim.catalogue import ResourceType
+from warroom.sim.columns import CREATED_DESC, NAME_COL, col
+from warroom.sim.printers import PRINTERS
 
 __all__ = [
     "INCLUDE_OBJECT_VALUES",

@@ -9,38 +9,18 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
-from warroom.kube.cache import NewestCache, Obj, ObjectCache
-from warroom.kube.health import Health
-from warroom.kube.resource import Resource
-from warroom.state.views import EventRow, event_time
+from warroom.kinds.objects import Obj
+from warroom.state.events import EventRow, event_time
+from warroom.state.freshness import Freshness, data_age
+from warroom.state.store import NewestCache, ObjectCache
 
 # What the war room watches, per namespace (nodes are cluster-wide).
-NAMESPACED = {
-    "pods": Resource("", "v1", "pods"),
-    "deployments": Resource("apps", "v1", "deployments"),
-    "replicasets": Resource("apps", "v1", "replicasets"),
-    "hpas": Resource("autoscaling", "v2", "horizontalpodautoscalers"),
-    "pdbs": Resource("policy", "v1", "poddisruptionbudgets"),
-    "events": Resource("", "v1", "events"),
-    "ingresses": Resource("networking.k8s.io", "v1", "ingresses"),
-}
-CLUSTER = {"nodes": Resource("", "v1", "nodes")}
-OWN_TIMELINE = 500
+NAMESPACED = ("pods", "deployments", "replicasets", "hpas", "pdbs", "events", "ingresses")
+CLUSTER = ("nodes",)
+OWN_TIMELINE = 500  # the war room's own entries kept on the timeline
 # Events kept per namespace, newest first: a bounded history, whatever the API server keeps.
 EVENT_HISTORY = 1000
-
-
-@dataclass(frozen=True)
-class SourceState:
-    """One source's freshness, as the header and banners show it."""
-
-    name: str
-    healthy: bool
-    synced: bool
-    age: float | None  # seconds since the source last heard from its server
-    error: str | None
 
 
 class ClusterPicture:
@@ -48,13 +28,14 @@ class ClusterPicture:
 
     def __init__(
         self,
-        namespaces: list[str],
-        custom: Iterable[tuple[Resource, Iterable[str]]] = (),
+        namespaces: Iterable[str],
+        custom: Iterable[tuple[str, Iterable[str]]] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`custom`: custom resources the layout names, each with the namespaces to watch.
-        `clock`: the cluster's wall clock, which stamps the war room's own entries so they sort
-        among the cluster's events (a simulated cluster's runs ahead)."""
+        """`custom`: custom kinds the layout names ("plural.group", e.g. canaries.flagger.app),
+        each with the namespaces watched ("" for cluster-wide). `clock`: the cluster's wall
+        clock, which stamps the war room's own entries so they sort among the cluster's events
+        (a simulated cluster's runs ahead)."""
         self.namespaces = list(namespaces)
         self.clock = clock
         self.caches: dict[str, dict[str, ObjectCache]] = {
@@ -66,16 +47,15 @@ class ClusterPicture:
         }
         for kind in CLUSTER:
             self.caches[kind] = {"": ObjectCache()}
-        # Custom kinds are keyed "plural.group" (e.g. canaries.flagger.app).
-        self.custom: dict[str, Resource] = {}
-        for resource, scopes in custom:
-            kind = f"{resource.plural}.{resource.group}"
-            self.custom[kind] = resource
+        self.custom: tuple[str, ...] = ()
+        for kind, scopes in custom:
+            self.custom += (kind,)
             self.caches[kind] = {ns: ObjectCache() for ns in scopes}
         self.own: deque[EventRow] = deque(maxlen=OWN_TIMELINE)
-        self._own_version = 0
-        # Each source's live health, read when the screen draws.
-        self.health: dict[str, Callable[[], Health]] = {}
+        # Counts every entry ever noted: the deque's length stops moving once it is full.
+        self.own_version = 0
+        # How current each source that writes here is, read when the screen draws.
+        self.readers: dict[str, Callable[[], Freshness]] = {}
 
     def cache(self, kind: str, namespace: str = "") -> ObjectCache:
         return self.caches[kind][namespace]
@@ -92,15 +72,14 @@ class ClusterPicture:
 
     @property
     def version(self) -> int:
-        return sum(self.kind_version(k) for k in self.caches) + self._own_version
+        return sum(self.kind_version(k) for k in self.caches) + self.own_version
 
     def note(self, reason: str, message: str, subject: str = "warroom") -> None:
         """A war-room entry on the timeline (actions, verdicts, source trouble)."""
-        now = self.clock()
         self.own.append(
             EventRow(
-                uid=f"warroom/{self._own_version}",
-                time=now,
+                uid=f"warroom/{self.own_version}",
+                time=self.clock(),
                 type="warroom",
                 reason=reason,
                 subject=subject,
@@ -108,7 +87,7 @@ class ClusterPicture:
                 count=1,
             )
         )
-        self._own_version += 1
+        self.own_version += 1
 
     def pod_counts(self) -> dict[str, int]:
         """Pods per node name, from the node indexes: no pod is read."""
@@ -118,19 +97,11 @@ class ClusterPicture:
                 counts[node] = counts.get(node, 0) + count
         return counts
 
-    def data_age(self, now: float | None = None) -> float | None:
-        """How old the picture may be: 0 while every watch is live (it is current), else the
-        age of the stalest failing source's data; None until every source has listed once."""
-        sources = self.sources(now)
-        if not sources or any(not s.synced for s in sources):
-            return None
-        ages = [s.age or 0.0 for s in sources if not s.healthy]
-        return max(ages) if ages else 0.0
+    def sources(self) -> list[Freshness]:
+        """Every source writing into the picture, by name."""
+        return [read() for _, read in sorted(self.readers.items())]
 
-    def sources(self, now: float | None = None) -> list[SourceState]:
-        now = time.monotonic() if now is None else now
-        out = []
-        for name, read in sorted(self.health.items()):
-            h = read()
-            out.append(SourceState(name, h.healthy, h.synced, h.age(now), h.last_error))
-        return out
+    def data_age(self) -> float | None:
+        """How old the picture may be: 0 while every watch is live, else the age of the
+        stalest failing source's data; None until every source has listed once."""
+        return data_age(self.sources())

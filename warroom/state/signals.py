@@ -1,19 +1,22 @@
-"""What a graph or a signal tile needs to know about one signal, whatever polls it."""
+"""What the signals panel and the graphs show about each signal, whatever polled it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
 from dataclasses import dataclass
-
-from warroom.layout import Signal as LayoutSignal
-from warroom.metrics.freshness import Health
-from warroom.metrics.signals import SignalsSnapshot
 
 Point = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class SignalSnapshot:
+def beyond(value: float, slo_min: float | None, slo_max: float | None) -> bool:
+    """Whether `value` breaches an SLO of at least `slo_min` and at most `slo_max`."""
+    return (slo_max is not None and value > slo_max) or (slo_min is not None and value < slo_min)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalView:
+    """One named signal at one moment, with the layout's title, unit and SLO."""
+
     id: str
     title: str
     unit: str
@@ -28,66 +31,61 @@ class SignalSnapshot:
 
     @property
     def breached(self) -> bool:
-        for _, value in self.latest:
-            if self.slo_max is not None and value > self.slo_max:
-                return True
-            if self.slo_min is not None and value < self.slo_min:
-                return True
-        return False
+        return any(beyond(value, self.slo_min, self.slo_max) for _, value in self.latest)
 
 
-# The UI asks for the current snapshots and a version that moves when any of them changed.
-SignalFeed = Callable[[], tuple[int, Sequence[SignalSnapshot]]]
+@dataclass(frozen=True)
+class SignalsView:
+    """Every signal of the layout, and which server answers; `version` moves on any change."""
+
+    version: int = 0
+    signals: tuple[SignalView, ...] = ()
+    server: str = ""  # e.g. "Prometheus 2.45.0" or "built-in PromQL subset (sim)"
 
 
-def no_signals() -> tuple[int, Sequence[SignalSnapshot]]:
-    return 0, ()
+@dataclass(frozen=True, slots=True)
+class GraphView:
+    """What one graph draws; a new instance replaces the old."""
+
+    id: str
+    title: str
+    unit: str
+    series: tuple[tuple[str, tuple[Point, ...]], ...]  # (legend, points)
+    window: float  # seconds of history shown, ending at `now`
+    slo_max: float | None = None
+    slo_min: float | None = None
+    status: str = ""  # "", or why there is nothing current to draw (failed, empty, stale)
+    now: float = 0.0  # the wall clock's time at the right edge (Prometheus stamps samples so)
+    latest: tuple[tuple[str, float], ...] = ()
 
 
-def _status(health: Health) -> str:
-    if health.state == "pending":
-        return "waiting for the first answer from Prometheus"
-    if health.state == "failed":
-        return health.error or "the query failed"
-    if health.state == "empty":
-        return "no data: the query returned no series (no traffic yet?)"
-    if health.stale and health.age is not None:
-        return f"stale: newest data is {health.age:.0f} s old"
-    return ""
+def graph_view(signal: SignalView, now: float) -> GraphView:
+    return GraphView(
+        signal.id,
+        signal.title,
+        signal.unit,
+        signal.series,
+        signal.window,
+        signal.slo_max,
+        signal.slo_min,
+        signal.status,
+        now,
+        signal.latest,
+    )
 
 
-def from_metrics(
-    signals: Mapping[str, LayoutSignal],
-    snap: SignalsSnapshot,
-) -> list[SignalSnapshot]:
-    """The UI's view of the poller's snapshot, with the layout's titles, units and SLOs."""
-    out = []
-    for sid, spec in signals.items():
-        polled = snap.signals.get(sid)
-        if polled is None:
-            continue
-        by = spec.by or ""
-        many = len(polled.series) > 1
-        series, latest = [], []
-        for s in polled.series:
-            legend = s.labels.get(by, "") if by else (s.title if many else "")
-            series.append((legend, tuple(s.graph)))
-            if s.live and s.value is not None:
-                latest.append((legend, s.value))
-        slo = spec.slo
-        out.append(
-            SignalSnapshot(
-                id=sid,
-                title=spec.title or sid,
-                unit=spec.unit or "",
-                series=tuple(series),
-                latest=tuple(latest),
-                status=_status(polled.health),
-                slo_max=slo.max if slo else None,
-                slo_min=slo.min if slo else None,
-                graph=spec.graph,
-                window=polled.graph_range,
-                age=polled.health.age,
-            )
-        )
-    return out
+def format_value(value: float, unit: str) -> str:
+    """A signal's value in its unit, short: `240ms`, `1.25s`, `0.42%`, `73%`, `12k`."""
+    if math.isnan(value):
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+    if unit == "ratio":
+        return f"{value * 100:.2f}%"
+    if unit == "percent":
+        return f"{value:.0f}%"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}"

@@ -2,105 +2,140 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Sequence
 
+from rich.console import RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
-from warroom.kube.printers import human_duration, timestamp_of
-from warroom.state.views import event_row
+from warroom.kinds.objects import Obj, section
+from warroom.kinds.times import human_duration, timestamp_of
+from warroom.state.events import event_row
+from warroom.state.pods import BAD_REASONS
+from warroom.ui.widgets.tones import Toned
 
-
-def pod_detail(pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: float) -> Text:
-    """Conditions, container states and recent events of one pod, as text."""
-    meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
-    text = Text()
-    text.append(f"{meta.get('namespace')}/{meta.get('name')}\n", style="bold")
-    text.append(
-        f"node {spec.get('nodeName') or '–'}   phase {status.get('phase', '?')}   "
-        f"IP {status.get('podIP') or '–'}\n\n"
-    )
-    text.append("Conditions\n", style="bold underline")
-    for cond in status.get("conditions") or ():
-        since = timestamp_of(cond.get("lastTransitionTime"))
-        ago = f" {human_duration(now - since)} ago" if since else ""
-        style = "green" if cond.get("status") == "True" else "yellow"
-        text.append(f"  {cond.get('type', ''):<26}{cond.get('status', '')}", style=style)
-        text.append(f"{ago}  {cond.get('reason', '')} {cond.get('message', '')}\n", style="dim")
-    text.append("\nContainers\n", style="bold underline")
-    for cs in status.get("containerStatuses") or ():
-        state = cs.get("state") or {}
-        kind = next(iter(state), "unknown")
-        detail = state.get(kind) or {}
-        reason = detail.get("reason", "")
-        style = (
-            "green"
-            if kind == "running" and cs.get("ready")
-            else ("bold red" if reason in ("CrashLoopBackOff", "Error") else "yellow")
-        )
-        text.append(f"  {cs.get('name')}  {cs.get('image')}\n")
-        text.append(
-            f"    {kind} {reason}  ready={cs.get('ready')}  restarts={cs.get('restartCount', 0)}\n",
-            style=style,
-        )
-        if detail.get("message"):
-            text.append(f"    {detail['message']}\n", style="dim")
-        last = (cs.get("lastState") or {}).get("terminated")
-        if last:
-            text.append(
-                f"    last exit: {last.get('reason', '')} code {last.get('exitCode')}\n",
-                style="dim",
-            )
-    text.append("\nRecent events\n", style="bold underline")
-    rows = sorted((event_row(e, now) for e in events), key=lambda r: r.time, reverse=True)[:12]
-    for row in rows:
-        style = "yellow" if row.type == "Warning" else ""
-        text.append(f"  {row.age_at(now):>5} {row.reason:<16} {row.message}\n", style=style)
-    if not rows:
-        text.append("  none\n", style="dim")
-    return text
+BOLD = Style(bold=True)
+HEADING = Style(bold=True, underline=True)
 
 
-class PodDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
+class PodDetail(Toned):
+    """Conditions, container states and recent events of one pod."""
 
-    def __init__(
-        self, pod: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: float
-    ) -> None:
-        """`now` by the cluster's clock, which the ages are counted against."""
+    DEFAULT_CSS = """
+    PodDetail { height: auto; }
+    """
+
+    def __init__(self, pod: Obj, events: Iterable[Obj], now: float) -> None:
         super().__init__()
         self.pod = pod
         self.events = list(events)
         self.now = now
 
+    def render(self) -> RenderableType:
+        pod, now = self.pod, self.now
+        meta, spec, status = section(pod, "metadata"), section(pod, "spec"), section(pod, "status")
+        text = Text()
+        text.append(f"{meta.get('namespace')}/{meta.get('name')}\n", style=BOLD)
+        text.append(
+            f"node {spec.get('nodeName') or '–'}   phase {status.get('phase', '?')}   "
+            f"IP {status.get('podIP') or '–'}\n\n"
+        )
+        text.append("Conditions\n", style=HEADING)
+        for cond in status.get("conditions") or ():
+            since = timestamp_of(cond.get("lastTransitionTime"))
+            ago = f" {human_duration(now - since)} ago" if since else ""
+            good = cond.get("status") == "True"
+            text.append(
+                f"  {cond.get('type', ''):<26}{cond.get('status', '')}",
+                style=self.trouble("" if good else "warn"),
+            )
+            text.append(
+                f"{ago}  {cond.get('reason', '')} {cond.get('message', '')}\n",
+                style=self.tone("dim"),
+            )
+        text.append("\nContainers\n", style=HEADING)
+        for cs in status.get("containerStatuses") or ():
+            state = section(cs, "state")
+            kind = next(iter(state), "unknown")
+            detail = section(state, kind)
+            reason = str(detail.get("reason", ""))
+            level = (
+                ""
+                if kind == "running" and cs.get("ready")
+                else ("bad" if reason in BAD_REASONS else "warn")
+            )
+            text.append(f"  {cs.get('name')}  {cs.get('image')}\n")
+            text.append(
+                f"    {kind} {reason}  ready={cs.get('ready')}  "
+                f"restarts={cs.get('restartCount', 0)}\n",
+                style=self.trouble(level),
+            )
+            if detail.get("message"):
+                text.append(f"    {detail['message']}\n", style=self.tone("dim"))
+            last = section(section(cs, "lastState"), "terminated")
+            if last:
+                text.append(
+                    f"    last exit: {last.get('reason', '')} code {last.get('exitCode')}\n",
+                    style=self.tone("dim"),
+                )
+        text.append("\nRecent events\n", style=HEADING)
+        rows = sorted((event_row(e, now) for e in self.events), key=lambda r: r.time, reverse=True)
+        for row in rows[:12]:
+            style = self.tone("warn") if row.type == "Warning" else None
+            text.append(f"  {row.age_at(now):>5} {row.reason:<16} {row.message}\n", style=style)
+        if not rows:
+            text.append("  none\n", style=self.tone("dim"))
+        return text
+
+
+class PodDetailScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
+
+    def __init__(self, pod: Obj, events: Iterable[Obj], now: float) -> None:
+        """`now` by the cluster's clock, which the ages are counted against."""
+        super().__init__()
+        self.detail = PodDetail(pod, events, now)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
-            yield Static(pod_detail(self.pod, self.events, self.now))
+            yield self.detail
+
+
+class KeyHelp(Toned):
+    """Every key with what it does, as the keymap has them now."""
+
+    DEFAULT_CSS = """
+    KeyHelp { height: auto; }
+    """
+
+    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def render(self) -> RenderableType:
+        table = Table(title="warroom keys", box=None, padding=(0, 2))
+        table.add_column("key", style=self.tone("key") + BOLD, no_wrap=True)
+        table.add_column("what it does")
+        for key, what in self.rows:
+            table.add_row(key, what)
+        return table
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, from the same binding table the app and the command palette use."""
+    """Every key, from the same table the app, the key bar and the command palette use."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, bindings: Iterable[Binding]) -> None:
+    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+        """`rows`: (keys as shown, what they do)."""
         super().__init__()
-        self.bindings_list = [b for b in bindings if b.description]
+        self.rows = rows
 
     def compose(self) -> ComposeResult:
-        table = Table(title="warroom keys", box=None, padding=(0, 2))
-        table.add_column("key", style="bold cyan", no_wrap=True)
-        table.add_column("what it does")
-        for binding in self.bindings_list:
-            table.add_row(binding.key_display or binding.key, binding.description)
-        table.add_row("↑ ↓ pgup pgdn home end", "move through the pods, nodes and events lists")
-        table.add_row("esc", "clear the pod filter; close this or a pod's detail")
-        table.add_row("ctrl+p", "command palette: every view and action by name")
         with VerticalScroll(id="help"):
-            yield Static(table)
+            yield KeyHelp(self.rows)

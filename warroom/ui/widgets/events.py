@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 
-from warroom.state.views import EventRow
-from warroom.ui.widgets.rows import HEADER, RowView, Segments, fixed
+from warroom.state.events import EventRow
+from warroom.ui.widgets.rows import RowView, Segments, fixed
 
-STYLES = {"Warning": Style(color="yellow"), "warroom": Style(color="cyan", bold=True)}
-REASON = Style(bold=True)
-DIM = Style(dim=True)
 FIXED = 6 + 19  # age and reason columns
+BOLD = Style(bold=True)
 
 
 class EventList(RowView):
@@ -35,16 +33,23 @@ class EventList(RowView):
         self.set_rows([r.uid for r in self._rows], width)
 
     def header_segments(self) -> Segments:
-        return [fixed("age", 5, HEADER), fixed("reason", 18, HEADER), Segment("what", HEADER)]
+        return [fixed("age", 5), fixed("reason", 18), Segment("what")]
+
+    def _style(self, row: EventRow) -> Style | None:
+        if row.type == "Warning":
+            return self.tone("warn")
+        if row.type == "warroom":
+            return self.tone("own")
+        return None
 
     def row_segments(self, index: int, now: float) -> Segments:
         row = self._rows[index]
-        style = STYLES.get(row.type)
+        style = self._style(row)
         out = [
-            Segment(f"{row.age_at(now):>5} ", DIM),
-            fixed(row.reason, 18, style or REASON),
+            Segment(f"{row.age_at(now):>5} ", self.tone("dim")),
+            fixed(row.reason, 18, style or BOLD),
             Segment(f"{row.subject}: {row.message}", style),
         ]
         if row.count > 1:
-            out.append(Segment(f" (×{row.count})", DIM))
+            out.append(Segment(f" (×{row.count})", self.tone("dim")))
         return out

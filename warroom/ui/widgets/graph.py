@@ -1,70 +1,37 @@
 """A line graph drawn with Braille cells through the Line API: cheap, testable, 80×24-friendly.
 
 Series come as (timestamp, value) points. The graph draws them over a fixed time window with a
-y axis, an SLO line when one is set, and a time axis; it redraws only when given new data.
+y axis, an SLO line when one is set, and a time axis; it redraws only when given new data. Each
+cell names its tone (axis, slo, series-N, warn) and the widget colours it from the palette.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.segment import Segment
-from rich.style import Style
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
-Point = tuple[float, float]
-PALETTE = ("#5fafff", "#ffaf5f", "#af87ff", "#5fd7af", "#ff87af", "#d7d75f")
+from warroom.state.signals import GraphView, Point, format_value
+from warroom.ui.widgets.tones import SERIES, Toned
+
 BRAILLE_BASE = 0x2800
 # Braille dot bits for (column 0..1, row 0..3) inside one character cell.
 DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
-@dataclass(frozen=True)
-class GraphData:
-    """What one graph shows; a new instance replaces the old (immutable snapshots)."""
-
-    title: str
-    unit: str
-    series: tuple[tuple[str, tuple[Point, ...]], ...]  # (legend, points)
-    window: float  # seconds of history shown, ending now
-    slo_max: float | None = None
-    slo_min: float | None = None
-    status: str = ""  # "", or why there is nothing to draw (failed, empty, stale)
-    now: float | None = None
-
-
-def format_value(value: float, unit: str) -> str:
-    if math.isnan(value):
-        return "–"
-    if unit == "s":
-        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
-    if unit == "ratio":
-        return f"{value * 100:.2f}%"
-    if unit == "percent":
-        return f"{value:.0f}%"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:.0f}k"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.1f}"
-
-
-def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str | None]]]:
-    """The graph as rows of (character, colour) cells; pure, so tests need no app."""
+def plot(data: GraphView, width: int, height: int) -> list[list[tuple[str, str | None]]]:
+    """The graph as rows of (character, tone) cells; pure, so tests need no app."""
     grid: list[list[tuple[str, str | None]]] = [[(" ", None)] * width for _ in range(height)]
     if width < 12 or height < 3:
         return grid
     label_w = 7
     plot_w, plot_h = width - label_w, height - 1
-    now = data.now if data.now is not None else time.time()
-    start = now - data.window
+    start = data.now - data.window
     values = [v for _, pts in data.series for _, v in pts if not math.isnan(v)]
     for bound in (data.slo_max, data.slo_min):
         if bound is not None:
@@ -82,17 +49,21 @@ def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str |
     for row, value in ((0, hi), (plot_h - 1, lo)):
         text = format_value(value, data.unit).rjust(label_w - 1)[: label_w - 1] + "┤"
         for i, ch in enumerate(text):
-            grid[row][i] = (ch, "#808080")
+            grid[row][i] = (ch, "axis")
     for row in range(1, plot_h - 1):
-        grid[row][label_w - 1] = ("│", "#808080")
+        grid[row][label_w - 1] = ("│", "axis")
     for bound in (data.slo_max, data.slo_min):
         if bound is not None:
             row = y_of(bound) // 4
             for col in range(label_w, width):
-                grid[row][col] = ("╌", "#d75f5f")
+                grid[row][col] = ("╌", "slo")
+    # Dots beyond an SLO (above its maximum, below its minimum) are drawn in the bad tone.
+    above = y_of(data.slo_max) if data.slo_max is not None else -1
+    below = y_of(data.slo_min) if data.slo_min is not None else plot_h * 4
     for index, (_, points) in enumerate(data.series):
-        colour = PALETTE[index % len(PALETTE)]
+        colour = f"series-{index % SERIES}"
         cells: dict[tuple[int, int], int] = {}
+        breached: set[tuple[int, int]] = set()
         previous: tuple[int, int] | None = None
         gap = 3 * _typical_step(points)  # farther apart than this: missing data, not a line
         last_ts = None
@@ -112,18 +83,21 @@ def plot(data: GraphData, width: int, height: int) -> list[list[tuple[str, str |
             for dx, dy in dots:
                 key = (dy // 4, dx // 2)
                 cells[key] = cells.get(key, 0) | DOTS[dx % 2][dy % 4]
+                if dy < above or dy > below:
+                    breached.add(key)
             previous, last_ts = (x, y), ts
         for (row, col), bits in cells.items():
-            grid[row][label_w + col] = (chr(BRAILLE_BASE + bits), colour)
+            tone = "bad" if (row, col) in breached else colour
+            grid[row][label_w + col] = (chr(BRAILLE_BASE + bits), tone)
     axis = f"-{_span(data.window)}".ljust(plot_w - 3) + "now"
     for i, ch in enumerate(axis[:plot_w]):
-        grid[plot_h][label_w + i] = (ch, "#808080")
+        grid[plot_h][label_w + i] = (ch, "axis")
     if data.status:
         message = f" {data.status} "[:plot_w]
         row = plot_h // 2
         offset = label_w + max(0, (plot_w - len(message)) // 2)
         for i, ch in enumerate(message):
-            grid[row][offset + i] = (ch, "#ffaf00")
+            grid[row][offset + i] = (ch, "warn")
     return grid
 
 
@@ -159,18 +133,18 @@ def _span(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-class LineGraph(Widget):
-    """Draws `data` with render_line; set `data` to a new GraphData to redraw."""
+class LineGraph(Toned):
+    """Draws `data` with render_line; set `data` to a new GraphView to redraw."""
 
     DEFAULT_CSS = """
     LineGraph { height: 8; min-height: 4; }
     """
 
-    data: reactive[GraphData | None] = reactive(None)
+    data: reactive[GraphView | None] = reactive(None)
 
     def __init__(
         self,
-        data: GraphData | None = None,
+        data: GraphView | None = None,
         *,
         name: str | None = None,
         id: str | None = None,
@@ -187,27 +161,21 @@ class LineGraph(Widget):
     def on_resize(self) -> None:
         self._cells = []
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()  # a new theme: the same cells in its colours
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return 8
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
+        base = self.rich_style  # under every cell: line filters (NO_COLOR) expect a style
         if self.data is None or width == 0:
-            return Strip.blank(width)
+            return Strip.blank(width, base)
         if len(self._cells) != height or (self._cells and len(self._cells[0]) != width):
             self._cells = plot(self.data, width, height)
         if y >= len(self._cells):
-            return Strip.blank(width)
-        segments = [
-            Segment(ch, Style(color=colour) if colour else None) for ch, colour in self._cells[y]
-        ]
-        return Strip(segments, width)
-
-
-def series_legend(data: GraphData, latest: Sequence[tuple[str, float]]) -> str:
-    """`title  legend value · legend value` for the line above a graph."""
-    parts = [
-        f"{name} {format_value(value, data.unit)}" if name else format_value(value, data.unit)
-        for name, value in latest
-    ]
-    return f"{data.title}  " + " · ".join(parts) if parts else data.title
+            return Strip.blank(width, base)
+        segments = [Segment(ch, self.tone(tone) if tone else None) for ch, tone in self._cells[y]]
+        return Strip(segments, width).apply_style(base)

@@ -10,12 +10,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
-from rich.style import Style
-from textual.binding import Binding
 from textual.message import Message
 
-from warroom.state.views import PodRow
-from warroom.ui.widgets.rows import HEADER, RowView, Segments, fixed
+from warroom.state.pods import PodRow
+from warroom.ui.keys import POD_KEYS, bindings
+from warroom.ui.widgets.rows import RowView, Segments, fixed
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (  # (key, header, width)
     ("version", "version", 18),
@@ -27,8 +26,6 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (  # (key, header, width)
     ("node", "node", 14),
     ("gpus", "gpu", 3),
 )
-TROUBLE = {"": Style(), "warn": Style(color="yellow"), "bad": Style(color="red", bold=True)}
-RESTARTED = Style(color="yellow")
 
 
 def cell_text(row: PodRow, key: str, now: float) -> str:
@@ -38,6 +35,10 @@ def cell_text(row: PodRow, key: str, now: float) -> str:
         return row.restarts_at(now)
     if key == "gpus":
         return str(row.gpus) if row.gpus else ""
+    if key == "status":
+        return row.status
+    if key == "ready":
+        return row.ready
     return str(getattr(row, key))
 
 
@@ -73,7 +74,7 @@ class PodTable(RowView):
     DEFAULT_CSS = """
     PodTable { height: 1fr; }
     """
-    BINDINGS = [Binding("enter", "select", "Pod detail", show=False)]
+    BINDINGS = bindings(POD_KEYS)
 
     class RowSelected(Message):
         def __init__(self, uid: str) -> None:
@@ -114,26 +115,13 @@ class PodTable(RowView):
         self._rows = tuple(r for r in self._all if needle in r.search) if needle else self._all
         self.set_rows(Uids(self._rows), self.line_width)
 
-    @property
-    def uids(self) -> list[str]:
-        return [r.uid for r in self._rows]
-
-    def row(self, uid: str) -> PodRow:
-        at = self.position(uid)
-        if at is None:
-            raise KeyError(uid)
-        return self._rows[at]
-
-    def cell(self, uid: str, key: str) -> str:
-        return cell_text(self.row(uid), key, self.clock())
-
     def selected_uid(self) -> str | None:
         return self.selected_key()
 
     # ---- drawing ---------------------------------------------------------------------------
 
     def header_segments(self) -> Segments:
-        return [fixed(header, w, HEADER) for _, header, w in self.columns]
+        return [fixed(header, w) for _, header, w in self.columns]
 
     def row_segments(self, index: int, now: float) -> Segments:
         row = self._rows[index]
@@ -141,9 +129,9 @@ class PodTable(RowView):
         for key, _, w in self.columns:
             style = None
             if key == "status":
-                style = TROUBLE[row.trouble]
-            elif key == "restarts" and row.restarts != "0":
-                style = RESTARTED
+                style = self.trouble(row.trouble)
+            elif key == "restarts" and row.printed.restarts:
+                style = self.tone("warn")
             segments.append(fixed(cell_text(row, key, now), w, style))
         return segments
 

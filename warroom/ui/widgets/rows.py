@@ -2,8 +2,7 @@
 
 Thousands of rows cost nothing until they scroll into view, so a view can be handed new data
 many times a second. Subclasses say how many rows there are, what key each has and how one row
-looks; the base scrolls, moves a cursor that follows its row across updates, and reads the
-whole list back as plain text for tests and exports.
+looks; the base scrolls and moves a cursor that follows its row across updates.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-HEADER = Style(bold=True, underline=True)
-CURSOR = Style(reverse=True)
-DIM = Style(dim=True)
+from warroom.ui.keys import LIST_KEYS, bindings
+from warroom.ui.widgets.tones import Toned
+
 Segments = list[Segment]
 
 
@@ -30,17 +28,15 @@ def fixed(text: str, width: int, style: Style | None = None) -> Segment:
     return Segment(f"{text:<{width}.{width}} ", style)
 
 
-class RowView(ScrollView, can_focus=True):
+class RowView(Toned, ScrollView, can_focus=True):
     """Rows under a header; up/down/page/home/end move a cursor shown while focused."""
 
-    BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
-    ]
+    BINDINGS = bindings(LIST_KEYS)
+    COMPONENT_CLASSES = {"rowview--header", "rowview--cursor"}
+    DEFAULT_CSS = """
+    RowView > .rowview--header { text-style: bold underline; }
+    RowView > .rowview--cursor { text-style: reverse; }
+    """
 
     cursor: reactive[int] = reactive(0)
     EMPTY = ""  # said, dimmed, where the first row would be when there is none
@@ -94,37 +90,31 @@ class RowView(ScrollView, can_focus=True):
         self.cursor = min(at, max(0, len(keys) - 1))
         self.refresh()
 
-    def plain(self) -> str:
-        """Every row as text, header first, whatever is scrolled into view."""
-        now = self.clock()
-        lines = ["".join(s.text for s in self.header_segments()).rstrip()]
-        for index in range(self.row_count):
-            lines.append("".join(s.text for s in self.row_segments(index, now)).rstrip())
-        if not self.row_count and self.EMPTY:
-            lines.append(self.EMPTY)
-        return "\n".join(lines)
-
-    def row_styles(self, index: int) -> list[Style | None]:
-        """The styles row `index` is drawn with, cell by cell (for tests)."""
-        return [s.style for s in self.row_segments(index, self.clock())]
-
     # ---- drawing ---------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
+        # Every cell gets the widget's own style under its own (Textual's line filters, such
+        # as NO_COLOR's, expect a style on each segment).
+        base = self.rich_style
         if y == 0:
-            strip = Strip(self.header_segments())
-            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width)
+            header = self.get_component_rich_style("rowview--header", partial=True)
+            strip = Strip(self.header_segments()).apply_style(base + header)
+            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         index = scroll_y + y - 1
         if index >= self.row_count:
             if index == 0 and self.EMPTY:
-                return Strip([Segment(self.EMPTY, DIM)]).crop(0, width).extend_cell_length(width)
-            return Strip.blank(width)
-        strip = Strip(self.row_segments(index, self.clock()))
-        strip = strip.crop(scroll_x, scroll_x + width).extend_cell_length(width)
+                empty = Strip([Segment(self.EMPTY, self.tone("dim"))]).apply_style(base)
+                return empty.crop(0, width).extend_cell_length(width, base)
+            return Strip.blank(width, base)
+        strip = Strip(self.row_segments(index, self.clock())).apply_style(base)
+        strip = strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         if index == self.cursor and self.has_focus:
-            strip = strip.apply_style(CURSOR)  # across the whole width, like a selection
+            # Across the whole width, like a selection.
+            strip = strip.apply_style(
+                self.get_component_rich_style("rowview--cursor", partial=True)
+            )
         return strip
 
     def watch_cursor(self, cursor: int) -> None:

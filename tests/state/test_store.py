@@ -1,11 +1,10 @@
-"""ObjectCache: the reflector's in-memory sink, its indexes and its version counter."""
+"""The store: ObjectCache, the reflector's in-memory sink, its indexes and its version counter."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from warroom.kube import ObjectCache
-from warroom.kube.cache import NewestCache
+from warroom.state.store import NewestCache, ObjectCache
 
 
 def pod(

@@ -1,23 +1,25 @@
-"""An in-memory sink for a reflector: raw objects by uid, indexed by key, namespace, owner, node.
+"""The store: raw objects of one resource by uid, indexed by key, namespace, owner and node.
 
-Objects are the dicts the reflector parsed, stored without copying: readers must treat them as
-read-only. Each event costs O(1) (plus the object's owner references); `version` goes up on
-every change, so a renderer polling at its own rate redraws only when something moved.
+A reflector writes into an `ObjectCache` through its `Sink` protocol (replace, apply,
+bookmark). Objects are the dicts the reflector parsed, stored without copying: readers must
+treat them as read-only. Each event costs O(1) (plus the object's owner references); `version`
+goes up on every change, so a renderer polling at its own rate redraws only when something moved.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-Obj = dict[str, Any]
+from warroom.kinds.objects import Obj
+
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects
 
 
-def _meta(obj: Obj) -> dict[str, Any]:
+def _meta(obj: Obj) -> Mapping[str, Any]:
     meta = obj.get("metadata")
-    return meta if isinstance(meta, dict) else {}
+    return meta if isinstance(meta, Mapping) else {}
 
 
 def key_of(obj: Obj) -> Key:
@@ -33,7 +35,7 @@ def uid_of(obj: Obj) -> str:
 
 def _node_of(obj: Obj) -> str:
     spec = obj.get("spec")
-    return str(spec.get("nodeName") or "") if isinstance(spec, dict) else ""
+    return str(spec.get("nodeName") or "") if isinstance(spec, Mapping) else ""
 
 
 def _owners_of(obj: Obj) -> list[str]:
@@ -54,7 +56,7 @@ def _discard(index: dict[str, set[str]], name: str, uid: str) -> None:
 
 
 class ObjectCache:
-    """The reflected objects of one resource; implements the reflector's Sink."""
+    """The reflected objects of one resource; a reflector's Sink."""
 
     def __init__(self) -> None:
         self.version = 0
@@ -81,7 +83,7 @@ class ObjectCache:
 
     # ---- Sink ------------------------------------------------------------------------------
 
-    def replace(self, items: list[Obj], resource_version: str) -> None:
+    def replace(self, items: Sequence[Obj], resource_version: str) -> None:
         """The full state after a list: drops what is gone, keeps unchanged objects as they are."""
         fresh = {uid_of(obj): obj for obj in items}
         changed = False

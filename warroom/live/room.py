@@ -1,0 +1,167 @@
+"""A live war room on a layout: connect, start the sources, offer snapshots, stop cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warroom.heap import HeapFreezer
+from warroom.kube.connection import Connection, connect
+from warroom.kube.resource import Resource
+from warroom.layout import Layout, SshHost
+from warroom.live.readings import gpu_cells, signal_views
+from warroom.live.sources import ClusterSources, custom_kind
+from warroom.metrics.gpus import PrometheusGpus
+from warroom.metrics.signals import SignalPoller
+from warroom.metrics.smi import SshGpus
+from warroom.probes.ssh import SshTarget
+from warroom.state.freshness import Freshness
+from warroom.state.nodes import GpuReadings
+from warroom.state.picture import ClusterPicture
+from warroom.state.room import RoomSnapshot, Targets
+from warroom.state.signals import SignalsView
+
+GRAPH_RANGE = (60.0, 6 * 3600.0)  # the graphs' window may be zoomed from 1 min to 6 h
+
+
+@dataclass
+class Room:
+    """Everything a live war room runs on, started and stopped together."""
+
+    layout: Layout
+    connection: Connection
+    picture: ClusterPicture
+    sources: ClusterSources
+    signals: SignalPoller | None
+    gpus: PrometheusGpus | None
+    ssh: list[SshGpus] = field(default_factory=list)
+    heap: HeapFreezer = field(default_factory=HeapFreezer)
+    _gpu_readings: tuple[int, GpuReadings] = (-1, GpuReadings())
+
+    @property
+    def targets(self) -> Targets:
+        layout = self.layout
+        primary = layout.cluster.namespaces[0]
+        return Targets(
+            tuple((t.namespace or primary, t.name) for t in layout.targets),
+            tuple((t.namespace or primary, t.hpa) for t in layout.targets if t.hpa),
+            {(t.namespace or primary, t.name): t.service for t in layout.targets if t.service},
+        )
+
+    def snapshot(self) -> RoomSnapshot:
+        """Everything the room knows now."""
+        sources: list[Freshness] = self.picture.sources()
+        if self.signals is not None:
+            sources.append(self.signals.freshness())
+        if self.gpus is not None:
+            sources.append(self.gpus.snapshot().freshness)
+        sources.extend(poller.snapshot().freshness for poller in self.ssh)
+        return RoomSnapshot(
+            self.picture,
+            self._signals_view(),
+            self._gpus_view(),
+            tuple(sources),
+            prometheus=self.signals is not None,
+        )
+
+    def _signals_view(self) -> SignalsView:
+        if self.signals is None:
+            return SignalsView()
+        readings = self.signals.snapshot()
+        server = readings.server.label if readings.server is not None else ""
+        return SignalsView(readings.version, signal_views(self.layout.signals, readings), server)
+
+    def _gpus_view(self) -> GpuReadings:
+        version, cells, hosts = 0, {}, {}
+        snapshots = [self.gpus.snapshot()] if self.gpus is not None else []
+        for snap in snapshots:
+            version, cells = snap.version, gpu_cells(snap)
+        for poller in self.ssh:
+            snap = poller.snapshot()
+            version += snap.version
+            cells.update(gpu_cells(snap))
+            failed = snap.freshness.state == "failed"
+            hosts[poller.connection.target.label] = (snap.freshness.error or "") if failed else ""
+        if self._gpu_readings[0] != version:
+            self._gpu_readings = (version, GpuReadings(version, cells, hosts))
+        return self._gpu_readings[1]
+
+    def zoom(self, factor: float) -> float:
+        """Multiply the graphs' window by `factor` (1 min … 6 h); the new window, 0 without
+        Prometheus."""
+        if self.signals is None:
+            return 0.0
+        wanted = min(GRAPH_RANGE[1], max(GRAPH_RANGE[0], self.signals.spec.range * factor))
+        self.signals.set_range(wanted)
+        return wanted
+
+
+def ssh_target(host: SshHost) -> SshTarget:
+    """The layout's bare-metal host as an SSH target (known_hosts is always checked)."""
+    identity = (os.path.expanduser(host.identity),) if host.identity else ()
+    return SshTarget(
+        host.host,
+        host.port,
+        username=host.user,
+        known_hosts=os.path.expanduser(host.known_hosts),
+        client_keys=identity,
+        # Hosts on the standard port are named by host alone, others by host:port.
+        name=host.host if host.port == 22 else f"{host.host}:{host.port}",
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_room(
+    layout: Layout,
+    *,
+    kubeconfig: str | Path | None = None,
+    bookmark_interval: float = 60.0,
+    clock: Callable[[], float] = time.time,
+) -> AsyncIterator[Room]:
+    """Connect with the layout's context, start reflectors and pollers; stop them on exit.
+
+    `clock` is the cluster's wall clock (the simulated cluster's runs ahead of ours)."""
+    connection = await connect(kubeconfig, layout.cluster.context)
+    custom = {}
+    scopes = []
+    for cr in layout.custom_resources:
+        resource = Resource(cr.group, cr.version, cr.plural)
+        custom[custom_kind(resource)] = resource
+        scopes.append(
+            (custom_kind(resource), [cr.namespace] if cr.namespace else layout.cluster.namespaces)
+        )
+    picture = ClusterPicture(layout.cluster.namespaces, scopes, clock)
+    sources = ClusterSources(
+        connection, picture, custom=custom, bookmark_interval=bookmark_interval
+    )
+    url = layout.prometheus.url
+    interval = layout.prometheus.interval.total_seconds()
+    ssh = [SshGpus(ssh_target(h), interval=interval) for h in layout.gpus.ssh]
+    signals = gpus = None
+    if url:
+        step = layout.prometheus.step.total_seconds() if layout.prometheus.step else None
+        signals = SignalPoller(
+            url,
+            {sid: s.query for sid, s in layout.signals.items()},
+            interval=interval,
+            graph_range=layout.prometheus.range.total_seconds(),
+            graph_step=step,
+        )
+        if layout.gpus.prometheus:
+            gpus = PrometheusGpus(url, interval=interval)
+    heap = HeapFreezer()
+    loops = [heap, *([signals] if signals else []), *([gpus] if gpus else []), *ssh]
+    try:
+        sources.start()
+        for loop in loops:
+            loop.start()
+        yield Room(layout, connection, picture, sources, signals, gpus, ssh, heap)
+    finally:
+        for loop in reversed(loops):
+            await loop.stop()
+        await sources.stop()
+        await connection.close()

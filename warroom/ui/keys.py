@@ -1,0 +1,172 @@
+"""Every key of the war room, by id: one table feeds the bindings, the key bar, the help and the
+command palette, and a keymap file in the user's config folder may give any id other keys.
+
+The keymap file is YAML, binding id to keys (Textual's names, comma-separated or a list):
+
+    view.pods: p
+    list.down: [down, j]
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import yaml
+from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, format_key, key_to_character
+
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One binding: its id, default keys, the action it runs and how it is named."""
+
+    id: str
+    keys: str  # Textual key names, comma-separated
+    action: str
+    description: str  # short, for the key bar and the help
+    command: str = ""  # how the palette offers it, when that differs from the description
+    show: bool = True  # on the key bar
+
+    @property
+    def palette(self) -> str:
+        return self.command or self.description
+
+
+APP_KEYS = (
+    Key("app.quit", "q", "quit", "Quit"),
+    Key("app.help", "question_mark", "help", "Keys", "Show every key"),
+    Key("view.overview", "1", "tab('overview')", "Overview", "Show overview"),
+    Key("view.pods", "2", "tab('pods')", "Pods", "Show pods"),
+    Key("view.nodes", "3", "tab('nodes')", "Nodes/GPUs", "Show nodes and GPUs"),
+    Key("view.graphs", "4", "tab('graphs')", "Graphs", "Show graphs"),
+    Key("view.events", "5", "tab('events')", "Events", "Show events"),
+    Key("pods.filter", "slash", "filter", "Filter pods"),
+    Key("graphs.zoom-in", "plus,equals_sign", "zoom(0.5)", "Zoom graphs in"),
+    Key("graphs.zoom-out", "minus", "zoom(2)", "Zoom graphs out"),
+)
+LIST_KEYS = (
+    Key("list.up", "up", "move(-1)", "Up", show=False),
+    Key("list.down", "down", "move(1)", "Down", show=False),
+    Key("list.page-up", "pageup", "page(-1)", "Page up", show=False),
+    Key("list.page-down", "pagedown", "page(1)", "Page down", show=False),
+    Key("list.first", "home", "jump(0)", "First", show=False),
+    Key("list.last", "end", "jump(-1)", "Last", show=False),
+)
+POD_KEYS = (Key("pods.detail", "enter", "select", "Pod detail", show=False),)
+# Keys bound in one place must differ; each group is one such place.
+GROUPS = (APP_KEYS, LIST_KEYS + POD_KEYS)
+ALL_KEYS = {key.id: key for group in GROUPS for key in group}
+
+
+class KeymapError(Exception):
+    """The keymap file cannot be used; the message is one sentence saying what to fix."""
+
+
+def bindings(keys: Iterable[Key]) -> list[Binding]:
+    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in keys]
+
+
+def key_label(key: str) -> str:
+    """How a key is written on screen: `?`, `/`, `^p`, `pgdn`."""
+    *mods, base = key.split("+")
+    shown = format_key(base)
+    prefix = "".join("^" if m == "ctrl" else f"{m}+" for m in mods)
+    return prefix + shown
+
+
+def _valid(key: str) -> bool:
+    *mods, base = key.split("+")
+    if any(m not in MODIFIERS for m in mods) or not base:
+        return False
+    named = {k.value.rsplit("+", 1)[-1] for k in Keys} | {"enter", "space", "tab", "backspace"}
+    return len(base) == 1 or base in named or key_to_character(base) is not None
+
+
+def _normal(key: str) -> str:
+    """Textual's name for a key written as its character (`?` is question_mark)."""
+    if len(key) != 1 or key.isalnum():
+        return key
+    name = unicodedata.name(key, key).lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name)
+
+
+def default_keymap_path() -> Path:
+    return platformdirs.user_config_path("warroom") / "keymap.yaml"
+
+
+class Keymap:
+    """The keys in force: the defaults, with the user's keymap over them."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+
+    def keys(self, key_id: str) -> list[str]:
+        """The keys bound to `key_id` now, first the one to show."""
+        text = self.overrides.get(key_id, ALL_KEYS[key_id].keys)
+        return [k.strip() for k in text.split(",") if k.strip()]
+
+    def label(self, key_id: str) -> str:
+        return key_label(self.keys(key_id)[0])
+
+    def labels(self, key_id: str) -> str:
+        return " ".join(key_label(k) for k in self.keys(key_id))
+
+
+def parse_keymap(text: str, where: str) -> Keymap:
+    """A keymap from the text of a keymap file named `where` in messages."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise KeymapError(f"{where}{line}: not valid YAML; fix the file or remove it") from None
+    if data is None:
+        return Keymap()
+    if not isinstance(data, dict):
+        raise KeymapError(f"{where}: expected binding ids mapped to keys, like `view.pods: p`")
+    overrides: dict[str, str] = {}
+    for key_id, value in data.items():
+        if key_id not in ALL_KEYS:
+            known = ", ".join(sorted(ALL_KEYS))
+            raise KeymapError(f"{where}: {key_id!r} is not a key binding id; the ids are {known}")
+        keys = value if isinstance(value, list) else str(value).split(",")
+        names = [_normal(str(k).strip()) for k in keys if str(k).strip()]
+        if not names:
+            raise KeymapError(f"{where}: {key_id} has no keys; give at least one, or remove it")
+        for name in names:
+            if not _valid(name):
+                raise KeymapError(
+                    f"{where}: {key_id}: {name!r} is not a key name Textual knows "
+                    "(e.g. p, ctrl+r, f5, pagedown, question_mark)"
+                )
+        overrides[key_id] = ",".join(names)
+    keymap = Keymap(overrides)
+    for group in GROUPS:
+        owner: dict[str, str] = {}
+        for key in group:
+            for name in keymap.keys(key.id):
+                if name in owner:
+                    raise KeymapError(
+                        f"{where}: {key_label(name)} would do both {owner[name]} and {key.id}; "
+                        "give one of them another key"
+                    )
+                owner[name] = key.id
+    return keymap
+
+
+def load_keymap(path: Path | None = None) -> Keymap:
+    """The user's keymap (the default file when `path` is None); defaults when there is none."""
+    path = default_keymap_path() if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Keymap()
+    except (OSError, UnicodeDecodeError) as err:
+        raise KeymapError(f"{path}: cannot read the keymap ({err}); fix or remove it") from None
+    return parse_keymap(text, str(path))

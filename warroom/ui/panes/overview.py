@@ -1,0 +1,76 @@
+"""Tab 1: the rollout, HPA, signals and custom resources; on a wide screen also the graphs
+under them and the timeline beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+
+from warroom.state.model import RoomModel
+from warroom.ui.panes.pane import Pane
+from warroom.ui.widgets.events import EventList
+from warroom.ui.widgets.graphs import GraphList
+from warroom.ui.widgets.panels import CustomPanel, HpaPanel, RolloutPanel, SignalsPanel
+
+
+class OverviewPane(Pane):
+    def __init__(self, clock: Callable[[], float], *, custom: bool) -> None:
+        super().__init__("Overview", id="overview")
+        self.rollout = RolloutPanel(id="rollout", classes="panel")
+        self.hpa = HpaPanel(id="hpa", classes="panel")
+        self.signals = SignalsPanel(id="signals", classes="panel")
+        self.custom = CustomPanel(id="custom", classes="panel")
+        # Wide screens have the room: the graphs under the panels, as on tab 4.
+        self.graphs = GraphList(id="overview-graphs", classes="wide-only")
+        self.events = EventList(clock, id="overview-events", classes="panel wide-only")
+        self.has_custom = custom
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="overview-body"):
+            with VerticalScroll(id="overview-left"):
+                yield self.rollout
+                yield self.hpa
+                yield self.signals
+                yield self.custom
+                yield self.graphs
+            yield self.events
+
+    def on_mount(self) -> None:
+        self.rollout.border_title = "Rollout"
+        self.hpa.border_title = "HPA"
+        self.signals.border_title = "Signals"
+        self.custom.border_title = "Custom resources"
+        self.events.border_title = "Events"
+        self.custom.display = self.has_custom
+
+    def update(self, model: RoomModel, *, active: bool, wide: bool) -> None:
+        """The panels follow the room even off screen (they are small); the wide-only graphs
+        and timeline only while they are seen."""
+        for panel, part in (
+            (self.rollout, model.rollouts()),
+            (self.hpa, model.hpas()),
+            (self.signals, model.signals()),
+        ):
+            if self.changed(panel.id or "", part):
+                panel.show(part.value)
+        if self.has_custom and self.changed("custom", custom := model.custom()):
+            self.custom.show(custom.value)
+        cluster = model.cluster_age()
+        for panel in (self.rollout, self.hpa, self.events):
+            panel.border_subtitle = cluster
+        ages = [s.age for s in model.signals().value.signals if s.age is not None]
+        self.signals.border_subtitle = (
+            f"Prometheus {max(ages):.0f}s old"
+            if ages
+            else ("no Prometheus data yet" if model.signals().value.signals else "")
+        )
+        if not (active and wide):
+            return
+        if self.changed("graphs", graphs := model.graphs()):
+            self.graphs.show(graphs.value)
+        if self.changed("events", events := model.events()):
+            self.events.show(events.value)
+        elif self.changed("events-ages", int(model.now)):
+            self.events.refresh()  # ages are drawn from the clock; nothing else moved

@@ -1,0 +1,62 @@
+"""Creating and running the war-room screen on a live room."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Callable
+
+from warroom.live.room import Room
+from warroom.state.model import RoomModel
+from warroom.state.room import HeaderInfo
+from warroom.ui.app import WarRoomApp
+from warroom.ui.keys import Keymap
+
+
+def room_app(
+    room: Room,
+    *,
+    session: str,
+    drill: bool = False,
+    read_only: bool = False,
+    clock: Callable[[], float] | None = None,
+    keymap: Keymap | None = None,
+) -> WarRoomApp:
+    """The screen on `room`; `clock` is the cluster's (the sim's runs ahead of ours)."""
+    layout = room.layout
+    header = HeaderInfo(
+        room.connection.context,
+        tuple(layout.cluster.namespaces),
+        session,
+        drill=drill,
+        read_only=read_only,
+    )
+    model = RoomModel(room.snapshot, room.targets, clock=clock or time.time)
+    zoom = room.zoom if room.signals is not None else None
+    return WarRoomApp(model, header, keymap=keymap, zoom=zoom)
+
+
+async def run_app(app: WarRoomApp, room: Room | None = None) -> None:
+    """Run the screen until `q`, or until the terminal goes away (a closed tmux pane sends
+    SIGHUP) or the process is asked to stop: then it closes like `q`, so everything the room
+    started (reflectors, pollers, the demo's Prometheus) is stopped rather than orphaned."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for name in ("SIGHUP", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        # Windows has no SIGHUP and its event loops no signal handlers; closing the window
+        # ends the process there anyway.
+        with contextlib.suppress(NotImplementedError, ValueError):
+            if sig is not None:
+                loop.add_signal_handler(sig, app.exit)
+                installed.append(sig)
+    if room is not None:
+        # The heap's full pass waits while keys come (see warroom.heap).
+        room.heap.busy = lambda: app.seconds_since_key() < 3.0
+    try:
+        await app.run_async()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,58 @@
+"""The top line: DRILL / READ-ONLY badges, the cluster's time, context, namespaces, session and
+which Prometheus answers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.style import Style
+from rich.text import Text
+
+from warroom.state.room import HeaderInfo
+from warroom.ui.widgets.tones import Toned
+
+
+class WarHeader(Toned):
+    """Redraws once a second for its clock; `server` is set as Prometheus answers."""
+
+    COMPONENT_CLASSES = {"header--drill", "header--read-only", "header--context"}
+    DEFAULT_CSS = """
+    WarHeader { height: 1; }
+    WarHeader > .header--drill { background: $warning; color: $background; text-style: bold; }
+    WarHeader > .header--read-only { background: $primary; color: $background; text-style: bold; }
+    WarHeader > .header--context { color: $accent; text-style: bold; }
+    """
+
+    def __init__(
+        self, info: HeaderInfo, clock: Callable[[], float] = time.time, **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.info = info
+        self.clock = clock
+        self.server = ""
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh)
+
+    def set_server(self, label: str) -> None:
+        if label and label != self.server:
+            self.server = label
+            self.refresh()
+
+    def render(self) -> Text:
+        info = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if info.drill:
+            text.append(" DRILL ", style=self.get_component_rich_style("header--drill"))
+            text.append(" ")
+        if info.read_only:
+            text.append(" READ-ONLY ", style=self.get_component_rich_style("header--read-only"))
+            text.append(" ")
+        text.append(time.strftime("%H:%M:%S", time.localtime(self.clock())), style=Style(bold=True))
+        text.append(f"  ⎈ {info.context}", style=self.get_component_rich_style("header--context"))
+        text.append(f"  ns {','.join(info.namespaces)}")
+        text.append(f"  session {info.session}", style=self.tone("dim"))
+        if self.server:
+            text.append(f"  {self.server}", style=self.tone("dim"))
+        return text

@@ -8,13 +8,9 @@ import pytest
 
 from tests.kinds.test_pod import RUNNING, _pod
 from warroom.sim.catalogue import BUILTIN_TYPES, ResourceType
+from warroom.sim.jsonpath import jsonpath_find, parse_jsonpath
 from warroom.sim.printers import print_pod, selector_string
-from warroom.sim.tables import (
-    TableOptionsError,
-    jsonpath_find,
-    parse_jsonpath,
-    to_table,
-)
+from warroom.sim.tables import TableOptionsError, to_table
 
 RT = {rt.kind: rt for rt in BUILTIN_TYPES}
 NOW = datetime(2026, 11, 22, 6, 0, 0, tzinfo=UTC)

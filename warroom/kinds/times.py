@@ -73,6 +73,13 @@ def timestamp_of(value: Any) -> float | None:
         return None
 
 
+def elapsed(now: float, then: float) -> str:
+    """How long ago `then` was, as an AGE column shows it, never `<invalid>`: a clock
+    estimated from the server's answers may trail a fresh timestamp by a fraction of a
+    second, which is "0s", not an error to shout about."""
+    return human_duration(max(0.0, now - then))
+
+
 def since(value: Any, now: float) -> str:
     """``translateTimestampSince``: the age of a timestamp, ``<unknown>`` when unset."""
     t = timestamp_of(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ import yaml
 from kubernetes.aio import config as kconfig
 from kubernetes.aio.client import ApiClient, Configuration
 
+from warroom.kube.clock import ServerClock
 from warroom.kube.errors import ApiError, KubeError, from_response
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
@@ -166,6 +168,8 @@ class Connection:
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.timeout = timeout
+        # The server's clock, from the Date header of every answer (see kube/clock.py).
+        self.clock = ServerClock()
 
     @property
     def server(self) -> str:
@@ -207,8 +211,10 @@ class Connection:
         )
         if timeout is None:
             timeout = aiohttp.ClientTimeout(total=self.timeout)
+        sent = time.time()
         rest = await self.api.call_api(method, url, header_params=headers, _request_timeout=timeout)
         response: aiohttp.ClientResponse = rest.response
+        self.clock.observe(response.headers.get("Date"), sent, time.time())
         if response.status < 300:
             return response
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,12 +119,14 @@ async def open_room(
     *,
     kubeconfig: str | Path | None = None,
     bookmark_interval: float = 60.0,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
 ) -> AsyncIterator[Room]:
     """Connect with the layout's context, start reflectors and pollers; stop them on exit.
 
-    `clock` is the cluster's wall clock (the simulated cluster's runs ahead of ours)."""
+    `clock` is the cluster's wall clock; by default it is estimated from the API server's
+    answers (`warroom.kube.clock`), so ages read as kubectl's do whatever ours says."""
     connection = await connect(kubeconfig, layout.cluster.context)
+    clock = clock or connection.clock.now
     custom = {}
     scopes = []
     for cr in layout.custom_resources:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from types import TracebackType
 
+import aiohttp
+
+from warroom.background import Periodic
 from warroom.kube.connection import Connection
+from warroom.kube.errors import KubeError
 from warroom.kube.reflector import Reflector
 from warroom.kube.resource import Resource
 from warroom.state.picture import CLUSTER, NAMESPACED, ClusterPicture
@@ -30,6 +35,20 @@ def custom_kind(resource: Resource) -> str:
     return f"{resource.plural}.{resource.group}"
 
 
+class ClockProbe(Periodic):
+    """Asks the API server its version every `interval` seconds, so that its clock is seen
+    often enough to follow: a watch's answer carries a Date only when it opens."""
+
+    def __init__(self, connection: Connection, interval: float = 10.0) -> None:
+        super().__init__(interval)
+        self.connection = connection
+
+    async def step(self) -> None:
+        # A failure is the reflectors' to report; the clock simply waits for the next answer.
+        with contextlib.suppress(KubeError, aiohttp.ClientError, OSError, TimeoutError):
+            await self.connection.get_json("/version")
+
+
 class ClusterSources:
     """One reflector per kind and watched namespace (nodes cluster-wide), writing to `picture`."""
 
@@ -44,6 +63,7 @@ class ClusterSources:
         """`custom`: the resource behind each custom kind of the picture (by `custom_kind`)."""
         self.connection = connection
         self.picture = picture
+        self.clock = ClockProbe(connection)
         self.reflectors: list[Reflector] = []
         for kind in NAMESPACED:
             for ns in picture.namespaces:
@@ -68,12 +88,13 @@ class ClusterSources:
     def start(self) -> None:
         for reflector in self.reflectors:
             reflector.start()
+        self.clock.start()
 
     async def wait_synced(self, timeout: float | None = None) -> None:
         await asyncio.gather(*(r.wait_synced(timeout) for r in self.reflectors))
 
     async def stop(self) -> None:
-        await asyncio.gather(*(r.stop() for r in self.reflectors))
+        await asyncio.gather(self.clock.stop(), *(r.stop() for r in self.reflectors))
 
     async def __aenter__(self) -> ClusterSources:
         self.start()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from warroom.kinds.objects import Obj, as_int, section
-from warroom.kinds.times import human_duration, timestamp_of
+from warroom.kinds.times import elapsed, timestamp_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class EventRow:
     count: int
 
     def age_at(self, now: float) -> str:
-        return human_duration(now - self.time)
+        return elapsed(now, self.time)
 
 
 def event_time(ev: Obj) -> float | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from warroom.kinds.objects import Obj, as_int, section
 from warroom.kinds.pod import PodStatus, pod_status, unschedulable
-from warroom.kinds.times import human_duration, timestamp_of
+from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.store import ObjectCache
 from warroom.state.trouble import Trouble
 from warroom.state.versions import containers, version_of
@@ -62,11 +62,14 @@ class PodRow:
         return self.printed.ready_text
 
     def age_at(self, now: float) -> str:
-        return human_duration(now - self.created) if self.created is not None else "<unknown>"
+        return elapsed(now, self.created) if self.created is not None else "<unknown>"
 
     def restarts_at(self, now: float) -> str:
         """kubectl's RESTARTS cell: `3 (5m ago)`."""
-        return self.printed.restarts_text(now)
+        printed = self.printed
+        if printed.restarts == 0 or printed.last_restart is None:
+            return str(printed.restarts)
+        return f"{printed.restarts} ({elapsed(now, printed.last_restart)} ago)"
 
 
 def pod_gpus(pod: Obj) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import time
 from collections.abc import Callable
 
 from warroom.live.room import Room
@@ -33,7 +32,7 @@ def room_app(
         drill=drill,
         read_only=read_only,
     )
-    model = RoomModel(room.snapshot, room.targets, clock=clock or time.time)
+    model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
     zoom = room.zoom if room.signals is not None else None
     return WarRoomApp(model, header, keymap=keymap, zoom=zoom)
 

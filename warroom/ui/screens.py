@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from warroom.kinds.objects import Obj, section
-from warroom.kinds.times import human_duration, timestamp_of
+from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.events import event_row
 from warroom.state.pods import BAD_REASONS
 from warroom.ui.widgets.tones import Toned
@@ -48,7 +48,7 @@ class PodDetail(Toned):
         text.append("Conditions\n", style=HEADING)
         for cond in status.get("conditions") or ():
             since = timestamp_of(cond.get("lastTransitionTime"))
-            ago = f" {human_duration(now - since)} ago" if since else ""
+            ago = f" {elapsed(now, since)} ago" if since else ""
             good = cond.get("status") == "True"
             text.append(
                 f"  {cond.get('type', ''):<26}{cond.get('status', '')}",

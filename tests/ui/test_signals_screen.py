@@ -358,3 +358,34 @@ async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_it
                 legend = app.query_one("#overview-graphs-p95_latency-legend")
                 shown = line_with(legend, "p95 latency")
                 assert color_of(shown.style_of(word_after(shown.text, "p95 latency"))) == bad
+
+
+async def test_without_a_prometheus_the_signals_are_listed_as_not_measured() -> None:
+    async with SimCluster("gpu-inference", speed=20) as sim:
+        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
+        layout = layout.model_copy(
+            update={"prometheus": layout.prometheus.model_copy(update={"url": None})}
+        )
+        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            app = room_app(room, session="test")
+            async with app.run_test(size=(100, 40)) as pilot:
+                panel = app.query_one("#signals", SignalsPanel)
+                await until(
+                    lambda: "No Prometheus is configured" in content(panel),
+                    what="the signals panel saying so",
+                    pause=pilot.pause,
+                )
+                assert "give one with --prometheus URL or prometheus.url in the layout" in (
+                    content(panel)
+                )
+                for title in ("p95 latency", "5xx error rate", "GPU utilisation"):
+                    assert "not measured" in line_with(panel, title).text
+                assert "No signals in this layout" not in text(panel)
+                assert "no Prometheus" in lines(panel)[-1].text  # the panel's corner
+                await pilot.press("4")
+                note = app.query_one("#graphs-note")
+                await until(
+                    lambda: "No Prometheus is configured" in content(note),
+                    what="the graphs view saying so",
+                    pause=pilot.pause,
+                )

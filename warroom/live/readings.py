@@ -62,6 +62,24 @@ def signal_views(
     return tuple(out)
 
 
+def unmeasured(signals: Mapping[str, LayoutSignal]) -> tuple[SignalView, ...]:
+    """The layout's signals when no Prometheus is configured: listed, none measured."""
+    return tuple(
+        SignalView(
+            id=sid,
+            title=spec.title or sid,
+            unit=spec.unit or "",
+            series=(),
+            latest=(),
+            status="not measured",
+            slo_max=spec.slo.max if spec.slo else None,
+            slo_min=spec.slo.min if spec.slo else None,
+            graph=spec.graph,
+        )
+        for sid, spec in signals.items()
+    )
+
+
 def gpu_cells(snapshot: GpuSnapshot) -> dict[str, tuple[GpuCell, ...]]:
     """Each GPU of a reading as a cell of the nodes view, by node (or SSH host)."""
     cells: dict[str, list[GpuCell]] = {}

@@ -12,7 +12,7 @@ from warroom.heap import HeapFreezer
 from warroom.kube.connection import Connection, connect
 from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
-from warroom.live.readings import gpu_cells, signal_views
+from warroom.live.readings import gpu_cells, signal_views, unmeasured
 from warroom.live.sources import ClusterSources, custom_kind
 from warroom.metrics.gpus import PrometheusGpus
 from warroom.metrics.signals import SignalPoller
@@ -69,7 +69,7 @@ class Room:
 
     def _signals_view(self) -> SignalsView:
         if self.signals is None:
-            return SignalsView()
+            return SignalsView(signals=unmeasured(self.layout.signals), configured=False)
         readings = self.signals.snapshot()
         server = readings.server.label if readings.server is not None else ""
         return SignalsView(readings.version, signal_views(self.layout.signals, readings), server)

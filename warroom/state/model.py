@@ -215,7 +215,9 @@ class RoomModel:
         return self._part(
             "graphs",
             view.version,
-            lambda: tuple(graph_view(s, self.wall()) for s in view.signals if s.graph),
+            lambda: tuple(
+                graph_view(s, self.wall()) for s in view.signals if s.graph and view.configured
+            ),
         )
 
     def banner(self) -> tuple[str, ...]:

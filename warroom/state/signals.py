@@ -34,13 +34,21 @@ class SignalView:
         return any(beyond(value, self.slo_min, self.slo_max) for _, value in self.latest)
 
 
+NO_PROMETHEUS = (
+    "No Prometheus is configured, so no signal is measured: give one with --prometheus URL "
+    "or prometheus.url in the layout."
+)
+
+
 @dataclass(frozen=True)
 class SignalsView:
-    """Every signal of the layout, and which server answers; `version` moves on any change."""
+    """Every signal of the layout, and which server answers; `version` moves on any change.
+    Without a Prometheus (`configured` false) the signals are listed, each not measured."""
 
     version: int = 0
     signals: tuple[SignalView, ...] = ()
     server: str = ""  # e.g. "Prometheus 2.45.0" or "built-in PromQL subset (sim)"
+    configured: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,12 +60,14 @@ class OverviewPane(Pane):
         cluster = model.cluster_age()
         for panel in (self.rollout, self.hpa, self.events):
             panel.border_subtitle = cluster
-        ages = [s.age for s in model.signals().value.signals if s.age is not None]
-        self.signals.border_subtitle = (
-            f"Prometheus {max(ages):.0f}s old"
-            if ages
-            else ("no Prometheus data yet" if model.signals().value.signals else "")
-        )
+        view = model.signals().value
+        ages = [s.age for s in view.signals if s.age is not None]
+        if not view.configured:
+            self.signals.border_subtitle = "no Prometheus"
+        elif ages:
+            self.signals.border_subtitle = f"Prometheus {max(ages):.0f}s old"
+        else:
+            self.signals.border_subtitle = "no Prometheus data yet" if view.signals else ""
         if not (active and wide):
             return
         if self.changed("graphs", graphs := model.graphs()):

@@ -18,7 +18,7 @@ from rich.text import Text
 from warroom.state.custom import CustomRow
 from warroom.state.hpa import HpaView
 from warroom.state.rollout import RolloutView
-from warroom.state.signals import SignalsView, format_value
+from warroom.state.signals import NO_PROMETHEUS, SignalsView, SignalView, format_value
 from warroom.state.versions import short_image
 from warroom.ui.widgets.tones import Toned
 
@@ -169,6 +169,13 @@ class SignalsPanel(Panel):
         signals = view.signals if view is not None else ()
         if not signals:
             return Text("No signals in this layout.", style=self.tone("dim"))
+        if view is not None and not view.configured:
+            # Wrapped: the sentence says how to give a Prometheus, it must be read whole.
+            note = Text(NO_PROMETHEUS + "\n", style=self.tone("warn"))
+            return Group(note, self._lines(signals))
+        return self._lines(signals)
+
+    def _lines(self, signals: tuple[SignalView, ...]) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per signal, at any width
         width = min(28, max(len(s.title) for s in signals) + 2)
         for sig in signals:

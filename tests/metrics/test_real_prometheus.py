@@ -60,3 +60,39 @@ async def test_signals_and_gpus_from_a_real_prometheus(
     assert 200 <= len(snap["one"].series[0].graph) <= 300
     nodes = {(r.node, r.index) for r in sim.gpus.readings()}
     assert {(g.node, g.index) for g in gpu_snap.gpus} == nodes
+
+
+async def test_a_scrape_target_down_makes_its_signals_unknown_not_no_traffic(
+    sim: SimCluster, prometheus: PrometheusProcess
+) -> None:
+    """Prometheus answers, but the target behind the signals is down (up == 0)."""
+    sim.set_users(SERVICE, 600)
+    signals = {"rps": 'sum(rate(http_requests_total{namespace="bizra-prod"}[2s]))'}
+    async with SignalPoller(prometheus.url, signals, interval=0.2) as poller:
+        await until(
+            lambda: poller.snapshot().targets.jobs["rps"] == {"warroom-sim"}
+            and poller.snapshot().targets.freshness.state == "ok",
+            timeout=30,
+            what="the job behind the signal learnt, its target up",
+        )
+        assert poller.snapshot().targets.unknown("rps") == ""
+        sim.prometheus_outage(True)  # /metrics answers 503: Prometheus marks the target down
+        await until(
+            lambda: poller.snapshot().targets.freshness.state == "failed",
+            timeout=30,
+            what="the target seen down",
+        )
+        reading = poller.snapshot().targets
+        assert reading.freshness.error == (
+            "Prometheus is up but 1 of 1 scrape targets are down (job warroom-sim); "
+            "signals from them are unknown"
+        )
+        assert reading.unknown("rps") == "job warroom-sim is down"
+        assert poller.freshness().state == "ok"  # the server itself answers all along
+        sim.prometheus_outage(False)
+        await until(
+            lambda: poller.snapshot().targets.freshness.state == "ok",
+            timeout=30,
+            what="the target back up",
+        )
+        assert poller.snapshot().targets.unknown("rps") == ""

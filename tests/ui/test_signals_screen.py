@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from tests.conftest import require_tool
 from tests.metrics.test_ssh import FakeGpuHost
 from tests.ui.screen import color_of, content, line_with, lines, text, theme_color
 from tests.waiting import until
@@ -15,6 +16,7 @@ from warroom.layout import CustomResource, Slo, SshHost, load_layout
 from warroom.layouts import shipped_layout
 from warroom.live.room import Room, open_room
 from warroom.sim.cluster import SimCluster
+from warroom.sim.prometheus import PrometheusProcess
 from warroom.ui.run import room_app
 from warroom.ui.widgets.graph import LineGraph
 from warroom.ui.widgets.nodes import NodeTable
@@ -388,4 +390,58 @@ async def test_without_a_prometheus_the_signals_are_listed_as_not_measured() -> 
                     lambda: "No Prometheus is configured" in content(note),
                     what="the graphs view saying so",
                     pause=pilot.pause,
+                )
+
+
+async def test_a_scrape_outage_behind_a_live_prometheus_is_a_banner_and_unknown_signals() -> None:
+    binary = require_tool("prometheus")
+    async with (
+        SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim,
+        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+    ):
+        sim.set_users(f"{NS}/bizra-inference", 1000)
+        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+            context="warroom-sim", prometheus=prom.url
+        )
+        fast = layout.prometheus.model_copy(update={"interval": layout.prometheus.interval / 5})
+        layout = layout.model_copy(update={"prometheus": fast})
+        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            app = room_app(room, session="test")
+            async with app.run_test(size=(120, 40)) as pilot:
+                panel = app.query_one("#signals", SignalsPanel)
+                banner = app.query_one("#banner", Banner)
+                await until(
+                    lambda: (
+                        word_after(
+                            line_with(panel, "Requests per second").text, "Requests per second"
+                        )
+                        not in ("–", "no", "waiting")
+                    ),
+                    timeout=40,
+                    what="a request rate measured",
+                    pause=pilot.pause,
+                )
+                sim.prometheus_outage(True)
+                await until(
+                    lambda: "scrape targets are down" in content(banner),
+                    timeout=30,
+                    what="the banner",
+                    pause=pilot.pause,
+                )
+                assert "Prometheus is up but 1 of 1 scrape targets are down (job warroom-sim)" in (
+                    content(banner)
+                )
+                await until(
+                    lambda: (
+                        "unknown: job warroom-sim is down"
+                        in line_with(panel, "Requests per second").text
+                    ),
+                    timeout=30,
+                    what="the signal unknown",
+                    pause=pilot.pause,
+                )
+                assert "no traffic" not in text(panel)
+                sim.prometheus_outage(False)
+                await until(
+                    lambda: not banner.display, timeout=30, what="recovery", pause=pilot.pause
                 )

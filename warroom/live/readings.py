@@ -44,6 +44,11 @@ def signal_views(
             if s.live and s.value is not None:
                 latest.append((legend, s.value))
         slo = spec.slo
+        status = signal_status(polled.freshness)
+        unknown = readings.targets.unknown(sid)
+        if unknown and polled.freshness.state != "failed":
+            # Values may linger for the lookback, then vanish: neither is the truth.
+            status, latest = f"unknown: {unknown}", []
         out.append(
             SignalView(
                 id=sid,
@@ -51,7 +56,7 @@ def signal_views(
                 unit=spec.unit or "",
                 series=tuple(series),
                 latest=tuple(latest),
-                status=signal_status(polled.freshness),
+                status=status,
                 slo_max=slo.max if slo else None,
                 slo_min=slo.min if slo else None,
                 graph=spec.graph,

@@ -56,6 +56,7 @@ class Room:
         sources: list[Freshness] = self.picture.sources()
         if self.signals is not None:
             sources.append(self.signals.freshness())
+            sources.append(self.signals.targets.reading().freshness)
         if self.gpus is not None:
             sources.append(self.gpus.snapshot().freshness)
         sources.extend(poller.snapshot().freshness for poller in self.ssh)

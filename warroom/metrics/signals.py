@@ -29,6 +29,7 @@ from warroom.metrics.history import (
     graph_spec,
     label_key,
 )
+from warroom.metrics.targets import ScrapeTargets, TargetsReading
 from warroom.state.freshness import Freshness
 
 
@@ -49,6 +50,7 @@ class SignalReadings:
     server: ServerInfo | None
     version: int
     taken: float
+    targets: TargetsReading
 
     def __getitem__(self, signal_id: str) -> SignalReading:
         return self.signals[signal_id]
@@ -104,6 +106,9 @@ class SignalPoller(Periodic):
         # The server itself as a source: failing while it cannot be reached, whatever the
         # queries say (a query can fail alone, its error is the signal's own).
         self.reachable = FreshnessRecorder(f"Prometheus at {self.client.url}", interval)
+        self.targets = ScrapeTargets(
+            {s.id: s.query for s in self.signals.values()}, interval, clock
+        )
         self.server: ServerInfo | None = None
         self._server_version = 0
         self._check_server = True  # ask buildinfo at start and again after losing the server
@@ -132,14 +137,18 @@ class SignalPoller(Periodic):
 
     @property
     def version(self) -> int:
-        return self._server_version + sum(
-            h.freshness.version + h.graph_version for h in self.history.values()
+        return (
+            self._server_version
+            + self.targets.recorder.version
+            + sum(h.freshness.version + h.graph_version for h in self.history.values())
         )
 
     def snapshot(self) -> SignalReadings:
         now = self.clock()
         signals = {sid: h.snapshot(now) for sid, h in self.history.items()}
-        return SignalReadings(MappingProxyType(signals), self.server, self.version, now)
+        return SignalReadings(
+            MappingProxyType(signals), self.server, self.version, now, self.targets.reading()
+        )
 
     async def close(self) -> None:
         if self._owns_client:
@@ -162,6 +171,11 @@ class SignalPoller(Periodic):
         self._lost = None
         if not self._check_server or await self._detect_server():
             await self._each(list(self.signals.values()), self._poll_signal)
+            if self._lost is None:
+                try:
+                    await self.targets.poll(self.client)
+                except PromError as err:
+                    self._server_lost(err)
             loop = asyncio.get_running_loop()
             if self._lost is None and loop.time() >= self._next_graph:
                 await self._each([s for s in self.signals.values() if s.graph], self._poll_graph)

@@ -22,12 +22,10 @@ from warroom.sim.errors import (
     not_found,
     qualified,
 )
-from warroom.sim.patch import (
-    PatchError,
-    apply_json_patch,
-    apply_merge_patch,
-    apply_strategic_merge_patch,
-)
+from warroom.sim.patch.errors import PatchError
+from warroom.sim.patch.json_patch import apply_json_patch
+from warroom.sim.patch.merge_patch import apply_merge_patch
+from warroom.sim.patch.strategic import apply_strategic_merge_patch
 from warroom.sim.store import Obj, Store, clone, encode
 
 NAMESPACES = ("", "namespaces")

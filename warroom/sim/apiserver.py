@@ -17,10 +17,12 @@ from warroom.sim.catalogue import VIRTUAL_KINDS, Catalogue, ResourceType
 from warroom.sim.defaults import DELETE_OPTIONS, type_problem
 from warroom.sim.errors import ApiError, failure_status
 from warroom.sim.eviction import evict
+from warroom.sim.field_selectors import parse_field_selector
+from warroom.sim.label_parser import parse_label_selector
 from warroom.sim.listing import Lister, ListQuery
 from warroom.sim.registry import PATCH_TYPES, Registry
 from warroom.sim.scale import scale_get, scale_patch, scale_update
-from warroom.sim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from warroom.sim.selector_errors import SelectorError
 from warroom.sim.store import Obj, Store, encode
 from warroom.sim.tables import TableOptionsError, to_table
 from warroom.sim.watch import WatchHub, WatchSpec

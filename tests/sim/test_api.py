@@ -1029,6 +1029,21 @@ async def test_dry_run_create_returns_the_object_and_stores_nothing(api, msim):
     assert (await api.get(cm_path())).meta["resourceVersion"] == rv
 
 
+@pytest.mark.parametrize(
+    ("field", "shown"), [("uid", "UID"), ("resourceVersion", "ResourceVersion")]
+)
+async def test_delete_with_a_stale_precondition_is_a_conflict(api, field, shown):
+    created = await api.post(cm_path(), configmap("settings", {"a": "1"}))
+    options = {"preconditions": {field: "stale"}}
+    reply = await api.delete(cm_path(name="settings"), options)
+    assert_failure(reply, 409, "Conflict")
+    assert reply.body["message"] == (
+        f"Precondition failed: {shown} in precondition: stale, {shown} in object meta: "
+        f"{created.meta[field]}"
+    )
+    assert (await api.get(cm_path(name="settings"))).status == 200
+
+
 async def test_dry_run_update_and_patch_change_nothing(api, msim):
     created = (await api.post(cm_path(), configmap("settings", {"a": "1"}))).body
     rv = created["metadata"]["resourceVersion"]

@@ -67,6 +67,8 @@ def describe(metric: dict[str, Any]) -> str:
 
 
 class MetricSource(Protocol):
+    """Where the controller reads metric values: a load model, or numbers set by hand."""
+
     def current(self, hpa: Obj, metric: dict[str, Any]) -> float | None:
         """The metric's current value in its target's units, or None when unknown."""
         ...
@@ -109,6 +111,8 @@ def replica_count(
 
 
 class HpaController:
+    """Sizes each HPA's target from its metrics, within spec.behavior's limits (ScalingBehavior)."""
+
     name = "hpa"
 
     def __init__(self, ctx: Context, source: MetricSource) -> None:

@@ -15,8 +15,9 @@ import re
 from types import MappingProxyType
 from typing import Any
 
-import jsonpatch
-from jsonpointer import JsonPointer, JsonPointerException, unescape
+# jsonpatch and jsonpointer ship no type information (no py.typed marker, no stubs).
+import jsonpatch  # type: ignore[import-untyped]
+from jsonpointer import JsonPointer, JsonPointerException, unescape  # type: ignore[import-untyped]
 
 from warroom.sim.patch.errors import PatchError, cannot_unmarshal, excerpt, too_deep
 

@@ -715,6 +715,24 @@ async def test_json_patch_with_a_failing_test_is_unprocessable_and_changes_nothi
     assert after.meta["resourceVersion"] == created.meta["resourceVersion"]
 
 
+@pytest.mark.parametrize(
+    ("op", "message"),
+    [
+        ({"op": "add", "path": "/spec/x", "value": 1},
+         "add operation does not apply: doc is missing path: /spec/x"),
+        ({"op": "remove", "path": "/data/zz"},
+         "remove operation does not apply: doc is missing key: /data/zz"),
+        ({"op": "test", "path": "/data/a", "value": 1},
+         "testing value /data/a failed: test failed"),
+    ],
+)  # fmt: skip
+async def test_json_patch_errors_answer_invalid_with_the_patch_message(api, op, message):
+    await api.post(cm_path(), configmap("settings", {"a": "1"}))
+    reply = await api.patch(cm_path(name="settings"), [op], JSON_PATCH)
+    assert_failure(reply, 422, "Invalid")
+    assert reply.body["message"] == message
+
+
 async def test_strategic_merge_patch_merges_containers_by_name(api):
     containers = [container("app", "nginx:1.27"), container("sidecar", "envoy:1.30")]
     await api.post(deploy_path(), deployment("web", containers=containers))
@@ -1009,6 +1027,21 @@ async def test_dry_run_create_returns_the_object_and_stores_nothing(api, msim):
     assert "resourceVersion" not in reply.meta
     assert_failure(await api.get(cm_path(name="dry")), 404, "NotFound")
     assert (await api.get(cm_path())).meta["resourceVersion"] == rv
+
+
+@pytest.mark.parametrize(
+    ("field", "shown"), [("uid", "UID"), ("resourceVersion", "ResourceVersion")]
+)
+async def test_delete_with_a_stale_precondition_is_a_conflict(api, field, shown):
+    created = await api.post(cm_path(), configmap("settings", {"a": "1"}))
+    options = {"preconditions": {field: "stale"}}
+    reply = await api.delete(cm_path(name="settings"), options)
+    assert_failure(reply, 409, "Conflict")
+    assert reply.body["message"] == (
+        f"Precondition failed: {shown} in precondition: stale, {shown} in object meta: "
+        f"{created.meta[field]}"
+    )
+    assert (await api.get(cm_path(name="settings"))).status == 200
 
 
 async def test_dry_run_update_and_patch_change_nothing(api, msim):

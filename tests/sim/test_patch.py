@@ -10,13 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warroom.sim.patch import (
-    PATCH_METADATA,
-    PatchError,
-    apply_json_patch,
-    apply_merge_patch,
-    apply_strategic_merge_patch,
-)
+from warroom.sim.patch.errors import PatchError
+from warroom.sim.patch.json_patch import apply_json_patch
+from warroom.sim.patch.merge_patch import apply_merge_patch
+from warroom.sim.patch.strategic import apply_strategic_merge_patch
+from warroom.sim.patch.strategic_schema import PATCH_METADATA
 
 # --- Kubernetes objects -----------------------------------------------------------------------
 
@@ -128,13 +126,72 @@ RFC6902_APPENDIX_A = [
 ]  # fmt: skip
 
 
+# jsonpatch applies these patches; where it alone would answer otherwise than the API server
+# (it refuses "~2" and an object's "-" key, indexes into strings, has True == 1, checks only
+# objects for a move into a child, or raises TypeError on "" and "-"), the server's answer holds.
+JSONPATCH_DIFFERS_OK = [
+    ("tilde-not-an-escape", {"a": 1}, [{"op": "add", "path": "/b~2", "value": 2}],
+     {"a": 1, "b~2": 2}),
+    ("dash-key-of-an-object", {"-": 1}, [{"op": "replace", "path": "/-", "value": 2}], {"-": 2}),
+    ("add-root-of-an-array", [1, 2], [{"op": "add", "path": "", "value": {"x": 1}}], {"x": 1}),
+    ("move-to-root", {"a": [1]}, [{"op": "move", "from": "/a", "path": ""}], [1]),
+    ("copy-from-root", {"a": 1}, [{"op": "copy", "from": "", "path": "/b"}],
+     {"a": 1, "b": {"a": 1}}),
+    ("move-onto-itself", {"a": [1]}, [{"op": "move", "from": "/a/0", "path": "/a/0"}],
+     {"a": [1]}),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("target", "ops", "expected"),
-    [case[1:] for case in RFC6902_APPENDIX_A],
-    ids=[case[0] for case in RFC6902_APPENDIX_A],
+    [case[1:] for case in RFC6902_APPENDIX_A + JSONPATCH_DIFFERS_OK],
+    ids=[case[0] for case in RFC6902_APPENDIX_A + JSONPATCH_DIFFERS_OK],
 )
-def test_json_patch_rfc6902_appendix_a(target: Any, ops: list, expected: Any) -> None:
+def test_json_patch_applies(target: Any, ops: list, expected: Any) -> None:
     assert apply_json_patch(target, ops) == expected
+
+
+JSONPATCH_DIFFERS_ERRORS = [
+    ("string-is-no-container", {"s": "abc"}, [{"op": "test", "path": "/s/0", "value": "a"}],
+     "test operation does not apply: doc is missing path: /s/0"),
+    ("copy-from-inside-a-string", {"s": "abc"}, [{"op": "copy", "from": "/s/0", "path": "/t"}],
+     "copy operation does not apply: doc is missing path: /s/0"),
+    ("number-is-no-container", {"a": 1}, [{"op": "test", "path": "/a/b", "value": 1}],
+     "test operation does not apply: doc is missing path: /a/b"),
+    ("remove-dash", {"a": [1]}, [{"op": "remove", "path": "/a/-"}],
+     "error in remove for path: '/a/-': Unable to access invalid index: -"),
+    ("remove-past-the-end", {"a": [1]}, [{"op": "remove", "path": "/a/5"}],
+     "error in remove for path: '/a/5': Unable to access invalid index: 5"),
+    ("replace-past-the-end", {"a": [1]}, [{"op": "replace", "path": "/a/1", "value": 0}],
+     "replace operation does not apply: doc is missing key: /a/1"),
+    ("copy-from-dash", {"a": [1]}, [{"op": "copy", "from": "/a/-", "path": "/b"}],
+     "copy operation does not apply: doc is missing key: /a/-"),
+    ("copy-past-the-end", {"a": [1]}, [{"op": "copy", "from": "/a/0", "path": "/a/3"}],
+     "error in copy for path: '/a/3': Unable to access invalid index: 3"),
+    ("move-into-own-child-in-an-array", {"a": [{"b": 1}, {"c": {}}]},
+     [{"op": "move", "from": "/a/0", "path": "/a/0/x"}],
+     "move operation does not apply: /a/0 is a prefix of /a/0/x"),
+    ("move-from-root", {"a": 1}, [{"op": "move", "from": "", "path": "/b"}],
+     "move operation does not apply:  is a prefix of /b"),
+    ("move-to-a-missing-parent", {"a": [1]}, [{"op": "move", "from": "/a/0", "path": "/b/c"}],
+     "move operation does not apply: doc is missing path: /b/c"),
+    ("move-from-missing", {"a": 1}, [{"op": "move", "from": "/x/y", "path": "/b"}],
+     "move operation does not apply: doc is missing path: /x/y"),
+    ("remove-a-scalar-document", 5, [{"op": "remove", "path": ""}],
+     "remove operation does not apply: cannot remove the document"),
+    ("nested-true-is-not-one", {"a": {"b": True}},
+     [{"op": "test", "path": "/a", "value": {"b": 1}}], "testing value /a failed: test failed"),
+    ("test-root", True, [{"op": "test", "path": "", "value": 1}],
+     "testing value  failed: test failed"),
+    # Go decodes and applies one operation at a time, and decodes each before applying it.
+    ("first-failure-wins", {"a": 1},
+     [{"op": "test", "path": "/a", "value": 2}, {"op": "frobnicate"}],
+     "testing value /a failed: test failed"),
+    ("decoding-before-applying", {"a": 1}, [{"op": "test", "path": "/x/y"}],
+     "test operation, missing value field: missing value"),
+    ("from-decoded-before-path-applies", {"a": 1},
+     [{"op": "move", "from": 7, "path": "/x/y"}], "move operation failed to decode from: 7"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -173,6 +230,7 @@ def test_json_patch_rfc6902_appendix_a(target: Any, ops: list, expected: Any) ->
         ({"a": 1}, [{"path": "/a"}], "Unexpected kind: unknown"),
         ({"a": 1}, [{"op": "remove", "path": ""}],
          "remove operation does not apply: cannot remove the document"),
+        *[pytest.param(*case[1:], id=case[0]) for case in JSONPATCH_DIFFERS_ERRORS],
     ],
 )  # fmt: skip
 def test_json_patch_rejects_what_cannot_apply_with_422(

@@ -8,19 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warroom.sim.selectors import (
-    _EOS,
-    _ID,
-    FieldSelector,
-    LabelSelector,
-    Requirement,
-    SelectorError,
-    _lex,
-    field_value,
-    label_selector_from_spec,
-    parse_field_selector,
-    parse_label_selector,
-)
+from warroom.sim.field_selectors import FieldSelector, field_value, parse_field_selector
+from warroom.sim.label_parser import _EOS, _ID, _lex, parse_label_selector
+from warroom.sim.selector_errors import SelectorError
+from warroom.sim.selectors import LabelSelector, Requirement, label_selector_from_spec
 
 NAME_RULE = (
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an"

@@ -21,9 +21,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from warroom.sim.access import AccessRules, DenyRule
-from warroom.sim.apiserver import ApiServer, InjectedFailure
+from warroom.sim.apiserver import ApiServer
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import SimClock
+from warroom.sim.cluster_faults import ClusterFaults
 from warroom.sim.control import control_routes
 from warroom.sim.controllers.context import NODES, Context, Faults
 from warroom.sim.controllers.daemonset import DaemonSetController
@@ -39,14 +40,14 @@ from warroom.sim.controllers.scheduler import Scheduler
 from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
-from warroom.sim.gpus import GpuTelemetry, gpu_count
-from warroom.sim.load import ErrorBurst, LoadModel, Regression
+from warroom.sim.gpus import GpuTelemetry
+from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
 from warroom.sim.scenario import Scenario, load, node_objects
-from warroom.sim.store import Store, clone
+from warroom.sim.store import Store
 from warroom.sim.tsdb import SeriesStore
 
 CONTEXT = "warroom-sim"
@@ -74,11 +75,12 @@ def kubeconfig_text(url: str, namespace: str = "default") -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-class SimCluster:
+class SimCluster(ClusterFaults):
     """A whole simulated cluster on 127.0.0.1.
 
     `manual_clock=True` freezes simulated time: it then moves only through `advance()`,
-    which tests use to step through minutes of cluster life deterministically.
+    which tests use to step through minutes of cluster life deterministically. The fault and
+    load knobs (fail_node, set_users, lose_gpu, ...) come from ClusterFaults.
     """
 
     def __init__(
@@ -323,30 +325,13 @@ class SimCluster:
             else:
                 await asyncio.sleep(0.02)
 
-    def fail_node(self, name: str) -> None:
-        self.faults.failed_nodes.add(name)
-        self.manager.enqueue(self.node_lifecycle, name)
-
-    def recover_node(self, name: str) -> None:
-        self.faults.failed_nodes.discard(name)
-        self.manager.enqueue(self.node_lifecycle, name)
-
-    def set_image_broken(self, image: str, broken: bool = True) -> None:
-        if broken:
-            self.faults.broken_images.add(image)
-        else:
-            self.faults.broken_images.discard(image)
-
     def set_hpa_metric(self, namespace: str, hpa: str, value: float, metric: str = "*") -> None:
         self.metrics.set(namespace, hpa, value, metric)
 
     def deny(self, rule: DenyRule | dict[str, Any]) -> None:
         self.access.deny(rule if isinstance(rule, DenyRule) else DenyRule.from_dict(rule))
 
-    def drop_watches(self) -> None:
-        self.api.hub.drop_all()
-
-    # ---- metrics and faults --------------------------------------------------------------
+    # ---- metrics -------------------------------------------------------------------------
 
     def scrape_now(self) -> None:
         """One scrape into the built-in Prometheus, labelled as a real Prometheus labels it."""
@@ -372,90 +357,3 @@ class SimCluster:
         return web.Response(
             body=self.telemetry.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
-
-    def set_users(self, service: str, users: float | None) -> None:
-        """Hold a service's concurrent users at `users` (None: follow the scenario's stages)."""
-        if service not in self.load.services:
-            raise ValueError(
-                f"no load is modelled for service {service!r}; the scenario models "
-                f"{', '.join(self.load.services) or 'none'}"
-            )
-        self.load.tick()
-        self.load.set_users(service, users)
-
-    def regress_image(self, image: str, latency: float = 3.0, errors: float = 0.05) -> None:
-        """Pods running `image` get `latency`× slower and `errors` more error ratio."""
-        self.load.tick()
-        self.load.regressions[image] = Regression(latency, errors)
-
-    def clear_regression(self, image: str) -> None:
-        self.load.tick()
-        self.load.regressions.pop(image, None)
-
-    def error_burst(self, ratio: float, seconds: float, service: str = "") -> None:
-        """Add `ratio` to the error ratio of `service` (or every service) for `seconds`."""
-        self.load.tick()
-        self.load.bursts.append(ErrorBurst(service, ratio, self.clock.now() + seconds))
-
-    def clear_error_bursts(self) -> None:
-        self.load.tick()
-        self.load.bursts.clear()
-
-    def gpu_xid(self, node: str, index: int, code: int = 79) -> None:
-        self.gpus.faults.xid[(node, index)] = code
-
-    def lose_gpu(self, node: str, index: int) -> None:
-        """The GPU falls off the bus: gone from allocatable, and the pod using it fails."""
-        self._node(node)
-        self.gpus.readings()  # settle device allocation first
-        self.gpus.faults.lost.add((node, index))
-        self.gpus.faults.xid[(node, index)] = 79
-        self._refresh_gpu_faults(node)
-
-    def restore_gpu(self, node: str, index: int) -> None:
-        self._node(node)
-        self.gpus.faults.lost.discard((node, index))
-        self.gpus.faults.xid.pop((node, index), None)
-        self._refresh_gpu_faults(node)
-
-    def _node(self, name: str) -> dict[str, Any]:
-        node = self.store.get(NODES, "", name)
-        if node is None:
-            raise ValueError(f"no node named {name!r}")
-        return node
-
-    def _refresh_gpu_faults(self, node_name: str) -> None:
-        node = self._node(node_name)
-        lost = sum(1 for n, _ in self.gpus.faults.lost if n == node_name)
-        status = node.get("status") or {}
-        healthy = max(0, gpu_count(node) - lost)
-        if str((status.get("allocatable") or {}).get("nvidia.com/gpu")) != str(healthy):
-            updated = clone(node)
-            updated["status"]["allocatable"]["nvidia.com/gpu"] = str(healthy)
-            self.store.update(NODES, updated)
-        failing = self.gpus.pods_on_lost_gpus()
-        for uid in failing ^ self.faults.broken_pods:
-            pod = self.store.by_uid(uid)
-            if pod is not None:
-                meta = pod["metadata"]
-                self.manager.enqueue(self.kubelet, f"{meta['namespace']}/{meta['name']}")
-        self.faults.broken_pods = failing
-
-    def fail_requests(self, code: int, count: int = 1, path: str = "", verb: str = "") -> None:
-        """Answer the next `count` API requests matching path prefix and verb with `code`."""
-        self.api.injected.append(InjectedFailure(code, count, path, verb))
-
-    def prometheus_outage(self, down: bool = True) -> None:
-        """Metrics go dark: the scrape target and the built-in Prometheus API answer 503."""
-        self.metrics_down = down
-        self.prometheus.available = not down
-
-    def restart_apiserver(self, seconds: float = 3.0) -> None:
-        """Drop every watch and refuse requests with 503 for `seconds` (wall clock)."""
-        self.drop_watches()
-        self.api.refuse_requests = True
-        loop = asyncio.get_running_loop()
-        loop.call_later(seconds, self._apiserver_back)
-
-    def _apiserver_back(self) -> None:
-        self.api.refuse_requests = False

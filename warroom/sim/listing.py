@@ -12,7 +12,8 @@ import orjson
 
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.errors import ApiError, expired
-from warroom.sim.selectors import FieldSelector, LabelSelector
+from warroom.sim.field_selectors import FieldSelector
+from warroom.sim.selectors import LabelSelector
 from warroom.sim.store import Obj, ObjKey, Store, TooOld
 
 # Paged lists read from the snapshot taken by their first page, as etcd reads at one revision.

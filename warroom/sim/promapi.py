@@ -20,10 +20,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from warroom.sim.label_matchers import LabelMatcher
 from warroom.sim.promql import Engine, QueryError, QueryParseError
 from warroom.sim.promql.parse import parse_selector
 from warroom.sim.promql.values import LABEL_NAME_RE, go_parse_float
-from warroom.sim.tsdb import LabelMatcher, seconds_to_ms
+from warroom.sim.tsdb import seconds_to_ms
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -1,7 +1,8 @@
 """REST storage semantics: create, update, patch and delete as the real registry applies them.
 
 Preconditions (resourceVersion, uid), dry run, generation bumps, status subresources,
-graceful pod deletion, finalizers and namespace lifecycle live here, apart from HTTP.
+finalizers and namespace lifecycle live here, apart from HTTP; the checks every write passes
+are in write_checks.py, graceful pod deletion and orphaning in deletion.py.
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from warroom.sim import defaults
+from warroom.sim import defaults, deletion
 from warroom.sim.catalogue import Catalogue, ResourceType
-from warroom.sim.clock import rfc3339
-from warroom.sim.errors import (
-    ApiError,
-    already_exists,
-    conflict,
-    invalid,
-    not_found,
-    qualified,
+from warroom.sim.errors import ApiError, already_exists, conflict, invalid, not_found
+from warroom.sim.patch.errors import PatchError
+from warroom.sim.patch.json_patch import apply_json_patch
+from warroom.sim.patch.merge_patch import apply_merge_patch
+from warroom.sim.patch.strategic import apply_strategic_merge_patch
+from warroom.sim.store import Obj, Store, clone
+from warroom.sim.write_checks import (
+    check_deployment_update,
+    check_identity,
+    check_namespace,
+    check_types,
 )
-from warroom.sim.patch import (
-    PatchError,
-    apply_json_patch,
-    apply_merge_patch,
-    apply_strategic_merge_patch,
-)
-from warroom.sim.store import Obj, Store, clone, encode
 
 NAMESPACES = ("", "namespaces")
 PODS = ("", "pods")
@@ -70,81 +67,16 @@ class Registry:
             raise not_found(rt.plural, rt.group, name)
         return obj
 
-    def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
-        if not rt.namespaced:
-            return
-        ns = self.store.get(NAMESPACES, "", namespace)
-        if ns is None:
-            raise not_found("namespaces", "", namespace)
-        if ns.get("metadata", {}).get("deletionTimestamp"):
-            raise ApiError(
-                403,
-                f'{qualified(rt.plural, rt.group)} "{name}" is forbidden: unable to create new '
-                f"content in namespace {namespace} because it is being terminated",
-                details={
-                    "name": name,
-                    "group": rt.group,
-                    "kind": rt.plural,
-                    "causes": [
-                        {
-                            "reason": "NamespaceTerminating",
-                            "message": f"namespace {namespace} is being terminated",
-                            "field": "metadata.namespace",
-                        }
-                    ],
-                },
-            )
-
     def _notify(self, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
         for hook in self.hooks:
             hook(rt, old, new)
-
-    def _check_types(self, rt: ResourceType, obj: Obj, *, patched: bool) -> None:
-        problem = defaults.type_problem(obj, defaults.kind_fields(rt.kind, custom=rt.custom))
-        if problem is None:
-            return
-        if patched:
-            # A patch whose result does not decode is invalid, as the real patcher words it.
-            value = encode(obj).decode()
-            raise invalid("", "", "", "patch", f'Invalid value: "{value}": {problem}')
-        raise ApiError(
-            400, f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {problem}'
-        )
-
-    def _check_identity(self, rt: ResourceType, obj: Obj, namespace: str) -> None:
-        api_version = obj.get("apiVersion")
-        if api_version and api_version != rt.api_version:
-            raise ApiError(
-                400,
-                f"the API version in the data ({api_version}) does not match the expected API "
-                f"version ({rt.api_version})",
-            )
-        kind = obj.get("kind")
-        if kind and kind != rt.kind:
-            raise ApiError(
-                400, f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})"
-            )
-        meta = obj["metadata"]
-        body_ns = meta.get("namespace")
-        if rt.namespaced:
-            if body_ns and body_ns != namespace:
-                raise ApiError(
-                    400,
-                    "the namespace of the provided object does not match the namespace sent on "
-                    "the request",
-                )
-            meta["namespace"] = namespace
-        else:
-            meta.pop("namespace", None)
-        obj["apiVersion"] = rt.api_version
-        obj["kind"] = rt.kind
 
     # ---- create --------------------------------------------------------------------------
 
     def create(self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Obj:
         obj = defaults.check_object_shape(clone(body))
-        self._check_types(rt, obj, patched=False)
-        self._check_identity(rt, obj, namespace)
+        check_types(rt, obj, patched=False)
+        check_identity(rt, obj, namespace)
         meta = obj["metadata"]
         if not meta.get("name"):
             if meta.get("generateName"):
@@ -159,7 +91,7 @@ class Registry:
                 )
         name = meta["name"]
         defaults.validate_name(rt.kind, rt.group, name)
-        self._check_namespace(rt, namespace, name)
+        check_namespace(self.store, rt, namespace, name)
         if self.store.get(rt.storage_key, namespace if rt.namespaced else "", name) is not None:
             raise already_exists(rt.plural, rt.group, name)
         for field in ("resourceVersion", "uid", "deletionTimestamp", "deletionGracePeriodSeconds"):
@@ -192,8 +124,8 @@ class Registry:
         dry_run: bool,
     ) -> Obj:
         obj = defaults.check_object_shape(clone(body))
-        self._check_types(rt, obj, patched=False)
-        self._check_identity(rt, obj, namespace)
+        check_types(rt, obj, patched=False)
+        check_identity(rt, obj, namespace)
         if obj["metadata"].get("name", name) != name:
             raise ApiError(
                 400,
@@ -244,8 +176,8 @@ class Registry:
         except PatchError as exc:
             raise ApiError(exc.code, str(exc)) from exc
         patched = defaults.check_object_shape(clone(patched))
-        self._check_types(rt, patched, patched=True)
-        self._check_identity(rt, patched, namespace)
+        check_types(rt, patched, patched=True)
+        check_identity(rt, patched, namespace)
         if patched["metadata"].get("name") != name:
             raise invalid(
                 rt.kind, name, rt.group, "metadata.name", "Invalid value: field is immutable"
@@ -292,29 +224,19 @@ class Registry:
         ):
             new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
         if rt.kind == "Deployment" and rt.group == "apps" and subresource != "status":
-            self._validate_deployment_update(old, new)
+            check_deployment_update(old, new)
         if dry_run:
             new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
             return new
         if new == old:
             return old
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and rt.storage_key != PODS:
-            gone = self.store.delete(rt.storage_key, *_key(old))
+            gone = self.store.delete(rt.storage_key, *deletion.object_key(old))
             self._notify(rt, old, None)
             return gone
         written = self.store.update(rt.storage_key, new)
         self._notify(rt, old, written)
         return written
-
-    def _validate_deployment_update(self, old: Obj, new: Obj) -> None:
-        if (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
-            raise invalid(
-                "Deployment",
-                new["metadata"]["name"],
-                "apps",
-                "spec.selector",
-                f"Invalid value: {new['spec'].get('selector')}: field is immutable",
-            )
 
     # ---- delete --------------------------------------------------------------------------
 
@@ -329,26 +251,12 @@ class Registry:
     ) -> Obj:
         obj = self.get(rt, namespace, name)
         meta = obj["metadata"]
-        pre = options.get("preconditions") or {}
-        if pre.get("uid") and pre["uid"] != meta["uid"]:
-            raise ApiError(
-                409,
-                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: "
-                f"{meta['uid']}",
-                reason="Conflict",
-            )
-        if pre.get("resourceVersion") and pre["resourceVersion"] != meta["resourceVersion"]:
-            raise ApiError(
-                409,
-                f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
-                f"ResourceVersion in object meta: {meta['resourceVersion']}",
-                reason="Conflict",
-            )
+        deletion.check_preconditions(meta, options)
         if dry_run:
             return obj
         policy = options.get("propagationPolicy") or "Background"
         if policy == "Orphan":
-            self._orphan_dependents(meta["uid"])
+            deletion.orphan_dependents(self.store, self.catalogue, meta["uid"])
         if rt.storage_key == PODS:
             return self.delete_pod(obj, options)
         if rt.storage_key == NAMESPACES or meta.get("finalizers") or policy == "Foreground":
@@ -364,33 +272,13 @@ class Registry:
             written = self.store.update(rt.storage_key, new)
             self._notify(rt, obj, written)
             return written
-        gone = self.store.delete(rt.storage_key, *_key(obj))
+        gone = self.store.delete(rt.storage_key, *deletion.object_key(obj))
         self._notify(rt, obj, None)
         return gone
 
     def delete_pod(self, pod: Obj, options: dict[str, Any]) -> Obj:
-        meta = pod["metadata"]
-        spec = pod.get("spec") or {}
-        grace = options.get("gracePeriodSeconds")
-        if grace is None:
-            grace = meta.get(
-                "deletionGracePeriodSeconds", spec.get("terminationGracePeriodSeconds", 30)
-            )
-        grace = max(0, int(grace))
-        phase = (pod.get("status") or {}).get("phase")
-        # Unscheduled or finished pods have no kubelet to wait for: they go at once.
-        if grace == 0 or not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
-            if meta.get("finalizers"):
-                grace = 0
-            else:
-                return self.store.delete(PODS, *_key(pod))
-        current = meta.get("deletionGracePeriodSeconds")
-        if meta.get("deletionTimestamp") and current is not None and current <= grace:
-            return pod
-        new = clone(pod)
-        new["metadata"]["deletionTimestamp"] = _rfc3339_after(self.store, grace)
-        new["metadata"]["deletionGracePeriodSeconds"] = grace
-        return self.store.update(PODS, new)
+        """Delete a pod gracefully, as a pod delete through the API does (deletion.py)."""
+        return deletion.delete_pod(self.store, pod, options)
 
     def bind(self, namespace: str, name: str, body: Any) -> Obj:
         """pods/binding: place an unscheduled pod on a node, as a scheduler does."""
@@ -416,30 +304,3 @@ class Registry:
             "status": "Success",
             "code": 201,
         }
-
-    def _orphan_dependents(self, uid: str) -> None:
-        for dependent in self.store.owned_by(uid):
-            rt = self.catalogue.by_kind(_group_of(dependent), dependent.get("kind", ""))
-            if rt is None:
-                continue
-            new = clone(dependent)
-            refs = [r for r in new["metadata"].get("ownerReferences", []) if r.get("uid") != uid]
-            if refs:
-                new["metadata"]["ownerReferences"] = refs
-            else:
-                new["metadata"].pop("ownerReferences", None)  # omitempty: no empty list
-            self.store.update(rt.storage_key, new)
-
-
-def _key(obj: Obj) -> tuple[str, str]:
-    meta = obj["metadata"]
-    return (meta.get("namespace") or "", meta["name"])
-
-
-def _group_of(obj: Obj) -> str:
-    api_version = str(obj.get("apiVersion", ""))
-    return api_version.split("/", 1)[0] if "/" in api_version else ""
-
-
-def _rfc3339_after(store: Store, seconds: float) -> str:
-    return rfc3339(store.clock.now() + seconds)

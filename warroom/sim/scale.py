@@ -7,7 +7,9 @@ from typing import Any
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.defaults import type_problem
 from warroom.sim.errors import ApiError, conflict, invalid
-from warroom.sim.patch import PatchError, apply_json_patch, apply_merge_patch
+from warroom.sim.patch.errors import PatchError
+from warroom.sim.patch.json_patch import apply_json_patch
+from warroom.sim.patch.merge_patch import apply_merge_patch
 from warroom.sim.registry import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, Registry
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Obj, encode

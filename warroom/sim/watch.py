@@ -12,7 +12,8 @@ from aiohttp import web
 
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.errors import failure_status
-from warroom.sim.selectors import FieldSelector, LabelSelector
+from warroom.sim.field_selectors import FieldSelector
+from warroom.sim.selectors import LabelSelector
 from warroom.sim.store import ADDED, DELETED, MODIFIED, Change, Obj, Store, TooOld, encode
 
 # A watcher that falls this far behind is closed; its client re-watches, as with the real server.

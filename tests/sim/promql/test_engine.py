@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from warroom.sim.label_matchers import compile_anchored
 from warroom.sim.promql import Engine, QueryError, QueryParseError
 from warroom.sim.promql.functions import expand
 from warroom.sim.promql.parse import MAX_TOKENS
 from warroom.sim.promql.values import format_value
-from warroom.sim.tsdb import SeriesStore, compile_anchored
+from warroom.sim.tsdb import SeriesStore
 
 UNSUPPORTED = (
     "is not supported by the warroom sim's built-in PromQL engine; run a real Prometheus "

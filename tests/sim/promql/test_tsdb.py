@@ -6,16 +6,8 @@ import math
 
 import pytest
 
-from warroom.sim.tsdb import (
-    STALE_NAN,
-    LabelMatcher,
-    RegexError,
-    SelectedSeries,
-    SeriesStore,
-    compile_anchored,
-    is_stale_nan,
-    translate_re2,
-)
+from warroom.sim.label_matchers import LabelMatcher, RegexError, compile_anchored, translate_re2
+from warroom.sim.tsdb import STALE_NAN, SelectedSeries, SeriesStore, is_stale_nan
 
 
 def _names(selected: list[SelectedSeries]) -> list[str]:

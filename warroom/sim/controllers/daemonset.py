@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from warroom.sim.controllers.context import DAEMONSETS, NODES, PODS, Context, key_of, split_key
-from warroom.sim.controllers.deployment import template_hash
 from warroom.sim.controllers.replicaset import pod_from_template
+from warroom.sim.controllers.revisions import template_hash
 from warroom.sim.controllers.scheduler import affinity_matches, tolerates
 from warroom.sim.pods import controller_ref, is_available, is_ready
 from warroom.sim.quantity import scaled_value

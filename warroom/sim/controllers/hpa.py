@@ -12,6 +12,13 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from warroom.sim.controllers.context import HPAS, PODS, Context, key_of, split_key
+from warroom.sim.controllers.hpa_behavior import (
+    STABILIZED_DOWN,
+    STABILIZED_UP,
+    WITHIN_RANGE,
+    ScalingBehavior,
+    behavior,
+)
 from warroom.sim.pods import is_ready
 from warroom.sim.quantity import parse_quantity
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
@@ -24,26 +31,6 @@ DEFAULT_METRIC: dict[str, Any] = {
     "type": "Resource",
     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
 }
-# The API's default behavior (SetDefaults_HorizontalPodAutoscalerBehavior).
-DEFAULT_POLICIES: dict[str, list[dict[str, Any]]] = {
-    "scaleUp": [
-        {"type": "Pods", "value": 4, "periodSeconds": 15},
-        {"type": "Percent", "value": 100, "periodSeconds": 15},
-    ],
-    "scaleDown": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
-}
-WITHIN_RANGE = ("DesiredWithinRange", "the desired count is within the acceptable range")
-SCALE_UP_LIMIT = "the desired replica count is increasing faster than the maximum scale rate"
-SCALE_DOWN_LIMIT = "the desired replica count is decreasing faster than the maximum scale rate"
-TOO_MANY = "the desired replica count is more than the maximum replica count"
-TOO_FEW = "the desired replica count is less than the minimum replica count"
-STABILIZED_UP = (
-    "recent recommendations were lower than current one, applying the lowest recent recommendation"
-)
-STABILIZED_DOWN = (
-    "recent recommendations were higher than current one, applying the highest recent "
-    "recommendation"
-)
 
 
 def metric_name(metric: dict[str, Any]) -> str:
@@ -80,6 +67,8 @@ def describe(metric: dict[str, Any]) -> str:
 
 
 class MetricSource(Protocol):
+    """Where the controller reads metric values: a load model, or numbers set by hand."""
+
     def current(self, hpa: Obj, metric: dict[str, Any]) -> float | None:
         """The metric's current value in its target's units, or None when unknown."""
         ...
@@ -121,23 +110,15 @@ def replica_count(
     return max(current, math.ceil(damped * (ready + unready)))
 
 
-def _behavior(hpa: Obj, direction: str) -> dict[str, Any]:
-    return dict(((hpa.get("spec") or {}).get("behavior") or {}).get(direction) or {})
-
-
-def _policies(rules: dict[str, Any], direction: str) -> list[dict[str, Any]]:
-    return list(rules.get("policies") or DEFAULT_POLICIES[direction])
-
-
 class HpaController:
+    """Sizes each HPA's target from its metrics, within spec.behavior's limits (ScalingBehavior)."""
+
     name = "hpa"
 
     def __init__(self, ctx: Context, source: MetricSource) -> None:
         self.ctx = ctx
         self.source = source
-        self._recommendations: dict[str, list[tuple[float, int]]] = {}
-        # Replica changes this controller made, (time, +added / -removed), for the policies.
-        self._scale_events: dict[str, list[tuple[float, int]]] = {}
+        self.scaling = ScalingBehavior()
 
     def keys_for(self, change: Change) -> Iterable[str]:
         if change.type_key == HPAS and change.type != "DELETED":
@@ -150,8 +131,7 @@ class HpaController:
         ns, name = split_key(key)
         hpa = self.ctx.store.get(HPAS, ns, name)
         if hpa is None:
-            self._recommendations.pop(key, None)
-            self._scale_events.pop(key, None)
+            self.scaling.forget(key)
             return None
         spec = hpa["spec"]
         ref = spec.get("scaleTargetRef") or {}
@@ -224,25 +204,25 @@ class HpaController:
                 reason = "All metrics below target"
             # normalizeDesiredReplicasWithBehaviors: stabilise, then apply the rate policies
             # and the min/max bounds.
-            up, down = _behavior(hpa, "scaleUp"), _behavior(hpa, "scaleDown")
+            up, down = behavior(hpa, "scaleUp"), behavior(hpa, "scaleDown")
             up_window = float(up.get("stabilizationWindowSeconds", 0))
             down_window = float(
                 down.get("stabilizationWindowSeconds", self.ctx.timings.hpa_downscale_window)
             )
-            stable = self._stabilise(key, now, current, raw, up_window, down_window)
+            stable = self.scaling.stabilise(key, now, current, raw, up_window, down_window)
             if stable != raw:
                 able = (
                     ("ScaleUpStabilized", STABILIZED_UP)
                     if raw >= current
                     else ("ScaleDownStabilized", STABILIZED_DOWN)
                 )
-            desired, limit_reason = self._rate_limit(hpa, key, now, current, stable)
+            desired, limit_reason = self.scaling.rate_limit(hpa, key, now, current, stable)
             limited = ("True" if desired != stable else "False", *limit_reason)
         if desired != current and current != 0 and rt is not None:
             scaled = clone(target)
             scaled["spec"]["replicas"] = desired
             self.ctx.store.update(rt.storage_key, scaled)
-            self._scale_events.setdefault(key, []).append((now, desired - current))
+            self.scaling.scaled(key, now, desired - current)
             status["lastScaleTime"] = stamp
             self.ctx.recorder.normal(
                 hpa, "SuccessfulRescale", f"New size: {desired}; reason: {reason}", COMPONENT
@@ -317,75 +297,6 @@ class HpaController:
             else:
                 unready += 1
         return ready, unready
-
-    def _stabilise(
-        self, key: str, now: float, current: int, desired: int, up: float, down: float
-    ) -> int:
-        """stabilizeRecommendationWithBehaviors: no higher than the lowest recommendation of the
-        scale-up window, no lower than the highest of the scale-down window (default 300 s)."""
-        history = [(t, r) for t, r in self._recommendations.get(key, []) if t > now - max(up, down)]
-        up_limit = min([r for t, r in history if t > now - up] + [desired])
-        down_limit = max([r for t, r in history if t > now - down] + [desired])
-        history.append((now, desired))
-        self._recommendations[key] = history
-        return min(max(current, up_limit), down_limit)
-
-    def _rate_limit(
-        self, hpa: Obj, key: str, now: float, current: int, desired: int
-    ) -> tuple[int, tuple[str, str]]:
-        """convertDesiredReplicasWithBehaviorRate: the scaling policies' limit for the period,
-        then the min/max bounds, with the ScalingLimited reason that applied."""
-        spec = hpa["spec"]
-        min_r, max_r = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1))
-        periods = [
-            int(p.get("periodSeconds", 15))
-            for d in ("scaleUp", "scaleDown")
-            for p in _policies(_behavior(hpa, d), d)
-        ]
-        self._scale_events[key] = [
-            (t, n) for t, n in self._scale_events.get(key, []) if t > now - max(periods)
-        ]
-        if desired > current:
-            limit = max(current, self._policy_limit(hpa, key, now, current, "scaleUp"))
-            if max_r > limit:
-                bound, why = limit, ("ScaleUpLimit", SCALE_UP_LIMIT)
-            else:
-                bound, why = max_r, ("TooManyReplicas", TOO_MANY)
-            if desired > bound:
-                return bound, why
-        elif desired < current:
-            limit = min(current, self._policy_limit(hpa, key, now, current, "scaleDown"))
-            if min_r < limit:
-                bound, why = limit, ("ScaleDownLimit", SCALE_DOWN_LIMIT)
-            else:
-                bound, why = min_r, ("TooFewReplicas", TOO_FEW)
-            if desired < bound:
-                return bound, why
-        return desired, WITHIN_RANGE
-
-    def _policy_limit(self, hpa: Obj, key: str, now: float, current: int, direction: str) -> int:
-        """How far the policies let the replicas go from where the period started
-        (selectPolicy Max: the most permissive policy; Min: the least; Disabled: nowhere)."""
-        rules = _behavior(hpa, direction)
-        select = rules.get("selectPolicy", "Max")
-        if select == "Disabled":
-            return current
-        events = self._scale_events.get(key, [])
-        proposals = []
-        for policy in _policies(rules, direction):
-            period = int(policy.get("periodSeconds", 15))
-            added = sum(n for t, n in events if n > 0 and t > now - period)
-            removed = -sum(n for t, n in events if n < 0 and t > now - period)
-            start = current - added + removed
-            value = int(policy.get("value", 0))
-            if direction == "scaleUp":
-                pods, percent = start + value, math.ceil(start * (1 + value / 100))
-            else:
-                pods, percent = start - value, int(start * (1 - value / 100))
-            proposals.append(pods if policy.get("type") == "Pods" else percent)
-        widest = max if direction == "scaleUp" else min
-        narrowest = min if direction == "scaleUp" else max
-        return (narrowest if select == "Min" else widest)(proposals)
 
     @staticmethod
     def _cond(

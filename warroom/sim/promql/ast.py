@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warroom.sim.tsdb import LabelMatcher
+from warroom.sim.label_matchers import LabelMatcher
 
 SCALAR, VECTOR, MATRIX, STRING = "scalar", "vector", "matrix", "string"
 

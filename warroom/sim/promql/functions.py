@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from warroom.sim.label_matchers import RegexError, compile_anchored
 from warroom.sim.promql import ast
 from warroom.sim.promql.errors import QueryError
 from warroom.sim.promql.quantile import bucket_quantile
@@ -37,7 +38,7 @@ from warroom.sim.promql.values import (
     go_sqrt,
     with_label,
 )
-from warroom.sim.tsdb import METRIC_NAME, Labels, RegexError, compile_anchored
+from warroom.sim.tsdb import METRIC_NAME, Labels
 
 if TYPE_CHECKING:
     import re

@@ -12,9 +12,10 @@ from datetime import timedelta
 
 import promql_parser
 
+from warroom.sim.label_matchers import LabelMatcher, RegexError
 from warroom.sim.promql import ast
 from warroom.sim.promql.errors import QueryError, QueryParseError, unsupported
-from warroom.sim.tsdb import METRIC_NAME, LabelMatcher, RegexError
+from warroom.sim.tsdb import METRIC_NAME
 
 #: Functions over a range vector, evaluated per series per step.
 RANGE_FUNCTIONS = frozenset(

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -115,3 +116,19 @@ class Periodic(Background):
                 self.crashed(f"internal error in {self.task_name}: {err!r}; please report it")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
+
+
+class Repeat(Periodic):
+    """Calls a plain function every `interval` seconds (the first call at once)."""
+
+    def __init__(self, interval: float, call: Callable[[], object], name: str) -> None:
+        super().__init__(interval)
+        self.call = call
+        self.name = name
+
+    @property
+    def task_name(self) -> str:
+        return self.name
+
+    async def step(self) -> None:
+        self.call()

@@ -7,7 +7,6 @@ async with SimCluster("gpu-inference", speed=10) as sim:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import tempfile
 import time
@@ -20,6 +19,7 @@ import yaml
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from warroom.background import Repeat
 from warroom.sim.access import AccessRules, DenyRule
 from warroom.sim.apiserver import ApiServer
 from warroom.sim.catalogue import Catalogue, ResourceType
@@ -146,7 +146,8 @@ class SimCluster(ClusterFaults):
         self.prometheus_url = ""
         self.scrape_interval = scrape_interval
         self._prom_runner: web.AppRunner | None = None
-        self._scraper: asyncio.Task[None] | None = None
+        # The built-in Prometheus scrapes the sim itself; the first scrape is at start.
+        self._scraper = Repeat(scrape_interval, self.scrape_now, "sim-scraper")
         self.manager = ControllerManager(
             self.store,
             self.clock,
@@ -230,16 +231,12 @@ class SimCluster(ClusterFaults):
         assert prom_server is not None
         prom_port = prom_server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.prometheus_url = f"http://127.0.0.1:{prom_port}"
-        self.scrape_now()
-        self._scraper = asyncio.get_running_loop().create_task(self._scrape_loop())
+        self.scrape_now()  # data from the first moment, before the loop's own first scrape
+        self._scraper.start()
 
     async def stop(self) -> None:
         self.api.hub.drop_all()
-        if self._scraper is not None:
-            self._scraper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scraper
-            self._scraper = None
+        await self._scraper.stop()
         if self._prom_runner is not None:
             await self._prom_runner.cleanup()
             self._prom_runner = None
@@ -344,11 +341,6 @@ class SimCluster(ClusterFaults):
         samples = [({**target, **labels}, value) for labels, value in self.telemetry.samples()]
         samples.append(({"__name__": "up", **target}, 1.0))
         self.series.scrape(samples, ts)
-
-    async def _scrape_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.scrape_interval)
-            self.scrape_now()
 
     async def _metrics(self, request: web.Request) -> web.Response:
         if self.metrics_down:

@@ -8,8 +8,7 @@ from typing import Any
 from warroom.sim.crds import validate_crd
 from warroom.sim.errors import ApiError, invalid
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
-
-Obj = dict[str, Any]
+from warroom.sim.store import Obj
 
 _DNS1123_SUBDOMAIN = re.compile(
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"

@@ -7,8 +7,7 @@ from typing import Any
 
 from warroom.sim.clock import parse_rfc3339
 from warroom.sim.quantity import parse_quantity
-
-Obj = dict[str, Any]
+from warroom.sim.store import Obj
 
 RESOURCES = ("cpu", "memory", "nvidia.com/gpu")
 

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Protocol
 
+from warroom.background import Background
 from warroom.sim.clock import SimClock
 from warroom.sim.store import Change, Store
 
@@ -38,8 +39,11 @@ class Controller(Protocol):
         ...
 
 
-class ControllerManager:
+class ControllerManager(Background):
+    """The controllers' loop: a background task (`start()`/`stop()`) or stepped by tests."""
+
     def __init__(self, store: Store, clock: SimClock, controllers: Iterable[Controller]) -> None:
+        super().__init__()
         self.store = store
         self.clock = clock
         self.controllers = list(controllers)
@@ -50,7 +54,6 @@ class ControllerManager:
         self._scheduled: dict[tuple[int, str], float] = {}
         self._seq = itertools.count()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self.errors = 0
         store.subscribe(self._on_change)
         clock.on_change(self._wake.set)
@@ -141,16 +144,9 @@ class ControllerManager:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="sim-controllers")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    @property
+    def task_name(self) -> str:
+        return "sim-controllers"
 
     def settle(self, max_syncs: int = 1_000_000) -> None:
         """Run every queued and due sync until nothing is left at the current time."""

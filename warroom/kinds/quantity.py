@@ -30,7 +30,7 @@ def canonical_quantity(text: str) -> str:
     """``resource.Quantity.String()`` of a parsed quantity; the text itself if it does not parse."""
     raw = text.strip()
     try:
-        parsed = parse_quantity(raw)
+        parsed = parse_quantity(raw)  # type: ignore[no-untyped-call]  # the client is untyped
     except ValueError:
         return text
     if not isinstance(parsed, Decimal) or not parsed.is_finite():

@@ -141,11 +141,14 @@ class WarRoomApp(App[None]):
         model.refresh()
         active = self.tabs.active
         self.overview.update(model, active=active == "overview", wide=self.has_class("-wide"))
-        pane = {"pods": self.pods, "nodes": self.nodes, "graphs": self.graphs}.get(active)
-        if active == "events":
+        if active == "pods":
+            self.pods.update(model)
+        elif active == "nodes":
+            self.nodes.update(model)
+        elif active == "graphs":
+            self.graphs.update(model)
+        elif active == "events":
             self.timeline.update(model)
-        elif pane is not None:
-            pane.update(model)
         self.header.set_server(model.signals().value.server)
         self.banner.show(model.banner())
 

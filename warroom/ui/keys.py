@@ -68,7 +68,7 @@ class KeymapError(Exception):
     """The keymap file cannot be used; the message is one sentence saying what to fix."""
 
 
-def bindings(keys: Iterable[Key]) -> list[Binding]:
+def bindings(keys: Iterable[Key]) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in keys]
 
 

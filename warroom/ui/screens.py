@@ -17,6 +17,7 @@ from warroom.kinds.objects import Obj, section
 from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.events import event_row
 from warroom.state.pods import BAD_REASONS
+from warroom.state.trouble import Trouble
 from warroom.ui.widgets.tones import Toned
 
 BOLD = Style(bold=True)
@@ -64,7 +65,7 @@ class PodDetail(Toned):
             kind = next(iter(state), "unknown")
             detail = section(state, kind)
             reason = str(detail.get("reason", ""))
-            level = (
+            level: Trouble = (
                 ""
                 if kind == "running" and cs.get("ready")
                 else ("bad" if reason in BAD_REASONS else "warn")

@@ -58,8 +58,8 @@ class OverviewPane(Pane):
         if self.has_custom and self.changed("custom", custom := model.custom()):
             self.custom.show(custom.value)
         cluster = model.cluster_age()
-        for panel in (self.rollout, self.hpa, self.events):
-            panel.border_subtitle = cluster
+        for corner in (self.rollout, self.hpa, self.events):
+            corner.border_subtitle = cluster
         view = model.signals().value
         ages = [s.age for s in view.signals if s.age is not None]
         if not view.configured:

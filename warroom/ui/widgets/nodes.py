@@ -12,6 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from warroom.state.nodes import GpuCell, GpuReadings, NodesView
+from warroom.state.trouble import Trouble
 from warroom.ui.widgets.rows import RowView, Segments, fixed
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -63,7 +64,7 @@ class NodeTable(RowView):
         out = []
         for cell in cells:
             hot = cell.temp >= TEMP_WARN
-            level = "bad" if cell.xid or hot else ("warn" if cell.util >= BUSY else "")
+            level: Trouble = "bad" if cell.xid or hot else ("warn" if cell.util >= BUSY else "")
             out.append(Segment(f"{cell.index}:{bar(cell.util / 100, 4)}", self.trouble(level)))
             memory = self.tone("memory")
             if cell.memory >= MEMORY_WARN:

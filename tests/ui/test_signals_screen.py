@@ -345,6 +345,14 @@ async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_it
                 assert color_of(p95.style_of(value)) == bad
                 assert "(SLO ≤ 1ms)" in p95.text
                 # Requests per second has no SLO: its value stays in the ok tone.
+                await until(
+                    lambda: word_after(
+                        line_with(panel, "Requests per second").text, "Requests per second"
+                    )[:1].isdigit(),
+                    timeout=30,
+                    what="the request rate",
+                    pause=pilot.pause,
+                )
                 rps = line_with(panel, "Requests per second")
                 rate = word_after(rps.text, "Requests per second")
                 assert color_of(rps.style_of(rate)) == theme_color(app, "success")

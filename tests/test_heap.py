@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 import weakref
 
+from tests.waiting import until
 from warroom.heap import HeapFreezer
 
 
@@ -23,10 +23,8 @@ async def test_frozen_objects_are_skipped_by_the_collector_and_freed_when_droppe
     ref = weakref.ref(held)
     freezer.start()
     try:
-        for _ in range(200):  # the first run happens as the task starts
-            if freezer.runs:
-                break
-            await asyncio.sleep(0.01)
+        # The first run happens as the task starts.
+        await until(lambda: freezer.runs > 0, what="the first run")
         assert freezer.runs == 1
         assert gc.get_freeze_count() >= 10_000  # the parsed items are out of the collector's sight
         del held  # the picture replaces an object: reference counting frees it, frozen or not

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +9,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import require_tool
+from tests.waiting import until_value
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
 
@@ -46,14 +45,12 @@ async def query(prom: PrometheusProcess, expr: str) -> list[dict[str, Any]]:
 
 async def settled(prom: PrometheusProcess, expr: str, check: Any, timeout: float = 60) -> list:
     """Query until the result passes `check` (Prometheus needs a few scrapes for rate())."""
-    deadline = time.monotonic() + timeout
-    result: list = []
-    while time.monotonic() < deadline:
-        result = await query(prom, expr)
-        if result and check(result):
-            return result
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{expr} never satisfied the check; last result {result}")
+    return await until_value(
+        lambda: query(prom, expr),
+        lambda result: bool(result) and check(result),
+        timeout=timeout,
+        what=f"{expr} satisfying the check",
+    )
 
 
 def scalar(result: list[dict[str, Any]]) -> float:

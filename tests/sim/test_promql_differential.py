@@ -7,7 +7,6 @@ quantiles, error ratios, throughput, tokens, GPU use, queue depth, by version an
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import require_tool
+from tests.waiting import until_value
 from warroom.layout import load_layout
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
@@ -96,14 +96,22 @@ async def test_builtin_engine_agrees_with_real_prometheus(sim: SimCluster) -> No
     ):
         # Both need scrapes from before the widest window behind the evaluation time, or
         # Prometheus extrapolates from a partial window and the two rightly differ.
-        deadline = time.monotonic() + HISTORY + 60
-        while True:
-            at = time.time() - 1
-            probe = await instant(session, prom.url, f"count_over_time(up[{HISTORY:.0f}s])", at)
-            if probe and probe[0][1] >= HISTORY * 2 - 2:  # scraped every 0.5 s
-                break
-            assert time.monotonic() < deadline, "real Prometheus never filled the window"
-            await asyncio.sleep(1)
+        moments: list[float] = []
+
+        async def window() -> list:
+            moments.append(time.time() - 1)
+            return await instant(
+                session, prom.url, f"count_over_time(up[{HISTORY:.0f}s])", moments[-1]
+            )
+
+        await until_value(
+            window,
+            lambda probe: bool(probe) and probe[0][1] >= HISTORY * 2 - 2,  # scraped every 0.5 s
+            timeout=HISTORY + 60,
+            every=1.0,
+            what="real Prometheus filling the window",
+        )
+        at = moments[-1]
         mismatches = []
         assert len(LAYOUT_QUERIES) >= 8  # the demo layout's signals at least
         for expr in QUERIES + LAYOUT_QUERIES:

@@ -46,6 +46,7 @@ async def run_demo(*, speed: float = 5.0, keymap: Keymap | None = None) -> None:
                     drill=True,
                     clock=sim.clock.now,
                     keymap=keymap,
+                    clock_label=f"sim time ×{speed:g}",
                 )
                 await run_app(app, room)
         finally:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from email.utils import formatdate
 
 import pytest
 
 from warroom.kube.clock import ServerClock, date_seconds
+from warroom.kube.connection import connect
+from warroom.sim.cluster import SimCluster
 
 
 class Ours:
@@ -84,3 +88,19 @@ def test_answers_without_a_date_change_nothing() -> None:
     clock.observe(None, ours.now, ours.now + 0.01)
     clock.observe("not a date", ours.now, ours.now + 0.01)
     assert not clock.known and clock.now() == ours.now
+
+
+async def test_the_sims_clock_at_ten_times_speed_is_followed_over_http() -> None:
+    """The sim stamps its answers with its own clock, as an API server does; at --speed 10 the
+    client follows it from the answers alone."""
+    async with SimCluster("gpu-inference", speed=10) as sim:
+        connection = await connect(sim.kubeconfig, "warroom-sim")
+        try:
+            started = time.monotonic()
+            while time.monotonic() - started < 7:  # bounded: 7 s of answers, 4 a second
+                await connection.get_json("/version")
+                await asyncio.sleep(0.25)  # the pace of the asking, not a synchronisation
+            assert connection.clock.rate == pytest.approx(10, rel=0.05)
+            assert connection.clock.now() == pytest.approx(sim.clock.now(), abs=2.0)
+        finally:
+            await connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.conftest import require_tool
 from tests.metrics.test_ssh import FakeGpuHost
 from tests.ui.screen import color_of, content, line_with, lines, text, theme_color
 from tests.waiting import until
+from warroom.kinds.times import parse_timestamp
 from warroom.layout import CustomResource, Slo, SshHost, load_layout
 from warroom.layouts import shipped_layout
 from warroom.live.room import Room, open_room
@@ -453,3 +455,49 @@ async def test_a_scrape_outage_behind_a_live_prometheus_is_a_banner_and_unknown_
                 await until(
                     lambda: not banner.display, timeout=30, what="recovery", pause=pilot.pause
                 )
+
+
+def seconds_of(age: str) -> float:
+    """A HumanDuration back to seconds, to its precision (`2m10s`, `15m`, `3h5m`, `57s`)."""
+    total, number = 0.0, ""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}
+    for ch in age:
+        if ch.isdigit():
+            number += ch
+        else:
+            total += int(number) * units[ch]
+            number = ""
+    return total
+
+
+async def test_ages_follow_the_clusters_clock_not_ours_against_a_fast_sim() -> None:
+    """`warroom LAYOUT` against `warroom sim --speed 10`: no clock is handed to the room, so
+    ages are read against the clock estimated from the API server's answers."""
+    # The cluster's clock five hours behind ours, and running ten times as fast.
+    async with SimCluster("gpu-inference", speed=10, start_time=time.time() - 5 * 3600) as sim:
+        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
+        async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
+            app = room_app(room, session="test")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("2")
+                table = app.query_one("#pod-table")
+                await until(
+                    lambda: "bizra-inference-" in text(table),
+                    timeout=20,
+                    what="pods",
+                    pause=pilot.pause,
+                )
+                # Answers over a few seconds let the client see the sim's pace (×10).
+                for _ in range(12):
+                    await room.connection.get_json("/version")
+                    await pilot.pause(0.5)
+                assert "<invalid>" not in text(table)
+                pod = sim.store.list(("", "pods"), NS)[0]
+                name = pod["metadata"]["name"]
+                drawn = line_with(table, name).text.split()[
+                    5
+                ]  # version pod status ready restarts age
+                true_age = sim.clock.now() - parse_timestamp(pod["metadata"]["creationTimestamp"])
+                # To the precision HumanDuration prints (a minute past ten minutes), and the
+                # estimate within a second or two of sim time.
+                assert abs(seconds_of(drawn) - true_age) <= 60 + 20, (drawn, true_age)

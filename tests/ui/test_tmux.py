@@ -55,6 +55,7 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
     try:
         screen = wait_for_screen(session, r"Rollout.*HPA.*Signals")
         assert "DRILL" in screen and "warroom-sim" in screen
+        assert "sim time ×10" in screen  # the header says whose clock it shows
         screen = wait_for_screen(session, r"bizra-inference-hpa\s+\d+→\d+ of 3–50")
         assert re.search(r"rev \d+\s+\d+/\d+ updated, \d+ available", screen)
         assert re.search(r"cpu: \d+%/70%", screen)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from warroom.sim import discovery
 from warroom.sim.access import AccessRules
@@ -74,10 +75,16 @@ class ApiServer:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.on_response_prepare.append(self._date)
         for method, path, handler in self.extra_routes:
             app.router.add_route(method, path, handler)
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         return app
+
+    async def _date(self, request: web.Request, response: web.StreamResponse) -> None:
+        """The Date header by the cluster's clock, as a real API server sends its own: a
+        client that estimates the server's clock from it then sees the simulated time."""
+        response.headers[hdrs.DATE] = formatdate(self.store.clock.now(), usegmt=True)
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         try:

@@ -30,6 +30,7 @@ class HeaderInfo:
     session: str
     drill: bool = False
     read_only: bool = False
+    clock: str = "cluster time"  # whose time the header's clock tells: "sim time ×5"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ def room_app(
     read_only: bool = False,
     clock: Callable[[], float] | None = None,
     keymap: Keymap | None = None,
+    clock_label: str = "cluster time",
 ) -> WarRoomApp:
     """The screen on `room`; `clock` is the cluster's (the sim's runs ahead of ours)."""
     layout = room.layout
@@ -31,6 +32,7 @@ def room_app(
         session,
         drill=drill,
         read_only=read_only,
+        clock=clock_label,
     )
     model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
     zoom = room.zoom if room.signals is not None else None

@@ -50,6 +50,8 @@ class WarHeader(Toned):
             text.append(" READ-ONLY ", style=self.get_component_rich_style("header--read-only"))
             text.append(" ")
         text.append(time.strftime("%H:%M:%S", time.localtime(self.clock())), style=Style(bold=True))
+        if info.clock:
+            text.append(f" {info.clock}", style=self.tone("dim"))
         text.append(f"  ⎈ {info.context}", style=self.get_component_rich_style("header--context"))
         text.append(f"  ns {','.join(info.namespaces)}")
         text.append(f"  session {info.session}", style=self.tone("dim"))

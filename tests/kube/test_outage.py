@@ -6,7 +6,9 @@ after recovery the cache must equal the sim's store exactly (same uids, same ver
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -124,3 +126,20 @@ async def test_starting_while_the_server_is_unreachable_lists_once_it_is_back(
         await proxy.restore()
         await r.wait_synced(10)
     assert cache_state(cache) == world.state()
+
+
+async def test_the_age_of_lost_data_counts_from_the_failure_not_the_last_quiet_byte(
+    sim: SimCluster, conn: Connection, world: World
+) -> None:
+    """A live watch may be quiet for a minute (bookmarks every 60 s): its data is current all
+    that time. When it breaks, its data is as old as the moment it broke."""
+    world.create("a")
+    async with reflector(conn, ObjectCache(), bookmark_interval=60.0) as r:
+        await until(lambda: r.healthy, what="the watch")
+        await asyncio.sleep(2.5)  # a quiet spell, which is what the test is about
+        assert r.last_heard is not None and time.monotonic() - r.last_heard >= 2.4
+        sim.restart_apiserver(1.0)
+        await until(lambda: not r.healthy, what="the loss")
+        lost = r.freshness()
+        assert lost.state == "failed" and lost.age is not None and lost.age < 1.0
+        assert lost.group == "API server" and lost.summary

@@ -35,7 +35,7 @@ async def test_gpu_readings_via_prometheus_match_the_sim(sim: SimCluster) -> Non
         )
         snap = gpus.snapshot()
     assert snap.freshness.state == "ok" and not snap.freshness.stale
-    assert snap.source == f"Prometheus at {sim.prometheus_url}"
+    assert snap.source == f"GPUs from Prometheus at {sim.prometheus_url}"
     busy = [g for g in snap.gpus if g.pod]
     assert busy and all(g.namespace == "bizra-prod" and g.util is not None for g in busy)
     first = snap.gpus[0]

@@ -44,18 +44,30 @@ def test_a_part_is_rebuilt_only_when_its_inputs_move() -> None:
     assert [row.name for row in after.value.rows] == ["gpu-node-1"]
 
 
-def test_the_banner_names_each_failing_source_once() -> None:
-    down = "Prometheus at http://prom:9090 is unreachable (connection refused)"
+def test_the_banner_says_each_failing_server_once_in_a_short_line() -> None:
+    lost = "lost the watch of pods in namespace ns (connection refused); retrying in 1.6 s"
     sources = (
-        Freshness("pods in namespace ns", "ok", 0.0, False),
-        Freshness("signal p95", "failed", 12.0, True, down),
-        Freshness("GPUs", "failed", 12.0, True, down),  # the same server, the same sentence
-        Freshness("deployments in namespace ns", "failed", None, True, "lost the watch (503)"),
+        Freshness("pods in namespace ns", "failed", 3.0, True, lost, "API server", "refused"),
+        Freshness("nodes", "failed", 4.0, True, lost, "API server", "refused"),
+        Freshness("events in namespace ns", "ok", 0.0, False, None, "API server"),
+        Freshness(
+            "Prometheus at http://prom:9090",
+            "failed",
+            12.0,
+            True,
+            "Prometheus at http://prom:9090: connection refused; is it running?",
+            "Prometheus",
+            "connection refused",
+        ),
+        Freshness("ssh gpu-box", "failed", None, True, "gpu-box: host key does not match"),
     )
     assert banner_lines(sources) == (
-        f"⚠ {down} (data 12s old)",
-        "⚠ lost the watch (503) (no data yet)",
+        "⚠ API server: refused — 2 watches (data 4s old)",
+        "⚠ Prometheus: connection refused (data 12s old)",
+        "⚠ ssh gpu-box: gpu-box: host key does not match (no data yet)",
     )
-    many = tuple(Freshness(f"s{i}", "failed", 1.0, True, f"error {i}") for i in range(5))
-    assert banner_lines(many)[-1] == "⚠ and 2 more failing sources"
+    many = tuple(
+        Freshness(f"s{i}", "failed", 1.0, True, f"error {i}", f"server {i}") for i in range(5)
+    )
+    assert banner_lines(many)[-1] == "⚠ and 2 more failing"
     assert len(banner_lines(many)) == 4

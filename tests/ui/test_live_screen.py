@@ -4,6 +4,8 @@ Every assertion reads what the widgets draw (tests/ui/screen.py), not what they 
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
 from textual.command import CommandList
 from textual.widgets import TabbedContent
@@ -12,6 +14,7 @@ from tests.conftest import canary_ingress
 from tests.ui.conftest import NS, Room
 from tests.ui.screen import color_of, content, line_with, lines, text, theme_color
 from tests.waiting import until
+from warroom.kube.backoff import Backoff
 from warroom.ui.app import WarRoomApp
 from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.nodes import NodeTable
@@ -155,7 +158,7 @@ async def test_lost_api_connections_show_staleness_then_recover_without_ghosts(
         # Which watch, what went wrong, how old its data is (the first failure may be the
         # dropped stream or the 503 that follows it).
         said = content(banner)
-        assert said.startswith("⚠ ") and "in namespace bizra-prod" in said and "s old)" in said
+        assert said.startswith("⚠ API server: ") and "s old)" in said and "! details" in said
         # While the API is down the cluster moves on: one pod goes, two come.
         victim = room.sim.store.list(("", "pods"), NS)[0]["metadata"]["name"]
         room.sim.registry.delete_pod(
@@ -353,3 +356,27 @@ async def test_the_app_knows_when_keys_were_last_pressed(room: Room) -> None:
         assert app.seconds_since_key() == float("inf")  # nothing typed yet
         await pilot.press("3")
         assert app.seconds_since_key() < 1.0
+
+
+async def test_an_api_restart_is_one_short_line_with_a_true_age_and_recovery_is_prompt(
+    room: Room,
+) -> None:
+    for reflector in room.sources.reflectors:
+        reflector.backoff = Backoff()  # the real back-off, not the fixture's fast one
+    app = room.app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        banner = app.query_one("#banner", Banner)
+        await until(lambda: "live" in text(app.query_one("#rollout")), pause=pilot.pause)
+        room.sim.restart_apiserver(seconds=8.0)
+        restarted = time.monotonic()
+        await until(lambda: banner.display, timeout=10, what="the banner", pause=pilot.pause)
+        shown = [line for line in content(banner).split("⚠ ") if line]
+        assert len(shown) == 1, shown  # one line for the API server, whatever it broke
+        assert shown[0].startswith("API server: ") and " watches (data " in shown[0]
+        age = int(shown[0].split("(data ")[1].split("s old")[0])
+        assert age <= time.monotonic() - restarted + 1  # counted from the failure, not before
+        assert room.sim.url not in content(banner)  # the URL is on the sources view, not here
+        await until(lambda: not banner.display, timeout=20, what="recovery", pause=pilot.pause)
+        # Back within a couple of seconds of the server (8 s), not after a long back-off
+        # (client-go's 0.8 s doubling would next try at 12 s).
+        assert time.monotonic() - restarted < 8.0 + 3.0

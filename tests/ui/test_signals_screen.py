@@ -126,7 +126,19 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
         assert not banner.display
         sim.prometheus_outage(True)
         await until(lambda: banner.display, timeout=30, what="the outage banner", pause=pilot.pause)
+        assert content(banner).startswith("⚠ Prometheus")
         assert "503" in text(banner) or "unavailable" in text(banner)
+        header = app.query_one("#header")
+        await until(
+            lambda: "✗ unreachable" in text(header), what="the header", pause=pilot.pause
+        )
+        await pilot.press("exclamation_mark")
+        await until(
+            lambda: bool(app.screen.query("SourceTable")), what="the sources", pause=pilot.pause
+        )
+        sources = content(app.screen.query_one("SourceTable"))
+        assert f"Prometheus at {sim.prometheus_url}" in sources and "failed" in sources
+        await pilot.press("escape")
         await until(
             lambda: "Prometheus answered 503" in content(graph),
             timeout=30,

@@ -98,6 +98,8 @@ WATCH_LOST = Freshness(
     42.0,
     True,
     "lost the watch of events in namespace bizra-prod (connection reset); retrying in 3.2 s",
+    group="API server",
+    summary="connection reset",
 )
 
 

@@ -43,6 +43,22 @@ class Sink(Protocol):
     def bookmark(self, resource_version: str) -> None: ...
 
 
+def _cause(exc: Exception) -> str:
+    """A failure in a few words, the same for every reflector it hits: what the banner says
+    once for all the watches it broke."""
+    if isinstance(exc, ApiError):
+        if exc.expired:
+            return "history expired (410); listing again"
+        return phrase(exc.code)
+    if isinstance(exc, _ShortWatch):
+        return "watches closed at once"
+    if isinstance(exc, _BadStream):
+        return "malformed JSON"
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+        return network_reason(exc)
+    return "internal error"
+
+
 class _StreamError(ApiError):
     """An ERROR event inside a watch: the stream may have skipped events, so relist."""
 
@@ -93,6 +109,8 @@ class Reflector(Background):
         self.phase: Phase = "starting"
         self.healthy = False  # a watch is open and nothing has failed since it opened
         self.last_error: str | None = None  # one sentence, cleared when a watch is live again
+        self.last_cause = ""  # the same in a few words: "503 Service Unavailable"
+        self.current_at: float | None = None  # time.monotonic() the data was last known current
         self.last_heard: float | None = None  # time.monotonic() of the last byte from the server
         self.resource_version = ""
         self.retry_at: float | None = None  # time.monotonic() of the next attempt while waiting
@@ -109,7 +127,7 @@ class Reflector(Background):
         self.phase, self.healthy, self.retry_at = "stopped", False, None
 
     def crashed(self, sentence: str) -> None:
-        self._fail(sentence, self.restart_delay)
+        self._fail(sentence, self.restart_delay, "internal error")
 
     async def wait_synced(self, timeout: float | None = None) -> None:
         """Return once the first list has reached the sink; TimeoutError after `timeout`."""
@@ -130,13 +148,22 @@ class Reflector(Background):
         watching, and heard from within the read timeout (a live watch hears at least a
         bookmark in that time)."""
         now = time.monotonic() if now is None else now
-        age = max(0.0, now - (self.last_heard or 0.0)) if self.synced else None
+        current = max(self.last_heard or 0.0, self.current_at or 0.0)
+        age = max(0.0, now - current) if self.synced else None
         stale = not (self.synced and self.healthy) or age is None or age > self.read_timeout
         if self.last_error is not None:
             state: Literal["pending", "ok", "failed"] = "failed"
         else:
             state = "ok" if self.synced else "pending"
-        return Freshness(self.what, state, age, stale, self.last_error)
+        return Freshness(
+            self.what,
+            state,
+            age,
+            stale,
+            self.last_error,
+            group="API server",
+            summary=self.last_cause if self.last_error else "",
+        )
 
     # ---- the loop --------------------------------------------------------------------------
 
@@ -153,7 +180,7 @@ class Reflector(Background):
                 delay = 0.0  # quietly re-open; a failure to re-open is reported as usual
             except Exception as exc:
                 relist, delay, sentence = self._judge(exc, listing=relist)
-                self._fail(sentence, delay)
+                self._fail(sentence, delay, _cause(exc))
             if delay > 0:
                 self.phase, self.retry_at = "waiting", time.monotonic() + delay
                 await asyncio.sleep(delay)
@@ -201,9 +228,14 @@ class Reflector(Background):
         answer = f"{phrase(exc.code)}: {exc.message}"
         return f"{server} answered the {verb} of {what} with {answer}; {wait}"
 
-    def _fail(self, sentence: str, delay: float) -> None:
+    def _fail(self, sentence: str, delay: float, cause: str = "") -> None:
+        if self.healthy:
+            # The data was current until this moment: its age counts from here, not from
+            # the last byte of a quiet but healthy watch.
+            self.current_at = time.monotonic()
         self.healthy = False
         self.last_error = sentence
+        self.last_cause = cause or sentence
         log.info("%s (after %.1f s)", sentence, delay)
 
     def _hear(self) -> None:

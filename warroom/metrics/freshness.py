@@ -17,8 +17,13 @@ class FreshnessRecorder:
     """Attempts, successes and errors of one polled source; `version` counts changes worth a
     redraw. Times are the poller's clock (ours, so a server's clock skew does not count)."""
 
-    def __init__(self, source: str, interval: float) -> None:
+    def __init__(self, source: str, interval: float, group: str = "", named: str = "") -> None:
+        """`group`: the server behind the source, whose failures share one banner line;
+        `named`: how its error sentences name that server at their start (left out of the
+        banner's summary, which names the group)."""
         self.source = source
+        self.group = group
+        self.named = named
         self.interval = interval
         self.state: State = "pending"
         self.error: str | None = None
@@ -52,4 +57,15 @@ class FreshnessRecorder:
         stale = (
             self.state in ("pending", "failed") or age is None or age > STALE_FACTOR * self.interval
         )
-        return Freshness(self.source, self.state, age, stale, self.error)
+        summary = summarize(self.error, self.named) if self.error else ""
+        return Freshness(
+            self.source, self.state, age, stale, self.error, group=self.group, summary=summary
+        )
+
+
+def summarize(sentence: str, named: str = "") -> str:
+    """A failure sentence in a few words: without the server's name it begins with (the
+    banner names the server) and without the advice after its first semicolon."""
+    if named and sentence.startswith(f"{named}: "):
+        sentence = sentence[len(named) + 2 :]
+    return sentence.split("; ", 1)[0]

@@ -116,10 +116,17 @@ def records_from_dcgm(result: list[RawSeries]) -> list[GpuRecord]:
 class GpuSource:
     """The records and freshness of one GPU source; pollers fill it, the UI snapshots it."""
 
-    def __init__(self, source: str, interval: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        source: str,
+        interval: float,
+        clock: Callable[[], float],
+        group: str = "",
+        named: str = "",
+    ) -> None:
         self.source = source
         self.clock = clock
-        self.freshness = FreshnessRecorder(source, interval)
+        self.freshness = FreshnessRecorder(source, interval, group or source, named)
         self.gpus: tuple[GpuRecord, ...] = ()
 
     def record(self, gpus: list[GpuRecord]) -> None:
@@ -157,7 +164,8 @@ class PrometheusGpus(Periodic):
             if isinstance(source, PromClient)
             else PromClient(source, timeout=timeout, headers=headers)
         )
-        self.gpus = GpuSource(f"Prometheus at {self.client.url}", interval, clock)
+        named = f"Prometheus at {self.client.url}"
+        self.gpus = GpuSource(f"GPUs from {named}", interval, clock, "Prometheus", named)
 
     async def step(self) -> None:
         try:

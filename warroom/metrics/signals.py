@@ -105,7 +105,8 @@ class SignalPoller(Periodic):
         }
         # The server itself as a source: failing while it cannot be reached, whatever the
         # queries say (a query can fail alone, its error is the signal's own).
-        self.reachable = FreshnessRecorder(f"Prometheus at {self.client.url}", interval)
+        named = f"Prometheus at {self.client.url}"
+        self.reachable = FreshnessRecorder(named, interval, group="Prometheus", named=named)
         self.targets = ScrapeTargets(
             {s.id: s.query for s in self.signals.values()}, interval, clock
         )

@@ -110,7 +110,7 @@ class SshGpus(Periodic):
         super().__init__(interval)
         self.connection = SshConnection(target)
         self.timeout = timeout
-        self.gpus = GpuSource(f"ssh {target.label}", interval, clock)
+        self.gpus = GpuSource(f"ssh {target.label}", interval, clock, named=target.label)
 
     async def step(self) -> None:
         try:

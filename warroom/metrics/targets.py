@@ -91,7 +91,7 @@ class ScrapeTargets:
         self.jobs: dict[str, set[str]] = {sid: set() for sid in queries}
         self.interval = interval
         self.clock = clock
-        self.recorder = FreshnessRecorder(SOURCE, interval)
+        self.recorder = FreshnessRecorder(SOURCE, interval, group="Prometheus targets")
         self.down: dict[str, str] = {}
         self._discovered_at: float | None = None
 

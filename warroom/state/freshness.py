@@ -26,6 +26,8 @@ class Freshness:
     age: float | None  # seconds since the source last had current data; None: never had any
     stale: bool
     error: str | None = None  # one sentence while failing, cleared on recovery
+    group: str = ""  # the server behind the source ("API server", "Prometheus"): one banner line
+    summary: str = ""  # the failure in a few words, shared by the group ("connection refused")
 
     @property
     def failing(self) -> bool:

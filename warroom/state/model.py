@@ -41,18 +41,26 @@ class Part(Generic[T]):
 
 
 def banner_lines(sources: tuple[Freshness, ...]) -> tuple[str, ...]:
-    """One line per failing source (the same sentence once), how old its data is, at most
-    BANNER_LINES of them and a count of the rest."""
-    seen: dict[str, Freshness] = {}
+    """One short line per server that is failing (the API server, Prometheus, an SSH host),
+    however many of its sources a failure broke: what went wrong in a few words, how many
+    sources it hit, how old their data is. The whole sentences are on the sources view."""
+    groups: dict[str, list[Freshness]] = {}
     for source in sources:
-        if source.failing and source.error and source.error not in seen:
-            seen[source.error] = source
+        if source.failing:
+            groups.setdefault(source.group or source.source, []).append(source)
     lines = []
-    for error, source in list(seen.items())[:BANNER_LINES]:
-        age = "no data yet" if source.age is None else f"data {source.age:.0f}s old"
-        lines.append(f"⚠ {error} ({age})")
-    if len(seen) > BANNER_LINES:
-        lines.append(f"⚠ and {len(seen) - BANNER_LINES} more failing sources")
+    for group, failing in list(groups.items())[:BANNER_LINES]:
+        first = failing[0]
+        said = first.summary or first.error or "failing"
+        line = f"⚠ {said}" if said.startswith(group) else f"⚠ {group}: {said}"
+        if len(failing) > 1:
+            kind = "watches" if group == "API server" else "sources"
+            line += f" — {len(failing)} {kind}"
+        ages = [s.age for s in failing]
+        oldest = None if any(a is None for a in ages) else max(a for a in ages if a is not None)
+        lines.append(f"{line} ({age_words(oldest, live='data 0s old')})")
+    if len(groups) > BANNER_LINES:
+        lines.append(f"⚠ and {len(groups) - BANNER_LINES} more failing")
     return tuple(lines)
 
 

@@ -21,7 +21,7 @@ from warroom.ui.panes.graphs import GraphsPane
 from warroom.ui.panes.nodes import NodesPane
 from warroom.ui.panes.overview import OverviewPane
 from warroom.ui.panes.pods import PodsPane
-from warroom.ui.screens import HelpScreen, PodDetailScreen
+from warroom.ui.screens import HelpScreen, PodDetailScreen, SourcesScreen
 from warroom.ui.widgets.header import WarHeader
 from warroom.ui.widgets.keybar import KeyBar
 from warroom.ui.widgets.panels import Banner
@@ -149,8 +149,13 @@ class WarRoomApp(App[None]):
             self.graphs.update(model)
         elif active == "events":
             self.timeline.update(model)
-        self.header.set_server(model.signals().value.server)
-        self.banner.show(model.banner())
+        down = any(s.group == "Prometheus" and s.failing for s in model.snapshot.sources)
+        self.header.set_server(model.signals().value.server, down=down)
+        lines = model.banner()
+        if lines:
+            details = self.keymap.label("app.sources")
+            lines = (f"{lines[0]}  · {details} details", *lines[1:])
+        self.banner.show(lines)
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -186,6 +191,9 @@ class WarRoomApp(App[None]):
             )
         )
         return rows
+
+    def action_sources(self) -> None:
+        self.push_screen(SourcesScreen(self.model.snapshot.sources))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))

@@ -41,6 +41,14 @@ class Key:
 APP_KEYS = (
     Key("app.quit", "q", "quit", "Quit"),
     Key("app.help", "question_mark", "help", "Keys", "Show every key"),
+    Key(
+        "app.sources",
+        "exclamation_mark",
+        "sources",
+        "Sources",
+        "Show every source and how current it is",
+        show=False,
+    ),
     Key("view.overview", "1", "tab('overview')", "Overview", "Show overview"),
     Key("view.pods", "2", "tab('pods')", "Pods", "Show pods"),
     Key("view.nodes", "3", "tab('nodes')", "Nodes/GPUs", "Show nodes and GPUs"),

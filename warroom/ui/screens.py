@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from warroom.kinds.objects import Obj, section
 from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.events import event_row
+from warroom.state.freshness import Freshness
 from warroom.state.pods import BAD_REASONS
 from warroom.state.trouble import Trouble
 from warroom.ui.widgets.tones import Toned
@@ -140,3 +141,46 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield KeyHelp(self.rows)
+
+
+class SourceTable(Toned):
+    """Every source of the room: how current it is and, when failing, the whole sentence."""
+
+    DEFAULT_CSS = """
+    SourceTable { height: auto; }
+    """
+
+    def __init__(self, sources: Sequence[Freshness]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def render(self) -> RenderableType:
+        table = Table(title="sources", box=None, padding=(0, 1), expand=True)
+        table.add_column("source", no_wrap=True, style=BOLD)
+        table.add_column("state", no_wrap=True)
+        table.add_column("data", no_wrap=True, justify="right")
+        table.add_column("what went wrong", ratio=1)
+        for source in sorted(self.sources, key=lambda s: (not s.failing, s.group, s.source)):
+            level: Trouble = "bad" if source.failing else ("warn" if source.stale else "")
+            age = "none yet" if source.age is None else f"{source.age:.0f}s old"
+            table.add_row(
+                source.source,
+                Text(source.state, style=self.trouble(level)),
+                age,
+                Text(source.error or "", style=self.tone("dim")),
+            )
+        return table
+
+
+class SourcesScreen(ModalScreen[None]):
+    """Where the banner's short lines come from: each source, its age and its error."""
+
+    BINDINGS = [Binding("escape,q,exclamation_mark", "dismiss", "Close")]
+
+    def __init__(self, sources: Sequence[Freshness]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="sources"):
+            yield SourceTable(self.sources)

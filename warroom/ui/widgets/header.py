@@ -31,13 +31,16 @@ class WarHeader(Toned):
         self.info = info
         self.clock = clock
         self.server = ""
+        self.server_down = False
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
 
-    def set_server(self, label: str) -> None:
-        if label and label != self.server:
-            self.server = label
+    def set_server(self, label: str, *, down: bool = False) -> None:
+        """Which Prometheus answered last; `down` while it does not (the name stays, marked)."""
+        label = label or self.server
+        if (label, down) != (self.server, self.server_down):
+            self.server, self.server_down = label, down
             self.refresh()
 
     def render(self) -> Text:
@@ -53,8 +56,11 @@ class WarHeader(Toned):
         if info.clock:
             text.append(f" {info.clock}", style=self.tone("dim"))
         text.append(f"  ⎈ {info.context}", style=self.get_component_rich_style("header--context"))
+        # Which Prometheus, and whether it answers, before what fits at the end if it can.
+        if self.server_down:
+            text.append(f"  {self.server or 'Prometheus'} ✗ unreachable", style=self.tone("bad"))
+        elif self.server:
+            text.append(f"  {self.server}", style=self.tone("dim"))
         text.append(f"  ns {','.join(info.namespaces)}")
         text.append(f"  session {info.session}", style=self.tone("dim"))
-        if self.server:
-            text.append(f"  {self.server}", style=self.tone("dim"))
         return text

@@ -71,7 +71,9 @@ class Banner(Panel):
         self.display = bool(self._data)
 
     def draw(self, data: tuple[str, ...] | None) -> RenderableType:
-        return Text("\n".join(data or ()), style=BOLD)
+        # One line per failing server, cut rather than wrapped: the banner must not push
+        # the screen down; the whole sentences are on the sources view.
+        return Text("\n".join(data or ()), style=BOLD, no_wrap=True, overflow="ellipsis")
 
 
 class RolloutPanel(Panel):

@@ -112,7 +112,7 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
 ) -> None:
     sim, room = live
     app = room_app(room, session="test")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.press("4")
         await until(
             lambda: bool(app.query("#graph-list-p95_latency")),
@@ -162,6 +162,23 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
             pause=pilot.pause,
         )
         assert lines(graph)[-1].text.split()[-1] == "now"
+        # Out once more, then back in twice: the ladder retraces to 15 minutes, and the
+        # toasts replace each other.
+        await pilot.press("minus", "plus", "plus")
+        await until(
+            lambda: lines(graph)[-1].text.split()[:1] == ["-15m"],
+            timeout=30,
+            what="the graphs back at 15 minutes",
+            pause=pilot.pause,
+        )
+        def toasts() -> list[str]:
+            return [content(toast) for toast in app.screen.query("Toast")]
+
+        await until(
+            lambda: toasts() == ["Graphs show the last 15 minutes."],
+            what=f"one toast, the last; shown: {toasts()}",
+            pause=pilot.pause,
+        )
 
 
 async def test_gpu_bars_follow_telemetry_and_vanish_with_a_failed_node(

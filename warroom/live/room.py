@@ -24,7 +24,8 @@ from warroom.state.picture import ClusterPicture
 from warroom.state.room import RoomSnapshot, Targets
 from warroom.state.signals import SignalsView
 
-GRAPH_RANGE = (60.0, 6 * 3600.0)  # the graphs' window may be zoomed from 1 min to 6 h
+# The graphs' windows, zoomed through step by step: each step in retraces a step out.
+ZOOM_LADDER = (60.0, 300.0, 900.0, 1800.0, 3600.0, 3 * 3600.0, 6 * 3600.0)
 
 
 @dataclass
@@ -90,14 +91,22 @@ class Room:
             self._gpu_readings = (version, GpuReadings(version, cells, hosts))
         return self._gpu_readings[1]
 
-    def zoom(self, factor: float) -> float:
-        """Multiply the graphs' window by `factor` (1 min … 6 h); the new window, 0 without
-        Prometheus."""
+    def zoom(self, steps: int) -> float:
+        """Move the graphs' window `steps` along ZOOM_LADDER (negative: in, to a shorter
+        window); the new window in seconds, 0 without Prometheus."""
         if self.signals is None:
             return 0.0
-        wanted = min(GRAPH_RANGE[1], max(GRAPH_RANGE[0], self.signals.spec.range * factor))
-        self.signals.set_range(wanted)
+        wanted = zoomed(self.signals.spec.range, steps)
+        if wanted != self.signals.spec.range:
+            self.signals.set_range(wanted)
         return wanted
+
+
+def zoomed(current: float, steps: int) -> float:
+    """The window `steps` along the ladder from `current` (from the nearest rung when the
+    layout's range is between two), stopping at either end."""
+    nearest = min(range(len(ZOOM_LADDER)), key=lambda i: abs(ZOOM_LADDER[i] - current))
+    return ZOOM_LADDER[max(0, min(len(ZOOM_LADDER) - 1, nearest + steps))]
 
 
 def ssh_target(host: SshHost) -> SshTarget:

@@ -32,6 +32,12 @@ WIDE = 150  # columns from which the overview also shows graphs and events
 HERE = Path(__file__).parent
 
 
+def window_words(seconds: float) -> str:
+    """`1 minute`, `15 minutes`, `1 hour`, `6 hours`."""
+    value, unit = (seconds / 3600, "hour") if seconds >= 3600 else (seconds / 60, "minute")
+    return f"{value:g} {unit}" + ("" if value == 1 else "s")
+
+
 class KeyCommands(Provider):
     """The command palette reaches every view and action: each key binding, by its name."""
 
@@ -68,9 +74,10 @@ class WarRoomApp(App[None]):
         header: HeaderInfo,
         *,
         keymap: Keymap | None = None,
-        zoom: Callable[[float], float] | None = None,
+        zoom: Callable[[int], float] | None = None,
     ) -> None:
-        """`zoom` multiplies the graphs' window and returns the new one (None: no graphs)."""
+        """`zoom` moves the graphs' window steps along its ladder and returns the new one
+        (None: no graphs)."""
         super().__init__()
         self.model = model
         self.header_info = header
@@ -198,12 +205,13 @@ class WarRoomApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
 
-    def action_zoom(self, factor: float) -> None:
+    def action_zoom(self, steps: int) -> None:
+        # One toast at a time: a new one replaces the last rather than stacking under it.
+        self.clear_notifications()
         if self.zoom is None:
             self.notify("No graphs: this layout has no Prometheus.", severity="warning")
             return
-        seconds = self.zoom(factor)
-        self.notify(f"Graphs show the last {seconds / 60:g} minutes.")
+        self.notify(f"Graphs show the last {window_words(self.zoom(steps))}.")
 
     def action_filter(self) -> None:
         self.show_tab("pods")

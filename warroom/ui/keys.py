@@ -55,8 +55,8 @@ APP_KEYS = (
     Key("view.graphs", "4", "tab('graphs')", "Graphs", "Show graphs"),
     Key("view.events", "5", "tab('events')", "Events", "Show events"),
     Key("pods.filter", "slash", "filter", "Filter pods"),
-    Key("graphs.zoom-in", "plus,equals_sign", "zoom(0.5)", "Zoom graphs in"),
-    Key("graphs.zoom-out", "minus", "zoom(2)", "Zoom graphs out"),
+    Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in"),
+    Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out"),
 )
 LIST_KEYS = (
     Key("list.up", "up", "move(-1)", "Up", show=False),

@@ -33,6 +33,9 @@ def plot(data: GraphView, width: int, height: int) -> list[list[tuple[str, str |
     plot_w, plot_h = width - label_w, height - 1
     start = data.now - data.window
     values = [v for _, pts in data.series for _, v in pts if not math.isnan(v)]
+    # The axis covers the headline values above the graph too (polled more often than the
+    # graph's points), so the newest value is never above the top of the axis.
+    values += [v for _, v in data.latest if not math.isnan(v)]
     for bound in (data.slo_max, data.slo_min):
         if bound is not None:
             values.append(bound)
@@ -57,6 +60,7 @@ def plot(data: GraphView, width: int, height: int) -> list[list[tuple[str, str |
             row = y_of(bound) // 4
             for col in range(label_w, width):
                 grid[row][col] = ("╌", "slo")
+
     # Dots beyond an SLO (above its maximum, below its minimum) are drawn in the bad tone.
     above = y_of(data.slo_max) if data.slo_max is not None else -1
     below = y_of(data.slo_min) if data.slo_min is not None else plot_h * 4
@@ -89,6 +93,13 @@ def plot(data: GraphView, width: int, height: int) -> list[list[tuple[str, str |
         for (row, col), bits in cells.items():
             tone = "bad" if (row, col) in breached else colour
             grid[row][label_w + col] = (chr(BRAILLE_BASE + bits), tone)
+    # Each SLO line says what it is, at its left end (over the oldest points, not the newest).
+    for bound in (data.slo_max, data.slo_min):
+        if bound is not None:
+            row = y_of(bound) // 4
+            label = f" SLO {format_value(bound, data.unit)} "
+            for i, ch in enumerate(label[: plot_w - 1]):
+                grid[row][label_w + 1 + i] = (ch, "slo")
     axis = f"-{_span(data.window)}".ljust(plot_w - 3) + "now"
     for i, ch in enumerate(axis[:plot_w]):
         grid[plot_h][label_w + i] = (ch, "axis")

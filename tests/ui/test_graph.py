@@ -80,3 +80,13 @@ def test_the_time_axis_and_the_toast_name_the_window_plainly() -> None:
         "1 hour",
         "6 hours",
     ]
+
+
+def test_long_images_are_cut_in_the_middle_so_registry_and_tag_both_show() -> None:
+    from warroom.ui.widgets.panels import middle
+
+    image = "registry.example.com:5000/platform/inference-server:2.0.1-rc1"
+    cut = middle(image, 30)
+    assert len(cut) == 30 and cut.startswith("registry.examp") and cut.endswith(":2.0.1-rc1")
+    assert "…" in cut
+    assert middle("ghcr.io/bizra/inference:2.0.1", 40) == "ghcr.io/bizra/inference:2.0.1"

@@ -126,7 +126,7 @@ async def test_a_rollout_shows_both_versions_with_their_counts(room: Room) -> No
         new_line = line_with(panel, "2.0.1-rc1").text.strip("│ ")
         old_line = line_with(panel, "2.0.0-production").text.strip("│ ")
         assert new_line.split()[0] == "new" and old_line.split()[0] == "stable"
-        assert "bizra/inference:2.0.1-rc1" in new_line
+        assert "ghcr.io/bizra/inference:2.0.1-rc1" in new_line  # the registry is kept
         # maxUnavailable 0: the crashing new pod never takes traffic; old keeps all three.
         assert old_line.split()[2:6] == ["1", "3", "3", "3"]
         assert new_line.split()[3] == "1" and new_line.split()[5] == "0"

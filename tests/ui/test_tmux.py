@@ -56,6 +56,7 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
         screen = wait_for_screen(session, r"Rollout.*HPA.*Signals")
         assert "DRILL" in screen and "warroom-sim" in screen
         assert "sim time ×10" in screen  # the header says whose clock it shows
+        assert "PRODUCTION" in screen  # the demo's layout marks its cluster production
         screen = wait_for_screen(session, r"bizra-inference-hpa\s+\d+→\d+ of 3–50")
         assert re.search(r"rev \d+\s+\d+/\d+ updated, \d+ available", screen)
         assert re.search(r"cpu: \d+%/70%", screen)

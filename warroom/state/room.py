@@ -30,6 +30,7 @@ class HeaderInfo:
     session: str
     drill: bool = False
     read_only: bool = False
+    production: bool = False  # the layout marks the cluster as production
     clock: str = "cluster time"  # whose time the header's clock tells: "sim time ×5"
 
 

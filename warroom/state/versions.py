@@ -1,4 +1,4 @@
-"""Which version a pod or pod template runs, and images written short for narrow screens."""
+"""Which version a pod or pod template runs: its version label, else its image's tag."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warroom.kinds.objects import Obj, section
-
-
-def short_image(image: str) -> str:
-    """The image without its registry host: `bizra/inference:2.0.1` for ghcr.io/…"""
-    first, _, rest = image.partition("/")
-    return rest if rest and ("." in first or ":" in first or first == "localhost") else image
 
 
 def image_tag(image: str) -> str:

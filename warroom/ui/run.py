@@ -32,6 +32,7 @@ def room_app(
         session,
         drill=drill,
         read_only=read_only,
+        production=layout.cluster.production,
         clock=clock_label,
     )
     model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)

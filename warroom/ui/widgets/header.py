@@ -16,9 +16,17 @@ from warroom.ui.widgets.tones import Toned
 class WarHeader(Toned):
     """Redraws once a second for its clock; `server` is set as Prometheus answers."""
 
-    COMPONENT_CLASSES = {"header--drill", "header--read-only", "header--context"}
+    COMPONENT_CLASSES = {
+        "header--production",
+        "header--drill",
+        "header--read-only",
+        "header--context",
+    }
     DEFAULT_CSS = """
     WarHeader { height: 1; }
+    WarHeader > .header--production {
+        background: $error; color: $background; text-style: bold;
+    }
     WarHeader > .header--drill { background: $warning; color: $background; text-style: bold; }
     WarHeader > .header--read-only { background: $primary; color: $background; text-style: bold; }
     WarHeader > .header--context { color: $accent; text-style: bold; }
@@ -46,6 +54,9 @@ class WarHeader(Toned):
     def render(self) -> Text:
         info = self.info
         text = Text(no_wrap=True, overflow="ellipsis")
+        if info.production:
+            text.append(" PRODUCTION ", style=self.get_component_rich_style("header--production"))
+            text.append(" ")
         if info.drill:
             text.append(" DRILL ", style=self.get_component_rich_style("header--drill"))
             text.append(" ")

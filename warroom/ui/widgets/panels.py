@@ -19,7 +19,6 @@ from warroom.state.custom import CustomRow
 from warroom.state.hpa import HpaView
 from warroom.state.rollout import RolloutView
 from warroom.state.signals import NO_PROMETHEUS, SignalsView, SignalView, format_value
-from warroom.state.versions import short_image
 from warroom.ui.widgets.tones import Toned
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -33,6 +32,16 @@ def sparkline(values: Sequence[float], width: int) -> str:
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
     return "".join(SPARK[min(7, int((v - lo) / span * 7.999))] for v in values)
+
+
+def middle(text: str, width: int) -> str:
+    """`text` cut in the middle to `width` cells: both the registry and the tag stay in view
+    (`ghcr.io/bizra/inf…:2.0.1-rc1`)."""
+    if len(text) <= width:
+        return text
+    keep = max(1, width - 1)
+    head = keep // 2
+    return f"{text[:head]}…{text[len(text) - (keep - head):]}"
 
 
 def percent(share: float) -> str:
@@ -81,6 +90,8 @@ class RolloutPanel(Panel):
         if not views:
             return Text("No target Deployment found yet.", style=self.tone("dim"))
         parts: list[RenderableType] = []
+        # The image column gets what the other columns leave (role, counts, traffic).
+        image_width = max(16, self.size.width - 38)
         for view in views:
             title = Text(f"{view.namespace}/{view.name}", style=BOLD)
             title.append(
@@ -114,11 +125,7 @@ class RolloutPanel(Panel):
                 )
                 table.add_row(
                     Text(row.role, style=style),
-                    Text(
-                        short_image(row.image),
-                        style="" if row.role == "old" else BOLD,
-                        overflow="ellipsis",
-                    ),
+                    Text(middle(row.image, image_width), style="" if row.role == "old" else BOLD),
                     str(row.revision),
                     str(row.desired),
                     str(row.ready),

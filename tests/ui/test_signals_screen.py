@@ -27,6 +27,13 @@ from warroom.ui.widgets.panels import Banner, CustomPanel, SignalsPanel
 BRAILLE = range(0x2801, 0x2900)  # a Braille cell with at least one dot
 
 
+def brightness(style: object) -> float:
+    """How bright a cell's colour is drawn, 0 to 765 (red + green + blue)."""
+    hex_colour = color_of(style)  # type: ignore[arg-type]
+    assert hex_colour is not None
+    return sum(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
 def word_after(text: str, label: str) -> str:
     """The first word drawn after `label` on a line (a signal's value after its title)."""
     return text.split(label, 1)[1].split()[0]
@@ -129,9 +136,7 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
         assert content(banner).startswith("⚠ Prometheus")
         assert "503" in text(banner) or "unavailable" in text(banner)
         header = app.query_one("#header")
-        await until(
-            lambda: "✗ unreachable" in text(header), what="the header", pause=pilot.pause
-        )
+        await until(lambda: "✗ unreachable" in text(header), what="the header", pause=pilot.pause)
         await pilot.press("exclamation_mark")
         await until(
             lambda: bool(app.screen.query("SourceTable")), what="the sources", pause=pilot.pause
@@ -171,6 +176,7 @@ async def test_prometheus_outage_shows_the_banner_and_graphs_recover(
             what="the graphs back at 15 minutes",
             pause=pilot.pause,
         )
+
         def toasts() -> list[str]:
             return [content(toast) for toast in app.screen.query("Toast")]
 
@@ -530,3 +536,49 @@ async def test_ages_follow_the_clusters_clock_not_ours_against_a_fast_sim() -> N
                 # To the precision HumanDuration prints (a minute past ten minutes), and the
                 # estimate within a second or two of sim time.
                 assert abs(seconds_of(drawn) - true_age) <= 60 + 20, (drawn, true_age)
+
+
+async def test_every_view_says_how_old_its_data_is_and_dims_what_may_be_behind(
+    live: tuple[SimCluster, Room],
+) -> None:
+    sim, room = live
+    node = sim.store.list(("", "pods"), NS)[0]["spec"]["nodeName"]
+    app = room_app(room, session="test")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("3")
+        status = app.query_one("#nodes-status")
+        panel = app.query_one("#nodes-panel", NodeTable)
+        await until(
+            lambda: "GPUs live" in text(status) and "°" in line_with(panel, node).text,
+            timeout=30,
+            what="live GPU readings",
+            pause=pilot.pause,
+        )
+        assert " nodes · live · GPUs live · pods counted in bizra-prod, bizra-monitoring only" in (
+            text(status)
+        )
+        before = brightness(line_with(panel, node).style_of("°"))
+        name_before = brightness(line_with(panel, node).style_of(node))
+        sim.prometheus_outage(True)  # the GPU readings stop coming
+        await until(
+            lambda: "GPUs " in text(status) and "s old" in text(status),
+            timeout=30,
+            what="the GPUs' age",
+            pause=pilot.pause,
+        )
+        # Behind: dimmed (Textual draws dim by fading the colour toward the background).
+        await until(
+            lambda: brightness(line_with(panel, node).style_of("°")) < before * 0.8,
+            what="the GPU readings dimmed",
+            pause=pilot.pause,
+        )
+        # The node itself is current: its watch is live.
+        assert brightness(line_with(panel, node).style_of(node)) == name_before
+        for tab, status_id in (("4", "#graphs-status"), ("5", "#events-status")):
+            await pilot.press(tab)
+            line = app.query_one(status_id)
+            await until(
+                lambda line=line: "old" in text(line) or "live" in text(line),
+                what=f"{status_id} saying how old",
+                pause=pilot.pause,
+            )

@@ -62,6 +62,7 @@ def signal_views(
                 graph=spec.graph,
                 window=polled.graph_range,
                 age=polled.freshness.age,
+                stale=polled.freshness.stale or bool(unknown),
             )
         )
     return tuple(out)

@@ -58,15 +58,15 @@ class Room:
         if self.signals is not None:
             sources.append(self.signals.freshness())
             sources.append(self.signals.targets.reading().freshness)
-        if self.gpus is not None:
-            sources.append(self.gpus.snapshot().freshness)
-        sources.extend(poller.snapshot().freshness for poller in self.ssh)
+        gpus = [self.gpus.snapshot().freshness] if self.gpus is not None else []
+        gpus += [poller.snapshot().freshness for poller in self.ssh]
         return RoomSnapshot(
             self.picture,
             self._signals_view(),
             self._gpus_view(),
-            tuple(sources),
+            tuple(sources + gpus),
             prometheus=self.signals is not None,
+            gpu_sources=tuple(gpus),
         )
 
     def _signals_view(self) -> SignalsView:

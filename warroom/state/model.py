@@ -187,8 +187,9 @@ class RoomModel:
             "node-rows", picture.kind_version("nodes"), lambda: node_rows(picture.objects("nodes"))
         )
         counts = picture.pod_counts()
-        key = (rows.version, gpus.version, frozenset(counts.items()))
-        return self._part("nodes", key, lambda: NodesView(rows.value, counts, gpus))
+        stale = self.gpus_age()[1]
+        key = (rows.version, gpus.version, frozenset(counts.items()), stale)
+        return self._part("nodes", key, lambda: NodesView(rows.value, counts, gpus, stale))
 
     def events(self) -> Part[tuple[EventRow, ...]]:
         picture = self.picture
@@ -231,6 +232,36 @@ class RoomModel:
     def banner(self) -> tuple[str, ...]:
         """The sources failing now, one line each."""
         return banner_lines(self.snapshot.sources)
+
+    def cluster_stale(self) -> bool:
+        """Whether the cluster's picture may be behind: a watch is failing, or none has
+        listed yet."""
+        picture = self.picture
+        return bool(picture.readers) and picture.data_age() != 0
+
+    def gpus_age(self) -> tuple[str, bool]:
+        """("GPUs live" / "GPUs 35s old" / "no GPU telemetry", whether they are stale)."""
+        sources = self.snapshot.gpu_sources
+        if not sources:
+            return "no GPU telemetry", False
+        ages = [s.age for s in sources]
+        stale = any(s.stale for s in sources)
+        if any(a is None for a in ages):
+            return "GPUs: no data yet", True
+        oldest = max(a for a in ages if a is not None)
+        return ("GPUs live" if not stale else f"GPUs {oldest:.0f}s old"), stale
+
+    def signals_age(self) -> tuple[str, bool]:
+        """("Prometheus 2s old" / "no Prometheus" / …, whether every signal is stale: each
+        signal's own staleness is drawn on its line and graph)."""
+        view = self.snapshot.signals
+        if not view.configured:
+            return "no Prometheus", False
+        ages = [s.age for s in view.signals if s.age is not None]
+        stale = bool(view.signals) and all(s.stale for s in view.signals)
+        if not ages:
+            return ("no Prometheus data yet" if view.signals else ""), bool(view.signals)
+        return f"Prometheus {max(ages):.0f}s old", stale
 
     def cluster_age(self) -> str:
         """How old the cluster's picture is: "live", "data 12s old", "no data yet"; "" for a

@@ -50,6 +50,7 @@ class NodesView:
     rows: tuple[NodeRow, ...]
     pods: Mapping[str, int]
     gpus: GpuReadings
+    gpus_stale: bool = False  # the GPU readings may be behind (their source is failing)
 
 
 def natural(name: str) -> tuple[str | int, ...]:

@@ -45,3 +45,4 @@ class RoomSnapshot:
     gpus: GpuReadings = field(default_factory=GpuReadings)
     sources: tuple[Freshness, ...] = ()
     prometheus: bool = True  # whether the layout names a Prometheus at all
+    gpu_sources: tuple[Freshness, ...] = ()  # those of `sources` that read GPUs

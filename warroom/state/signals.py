@@ -28,6 +28,7 @@ class SignalView:
     graph: bool = True
     window: float = 900.0
     age: float | None = None  # seconds since the newest successful poll
+    stale: bool = False  # the value cannot be trusted as current
 
     @property
     def breached(self) -> bool:
@@ -65,6 +66,7 @@ class GraphView:
     status: str = ""  # "", or why there is nothing current to draw (failed, empty, stale)
     now: float = 0.0  # the wall clock's time at the right edge (Prometheus stamps samples so)
     latest: tuple[tuple[str, float], ...] = ()
+    stale: bool = False
 
 
 def graph_view(signal: SignalView, now: float) -> GraphView:
@@ -79,6 +81,7 @@ def graph_view(signal: SignalView, now: float) -> GraphView:
         signal.status,
         now,
         signal.latest,
+        signal.stale,
     )
 
 

@@ -89,7 +89,7 @@ class WarRoomApp(App[None]):
         self.banner = Banner(id="banner")
         self.overview = OverviewPane(clock, custom=bool(picture.custom))
         self.pods = PodsPane(clock, picture.namespaces)
-        self.nodes = NodesPane(clock)
+        self.nodes = NodesPane(clock, picture.namespaces)
         self.graphs = GraphsPane()
         self.timeline = EventsPane(clock)
         self.tabs = TabbedContent(id="tabs", initial="overview")

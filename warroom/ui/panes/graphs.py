@@ -17,8 +17,10 @@ class GraphsPane(Pane):
         super().__init__("Graphs", id="graphs")
         self.graphs = GraphList(id="graph-list")
         self.note = Static(NO_PROMETHEUS, id="graphs-note")
+        self.status = Static(id="graphs-status", classes="status-line")
 
     def compose(self) -> ComposeResult:
+        yield self.status
         yield self.note
         with VerticalScroll(id="graph-scroll"):
             yield self.graphs
@@ -30,3 +32,7 @@ class GraphsPane(Pane):
         self.note.display = not model.signals().value.configured
         if self.changed("graphs", graphs := model.graphs()):
             self.graphs.show(graphs.value)
+        said, behind = model.signals_age()
+        self.graphs.mark_stale(behind)
+        if str(self.status.content) != said:
+            self.status.update(said, layout=False)

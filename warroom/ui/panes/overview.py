@@ -57,17 +57,14 @@ class OverviewPane(Pane):
                 panel.show(part.value)
         if self.has_custom and self.changed("custom", custom := model.custom()):
             self.custom.show(custom.value)
-        cluster = model.cluster_age()
-        for corner in (self.rollout, self.hpa, self.events):
+        cluster, behind = model.cluster_age(), model.cluster_stale()
+        for corner in (self.rollout, self.hpa, self.custom, self.events):
             corner.border_subtitle = cluster
-        view = model.signals().value
-        ages = [s.age for s in view.signals if s.age is not None]
-        if not view.configured:
-            self.signals.border_subtitle = "no Prometheus"
-        elif ages:
-            self.signals.border_subtitle = f"Prometheus {max(ages):.0f}s old"
-        else:
-            self.signals.border_subtitle = "no Prometheus data yet" if view.signals else ""
+            corner.mark_stale(behind)
+        said, signals_behind = model.signals_age()
+        self.signals.border_subtitle = said
+        self.signals.mark_stale(signals_behind)
+        self.graphs.mark_stale(signals_behind)
         if not (active and wide):
             return
         if self.changed("graphs", graphs := model.graphs()):

@@ -37,6 +37,7 @@ class PodsPane(Pane):
         if self.table.filter_text:
             shown += f" matching {self.table.filter_text!r}"
         cluster = model.cluster_age()
+        self.table.mark_stale(model.cluster_stale())
         line = f"{shown} · {cluster}" if cluster else shown
         if str(self.status.content) != line:
             self.status.update(line, layout=False)  # one line, always

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 
 from warroom.state.signals import GraphView, Point, format_value
-from warroom.ui.widgets.tones import SERIES, Toned
+from warroom.ui.widgets.tones import SERIES, Toned, over_strip
 
 BRAILLE_BASE = 0x2800
 # Braille dot bits for (column 0..1, row 0..3) inside one character cell.
@@ -189,4 +189,5 @@ class LineGraph(Toned):
         if y >= len(self._cells):
             return Strip.blank(width, base)
         segments = [Segment(ch, self.tone(tone) if tone else None) for ch, tone in self._cells[y]]
-        return Strip(segments, width).apply_style(base)
+        strip = Strip(segments, width).apply_style(base)
+        return over_strip(strip, self.tone("stale")) if self.stale else strip

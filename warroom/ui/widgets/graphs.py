@@ -54,6 +54,13 @@ class GraphList(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._graphs: dict[str, tuple[GraphLegend, LineGraph]] = {}
 
+    def mark_stale(self, stale: bool) -> None:
+        """Every graph dimmed (the server is gone), else each as its own signal is."""
+        for legend, graph in self._graphs.values():
+            behind = stale or bool(graph.data and graph.data.stale)
+            legend.mark_stale(behind)
+            graph.mark_stale(behind)
+
     def show(self, graphs: Sequence[GraphView]) -> None:
         for graph in graphs:
             shown = self._graphs.get(graph.id)
@@ -68,3 +75,5 @@ class GraphList(Vertical):
             else:
                 shown[0].show(graph)
                 shown[1].data = graph
+            shown[0].mark_stale(graph.stale)
+            shown[1].mark_stale(graph.stale)

@@ -14,6 +14,7 @@ from rich.style import Style
 from warroom.state.nodes import GpuCell, GpuReadings, NodesView
 from warroom.state.trouble import Trouble
 from warroom.ui.widgets.rows import RowView, Segments, fixed
+from warroom.ui.widgets.tones import over
 
 SPARK = "▁▂▃▄▅▆▇█"
 GPU_HEADER = "GPU: util▕mem°C"
@@ -61,6 +62,12 @@ class NodeTable(RowView):
         ]
 
     def gpu_segments(self, cells: Sequence[GpuCell]) -> Segments:
+        out = self._gpu_segments(cells)
+        if self._view.gpus_stale:  # readings that may be behind are drawn dimmed
+            return over(out, self.tone("stale"))
+        return out
+
+    def _gpu_segments(self, cells: Sequence[GpuCell]) -> Segments:
         out = []
         for cell in cells:
             hot = cell.temp >= TEMP_WARN

@@ -19,7 +19,7 @@ from warroom.state.custom import CustomRow
 from warroom.state.hpa import HpaView
 from warroom.state.rollout import RolloutView
 from warroom.state.signals import NO_PROMETHEUS, SignalsView, SignalView, format_value
-from warroom.ui.widgets.tones import Toned
+from warroom.ui.widgets.tones import Over, Toned
 
 SPARK = "▁▂▃▄▅▆▇█"
 BOLD = Style(bold=True)
@@ -41,7 +41,7 @@ def middle(text: str, width: int) -> str:
         return text
     keep = max(1, width - 1)
     head = keep // 2
-    return f"{text[:head]}…{text[len(text) - (keep - head):]}"
+    return f"{text[:head]}…{text[len(text) - (keep - head) :]}"
 
 
 def percent(share: float) -> str:
@@ -66,7 +66,8 @@ class Panel(Toned):
         self.refresh(layout=True)
 
     def render(self) -> RenderableType:
-        return self.draw(self._data)
+        drawn = self.draw(self._data)
+        return Over(drawn, self.tone("stale")) if self.stale else drawn
 
     def draw(self, data: Any) -> RenderableType:
         raise NotImplementedError
@@ -188,25 +189,32 @@ class SignalsPanel(Panel):
         text = Text(no_wrap=True, overflow="ellipsis")  # one line per signal, at any width
         width = min(28, max(len(s.title) for s in signals) + 2)
         for sig in signals:
-            text.append(f"{sig.title:<{width}.{width - 1}}", style=BOLD)
-            if sig.status:
-                text.append(sig.status + "\n", style=self.tone("warn"))
-                continue
-            values = " · ".join(
-                f"{name} {format_value(v, sig.unit)}" if name else format_value(v, sig.unit)
-                for name, v in sig.latest
-            )
-            text.append(values or "–", style=self.trouble("bad" if sig.breached else ""))
-            bounds = []
-            if sig.slo_max is not None:
-                bounds.append(f"≤ {format_value(sig.slo_max, sig.unit)}")
-            if sig.slo_min is not None:
-                bounds.append(f"≥ {format_value(sig.slo_min, sig.unit)}")
-            if bounds:
-                text.append(f"  (SLO {' '.join(bounds)})", style=self.tone("dim"))
-            text.append("\n")
+            start = len(text)
+            self._line(text, sig, width)
+            if sig.stale:  # a value that may be behind is drawn dimmed
+                text.stylize(self.tone("stale"), start, len(text))
         text.rstrip()
         return text
+
+    def _line(self, text: Text, sig: SignalView, width: int) -> None:
+        """One signal: its title, then why it has no value, or its value against its SLO."""
+        text.append(f"{sig.title:<{width}.{width - 1}}", style=BOLD)
+        if sig.status:
+            text.append(sig.status + "\n", style=self.tone("warn"))
+            return
+        values = " · ".join(
+            f"{name} {format_value(v, sig.unit)}" if name else format_value(v, sig.unit)
+            for name, v in sig.latest
+        )
+        text.append(values or "–", style=self.trouble("bad" if sig.breached else ""))
+        bounds = []
+        if sig.slo_max is not None:
+            bounds.append(f"≤ {format_value(sig.slo_max, sig.unit)}")
+        if sig.slo_min is not None:
+            bounds.append(f"≥ {format_value(sig.slo_min, sig.unit)}")
+        if bounds:
+            text.append(f"  (SLO {' '.join(bounds)})", style=self.tone("dim"))
+        text.append("\n")
 
 
 class CustomPanel(Panel):

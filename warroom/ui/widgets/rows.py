@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from warroom.ui.keys import LIST_KEYS, bindings
-from warroom.ui.widgets.tones import Toned
+from warroom.ui.widgets.tones import Toned, over_strip
 
 Segments = list[Segment]
 
@@ -110,6 +110,8 @@ class RowView(Toned, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         strip = Strip(self.row_segments(index, self.clock())).apply_style(base)
         strip = strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+        if self.stale:
+            strip = over_strip(strip, self.tone("stale"))
         if index == self.cursor and self.has_focus:
             # Across the whole width, like a selection.
             strip = strip.apply_style(

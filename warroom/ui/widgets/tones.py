@@ -7,7 +7,12 @@ NO_COLOR leaves only bold and dim. No colour is written in Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 from textual.widget import Widget
 
 from warroom.state.trouble import Trouble
@@ -30,9 +35,30 @@ TONE_CLASSES = {
     "tone--slo",  # an SLO line on a graph
     "tone--axis",
     "tone--memory",  # a GPU's framebuffer memory block
+    "tone--stale",  # over everything a widget draws while its data may be behind
 }
 SERIES = 6
 _BY_TROUBLE = {"": "tone--ok", "warn": "tone--warn", "bad": "tone--bad"}
+
+
+def over(segments: Iterable[Segment], style: Style) -> list[Segment]:
+    """`style` laid over segments, winning over what they say (a dim over `dim=False`)."""
+    return list(Segment.apply_style(segments, post_style=style))
+
+
+def over_strip(strip: Strip, style: Style) -> Strip:
+    return Strip(over(strip, style), strip.cell_length)
+
+
+class Over:
+    """A renderable with `style` laid over everything it draws."""
+
+    def __init__(self, renderable: RenderableType, style: Style) -> None:
+        self.renderable = renderable
+        self.style = style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from over(console.render(self.renderable, options), self.style)
 
 
 class Toned(Widget):
@@ -49,3 +75,13 @@ class Toned(Widget):
 
     def series(self, index: int) -> Style:
         return self.tone(f"series-{index % SERIES}")
+
+    @property
+    def stale(self) -> bool:
+        return self.has_class("-stale")
+
+    def mark_stale(self, stale: bool) -> None:
+        """Draw dimmed while the data shown may be behind (a source failing, no data yet)."""
+        if stale != self.stale:
+            self.set_class(stale, "-stale")
+            self.refresh()

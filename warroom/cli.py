@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -38,6 +39,20 @@ def main() -> None:
     warroom sim           a simulated cluster for kubectl and drills
     warroom validate LAYOUT
     """
+
+
+NOT_A_TERMINAL = (
+    "warroom draws on a terminal, and this is not one (or TERM is dumb); run it in a "
+    "terminal, or use the headless commands: warroom validate LAYOUT"
+)
+
+
+def _terminal() -> None:
+    """Refuse, before anything starts, to draw where nobody can see it: escape codes into a
+    file or a pipe help no one. Exit 2, as a usage error does."""
+    if os.environ.get("TERM") == "dumb" or not sys.stdout.isatty():
+        click.echo(NOT_A_TERMINAL, err=True)
+        sys.exit(2)
 
 
 def _keymap() -> Keymap:
@@ -85,6 +100,7 @@ def run(
     loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
     assert isinstance(loaded, Layout)
     keymap = _keymap()
+    _terminal()
 
     async def go() -> None:
         async with open_room(loaded, kubeconfig=kubeconfig) as room:
@@ -227,6 +243,7 @@ def demo(speed: float) -> None:
     from warroom.demo import run_demo
 
     keymap = _keymap()
+    _terminal()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(speed=speed, keymap=keymap))
 

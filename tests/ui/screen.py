@@ -73,3 +73,12 @@ def color_of(style: Style | None) -> str | None:
         return None
     triplet = style.color.get_truecolor()
     return f"#{triplet.red:02X}{triplet.green:02X}{triplet.blue:02X}"
+
+
+def cursor_line(widget: Widget) -> Line | None:
+    """The line a list draws reversed, where its cursor is (None when none is)."""
+    for line in lines(widget):
+        styled = [style for ch, style in line.cells if ch.strip()]
+        if styled and all(style is not None and style.reverse for style in styled):
+            return line
+    return None

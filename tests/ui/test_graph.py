@@ -83,7 +83,7 @@ def test_the_time_axis_and_the_toast_name_the_window_plainly() -> None:
 
 
 def test_long_images_are_cut_in_the_middle_so_registry_and_tag_both_show() -> None:
-    from warroom.ui.widgets.panels import middle
+    from warroom.ui.widgets.rows import middle
 
     image = "registry.example.com:5000/platform/inference-server:2.0.1-rc1"
     cut = middle(image, 30)

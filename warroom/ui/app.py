@@ -4,18 +4,21 @@ pane the room's model, so that only what changed is redrawn."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import platformdirs
 from textual import events, on
-from textual.app import App, ComposeResult
-from textual.command import Hit, Hits, Provider
-from textual.widgets import TabbedContent
+from textual.app import App, ComposeResult, SystemCommand
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import Static, TabbedContent
 
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
-from warroom.ui.keys import APP_KEYS, LIST_KEYS, POD_KEYS, Keymap, bindings, key_label
+from warroom.ui.keys import APP_KEYS, LIST_KEYS, POD_KEYS, Key, Keymap, bindings, key_label
 from warroom.ui.panes.events import EventsPane
 from warroom.ui.panes.graphs import GraphsPane
 from warroom.ui.panes.nodes import NodesPane
@@ -29,7 +32,15 @@ from warroom.ui.widgets.pods import PodTable
 
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
+# Below this the panels cannot show their numbers whole: one message instead of a lie.
+MIN_SIZE = (72, 20)
 HERE = Path(__file__).parent
+
+
+def screenshot_folder() -> Path:
+    """Where screenshots go: the user's Downloads folder when it exists, else here."""
+    downloads = platformdirs.user_downloads_path()
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 def window_words(seconds: float) -> str:
@@ -39,13 +50,30 @@ def window_words(seconds: float) -> str:
 
 
 class KeyCommands(Provider):
-    """The command palette reaches every view and action: each key binding, by its name."""
+    """The command palette reaches every view and action: each key binding, by its name.
+    Opened empty, it lists them all, so the palette is also a menu."""
 
-    async def search(self, query: str) -> Hits:
+    def _app(self) -> WarRoomApp:
         app = self.app
         assert isinstance(app, WarRoomApp)
+        return app
+
+    def _commands(self) -> list[Key]:
+        return [key for key in APP_KEYS if key.id != "app.interrupt"]
+
+    async def discover(self) -> Hits:
+        app = self._app()
+        for key in self._commands():
+            yield DiscoveryHit(
+                key.palette,
+                partial(app.run_action, key.action),
+                help=f"key: {app.keymap.labels(key.id)}",
+            )
+
+    async def search(self, query: str) -> Hits:
+        app = self._app()
         matcher = self.matcher(query)
-        for key in APP_KEYS:
+        for key in self._commands():
             score = matcher.match(key.palette)
             if score > 0:
                 yield Hit(
@@ -93,6 +121,7 @@ class WarRoomApp(App[None]):
         self.graphs = GraphsPane()
         self.timeline = EventsPane(clock)
         self.tabs = TabbedContent(id="tabs", initial="overview")
+        self.too_small = Static(id="too-small")
         self.focus_in = {"pods": self.pods.table, "nodes": self.nodes.table}
         self.focus_in["events"] = self.timeline.list
         self._last_key = float("-inf")
@@ -100,6 +129,7 @@ class WarRoomApp(App[None]):
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield self.too_small
         yield self.header
         yield self.banner
         with self.tabs:
@@ -108,14 +138,14 @@ class WarRoomApp(App[None]):
             yield self.nodes
             yield self.graphs
             yield self.timeline
-        shown = [(self.keymap.label(k.id), k.description) for k in APP_KEYS if k.show]
+        shown = [(self.keymap.label(k.id), k.bar or k.description) for k in APP_KEYS if k.show]
         yield KeyBar(shown, key_label(self.COMMAND_PALETTE_BINDING), id="keys")
 
     def on_mount(self) -> None:
         if self.keymap.overrides:
             self.set_keymap(self.keymap.overrides)
         self.banner.display = False
-        self._apply_width(self.size.width)
+        self._apply_size(self.size.width, self.size.height)
         self.refresh_views()
         self.set_interval(RENDER_INTERVAL, self.refresh_views)
 
@@ -131,12 +161,20 @@ class WarRoomApp(App[None]):
     def on_unmount(self) -> None:
         self.model.close()  # the picture may outlive this screen (tests, a reopened room)
 
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The size being applied, not the one the app had until now: laid out from
+        # `self.size` the screen was always one resize behind.
+        self._apply_size(event.size.width, event.size.height)
         self.refresh_views()
 
-    def _apply_width(self, width: int) -> None:
+    def _apply_size(self, width: int, height: int) -> None:
         self.set_class(width >= WIDE, "-wide")
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "-too-small")
+        self.too_small.update(
+            f"warroom needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]} to draw the war room "
+            f"honestly; this terminal is {width}×{height}. Make it larger."
+        )
 
     # ---- rendering ---------------------------------------------------------------------------
 
@@ -188,13 +226,14 @@ class WarRoomApp(App[None]):
         """Every key as the keymap has it, with what it does (the help screen's table)."""
         keymap = self.keymap
         rows = [(keymap.labels(k.id), k.palette) for k in APP_KEYS]
-        rows += [(keymap.labels(k.id), f"{k.description}: pods, nodes, events") for k in LIST_KEYS]
+        moves = " ".join(keymap.labels(k.id) for k in LIST_KEYS)
+        rows.append((moves, "move through a list"))
         rows += [(keymap.labels(k.id), f"{k.description} of the selected pod") for k in POD_KEYS]
-        rows.append(("esc", "clear the pod filter; close this or a pod's detail"))
+        rows.append(("esc", "clear the filter, close this"))
         rows.append(
             (
                 key_label(self.COMMAND_PALETTE_BINDING),
-                "command palette: every view and action by name, themes",
+                "command palette: views, actions, themes",
             )
         )
         return rows
@@ -204,6 +243,32 @@ class WarRoomApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # Textual's goes to ~/Downloads, silently
+                yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen, and say where",
+            lambda: self.set_timer(0.1, self.action_save_screenshot),
+        )
+
+    def action_save_screenshot(self, folder: str | None = None) -> None:
+        """Save the screen as SVG in `folder` (the Downloads folder if there is one, else
+        the working directory) and say where, or why it could not."""
+        where = Path(folder) if folder else screenshot_folder()
+        try:
+            saved = self.save_screenshot(path=str(where))
+        except OSError as err:
+            self.notify(
+                f"Could not save a screenshot in {where}: {err.strerror or err}. "
+                "Start warroom from a folder you can write to.",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self.notify(f"Screenshot saved to {Path(saved).resolve()} (open it in a browser).")
 
     def action_zoom(self, steps: int) -> None:
         # One toast at a time: a new one replaces the last rather than stacking under it.

@@ -32,35 +32,39 @@ class Key:
     description: str  # short, for the key bar and the help
     command: str = ""  # how the palette offers it, when that differs from the description
     show: bool = True  # on the key bar
+    bar: str = ""  # on the key bar, when shorter than the description
+    priority: bool = False  # before any widget's own binding of the same key (an input's)
 
     @property
     def palette(self) -> str:
         return self.command or self.description
 
 
-APP_KEYS = (
-    Key("app.quit", "q", "quit", "Quit"),
+APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width comes last
+    Key("view.overview", "1", "tab('overview')", "Overview", "Show overview"),
+    Key("view.pods", "2", "tab('pods')", "Pods", "Show pods"),
+    Key("view.nodes", "3", "tab('nodes')", "Nodes/GPUs", "Show nodes and GPUs", bar="Nodes"),
+    Key("view.graphs", "4", "tab('graphs')", "Graphs", "Show graphs"),
+    Key("view.events", "5", "tab('events')", "Events", "Show events"),
+    Key("pods.filter", "slash", "filter", "Filter pods", bar="Filter"),
     Key("app.help", "question_mark", "help", "Keys", "Show every key"),
+    Key("app.quit", "q", "quit", "Quit"),
+    # As in k9s and every terminal program: ^c quits, even from the filter box.
+    Key("app.interrupt", "ctrl+c", "quit", "Quit", show=False, priority=True),
     Key(
         "app.sources",
         "exclamation_mark",
         "sources",
         "Sources",
-        "Show every source and how current it is",
+        "Show every source, how current",
         show=False,
     ),
-    Key("view.overview", "1", "tab('overview')", "Overview", "Show overview"),
-    Key("view.pods", "2", "tab('pods')", "Pods", "Show pods"),
-    Key("view.nodes", "3", "tab('nodes')", "Nodes/GPUs", "Show nodes and GPUs"),
-    Key("view.graphs", "4", "tab('graphs')", "Graphs", "Show graphs"),
-    Key("view.events", "5", "tab('events')", "Events", "Show events"),
-    Key("pods.filter", "slash", "filter", "Filter pods"),
-    Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in"),
-    Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out"),
+    Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in", bar="Zoom in"),
+    Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out", bar="Zoom out"),
 )
 LIST_KEYS = (
-    Key("list.up", "up", "move(-1)", "Up", show=False),
-    Key("list.down", "down", "move(1)", "Down", show=False),
+    Key("list.up", "up,k", "move(-1)", "Up", show=False),
+    Key("list.down", "down,j", "move(1)", "Down", show=False),
     Key("list.page-up", "pageup", "page(-1)", "Page up", show=False),
     Key("list.page-down", "pagedown", "page(1)", "Page down", show=False),
     Key("list.first", "home", "jump(0)", "First", show=False),
@@ -77,7 +81,10 @@ class KeymapError(Exception):
 
 
 def bindings(keys: Iterable[Key]) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
-    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in keys]
+    return [
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, priority=k.priority)
+        for k in keys
+    ]
 
 
 def key_label(key: str) -> str:

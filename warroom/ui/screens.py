@@ -120,9 +120,9 @@ class KeyHelp(Toned):
         self.rows = rows
 
     def render(self) -> RenderableType:
-        table = Table(title="warroom keys", box=None, padding=(0, 2))
+        table = Table(box=None, padding=(0, 2), expand=True)
         table.add_column("key", style=self.tone("key") + BOLD, no_wrap=True)
-        table.add_column("what it does")
+        table.add_column("what it does", ratio=1)
         for key, what in self.rows:
             table.add_row(key, what)
         return table
@@ -139,7 +139,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
+        with VerticalScroll(id="help") as box:
+            box.border_title = "warroom keys"
             yield KeyHelp(self.rows)
 
 

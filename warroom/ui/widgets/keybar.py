@@ -27,6 +27,8 @@ class KeyBar(Widget):
     def render(self) -> Content:
         width = self.size.width
         palette = Content.assemble((self.palette, "bold $accent"), " palette ")
+        if width < 100:  # narrow: the palette's key alone, so that every view key fits
+            palette = Content.assemble((f"{self.palette} ", "bold $accent"))
         parts: list[Content] = []
         used = palette.cell_length
         for key, description in self.keys:

@@ -19,6 +19,7 @@ from warroom.state.custom import CustomRow
 from warroom.state.hpa import HpaView
 from warroom.state.rollout import RolloutView
 from warroom.state.signals import NO_PROMETHEUS, SignalsView, SignalView, format_value
+from warroom.ui.widgets.rows import middle
 from warroom.ui.widgets.tones import Over, Toned
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -32,16 +33,6 @@ def sparkline(values: Sequence[float], width: int) -> str:
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
     return "".join(SPARK[min(7, int((v - lo) / span * 7.999))] for v in values)
-
-
-def middle(text: str, width: int) -> str:
-    """`text` cut in the middle to `width` cells: both the registry and the tag stay in view
-    (`ghcr.io/bizra/inf…:2.0.1-rc1`)."""
-    if len(text) <= width:
-        return text
-    keep = max(1, width - 1)
-    head = keep // 2
-    return f"{text[:head]}…{text[len(text) - (keep - head) :]}"
 
 
 def percent(share: float) -> str:

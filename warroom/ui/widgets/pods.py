@@ -7,25 +7,72 @@ drawn; the cursor follows a pod by uid across updates; `/` filters by any text i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import overload
 
 from textual.message import Message
 
 from warroom.state.pods import PodRow
 from warroom.ui.keys import POD_KEYS, bindings
-from warroom.ui.widgets.rows import RowView, Segments, fixed
+from warroom.ui.widgets.rows import RowView, Segments, fitted, fixed
 
-COLUMNS: tuple[tuple[str, str, int], ...] = (  # (key, header, width)
-    ("version", "version", 18),
-    ("name", "pod", 36),
-    ("status", "status", 18),
-    ("ready", "ready", 6),
-    ("restarts", "restarts", 13),
-    ("age", "age", 7),
-    ("node", "node", 14),
-    ("gpus", "gpu", 3),
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    least: int  # cells it needs to say anything
+    most: int  # cells it can use
+    rank: int  # which columns give way first when narrow: the highest rank
+
+
+# In the order drawn. Status, ready, restarts and age always show (rank 0); the name always
+# shows, cut in the middle when it must be; version, node, GPUs and namespace as the width
+# allows. RESTARTS shrinks to the count alone before anything else is cut.
+COLUMNS = (
+    Column("version", "version", 8, 18, 1),
+    Column("name", "pod", 20, 48, 0),
+    Column("status", "status", 16, 18, 0),
+    Column("ready", "ready", 5, 5, 0),
+    Column("restarts", "restarts", 8, 13, 0),
+    Column("age", "age", 5, 6, 0),
+    Column("node", "node", 10, 16, 2),
+    Column("gpus", "gpu", 3, 3, 3),
 )
+CUT_IN_THE_MIDDLE = {"name", "version", "node", "namespace"}
+
+
+def layout(
+    columns: Sequence[Column], width: int, needed: Mapping[str, int] | None = None
+) -> list[tuple[Column, int]]:
+    """The columns that fit `width` cells (each with a space after it), with their widths.
+
+    Every rank-0 column at its least, the name grown to what the rows need; then the other
+    columns by rank while they fit at their least; then what is left, column by column in
+    rank order, up to what the rows need (`needed`, else the column's most)."""
+    needed = needed or {}
+
+    def want(column: Column) -> int:
+        return max(column.least, min(column.most, needed.get(column.key, column.most)))
+
+    shown = [c for c in columns if c.rank == 0]
+    widths = {c.key: c.least for c in shown}
+
+    def room() -> int:
+        return width - sum(w + 1 for w in widths.values())
+
+    name = next((c for c in shown if c.key == "name"), None)
+    if name is not None:
+        widths["name"] += max(0, min(room(), want(name) - name.least))
+    for column in sorted((c for c in columns if c.rank), key=lambda c: c.rank):
+        if room() >= column.least + 1:
+            shown.append(column)
+            widths[column.key] = column.least
+    shown.sort(key=columns.index)
+    for column in sorted(shown, key=lambda c: (c.rank, columns.index(c))):
+        widths[column.key] += max(0, min(room(), want(column) - widths[column.key]))
+    return [(c, widths[c.key]) for c in shown]
 
 
 def cell_text(row: PodRow, key: str, now: float) -> str:
@@ -93,18 +140,48 @@ class PodTable(RowView):
     ) -> None:
         """With more than one watched namespace, each row says which it is in."""
         super().__init__(clock, **kwargs)
-        namespace = ("namespace", "namespace", max(map(len, namespaces), default=0))
+        longest = max(map(len, namespaces), default=0)
+        namespace = Column("namespace", "namespace", min(10, longest), longest, 4)
         # Last: at 80 columns status and ready matter more; rows come in the layout's
         # namespace order, the go-live's own first.
         self.columns = (*COLUMNS, namespace) if len(namespaces) > 1 else COLUMNS
-        self.line_width = sum(w + 1 for _, _, w in self.columns)
+        self.shown = layout(self.columns, 80)
+        self.line_width = sum(w + 1 for _, w in self.shown)
+        self._needed: dict[str, int] = {}
+        self._measured = float("-inf")
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    def _relayout(self) -> None:
+        shown = layout(self.columns, max(self.size.width, 40), self._needed)
+        if shown != self.shown:
+            self.shown = shown
+            self.line_width = sum(w + 1 for _, w in shown)
+            self.set_rows(Uids(self._rows), self.line_width)
 
     # ---- data ------------------------------------------------------------------------------
 
     def show(self, rows: Sequence[PodRow]) -> None:
         """New rows (sorted); keeps the cursor on the same pod when it is still listed."""
+        fresh = len(rows) != len(self._all) or time.monotonic() - self._measured > 2.0
         self._all = tuple(rows)
+        if fresh:  # names change length rarely: measured when rows come or go, or every 2 s
+            self._measure()
         self._apply_filter()
+        self._relayout()
+
+    def _measure(self) -> None:
+        """How wide the names need to be. Ten thousand rows are measured once per update,
+        in one pass over strings they already hold."""
+        rows = self._all
+        self._measured = time.monotonic()
+        self._needed = {
+            "name": max((len(r.name) for r in rows), default=0),
+            "version": max((len(r.version) for r in rows), default=0),
+            "node": max((len(r.node) for r in rows), default=0),
+            "namespace": max((len(r.namespace) for r in rows), default=0),
+        }
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -121,18 +198,22 @@ class PodTable(RowView):
     # ---- drawing ---------------------------------------------------------------------------
 
     def header_segments(self) -> Segments:
-        return [fixed(header, w) for _, header, w in self.columns]
+        return [fixed(column.header, w) for column, w in self.shown]
 
     def row_segments(self, index: int, now: float) -> Segments:
         row = self._rows[index]
         segments = []
-        for key, _, w in self.columns:
-            style = None
+        for column, w in self.shown:
+            key, style = column.key, None
             if key == "status":
                 style = self.trouble(row.trouble)
             elif key == "restarts" and row.printed.restarts:
                 style = self.tone("warn")
-            segments.append(fixed(cell_text(row, key, now), w, style))
+            said = cell_text(row, key, now)
+            if key == "restarts" and len(said) > w:
+                said = str(row.printed.restarts)  # the count, without when
+            cell = fitted if key in CUT_IN_THE_MIDDLE else fixed
+            segments.append(cell(said, w, style))
         return segments
 
     # ---- keys ------------------------------------------------------------------------------

@@ -28,6 +28,21 @@ def fixed(text: str, width: int, style: Style | None = None) -> Segment:
     return Segment(f"{text:<{width}.{width}} ", style)
 
 
+def middle(text: str, width: int) -> str:
+    """`text` cut in the middle to `width` cells: both the registry and the tag stay in view
+    (`ghcr.io/bizra/inf…:2.0.1-rc1`)."""
+    if len(text) <= width:
+        return text
+    keep = max(1, width - 1)
+    head = keep // 2
+    return f"{text[:head]}…{text[len(text) - (keep - head) :]}"
+
+
+def fitted(text: str, width: int, style: Style | None = None) -> Segment:
+    """Like `fixed`, but a name too long is cut in the middle, keeping both ends."""
+    return Segment(f"{middle(text, width):<{width}} ", style)
+
+
 class RowView(Toned, ScrollView, can_focus=True):
     """Rows under a header; up/down/page/home/end move a cursor shown while focused."""
 

@@ -255,10 +255,10 @@ async def test_war_room_entries_keep_reaching_the_events_view_after_five_hundred
         )
 
 
-async def test_slash_from_another_tab_opens_the_filter_and_typing_filters(room: Room) -> None:
+async def test_slash_from_a_tab_without_a_list_filters_the_pods(room: Room) -> None:
     app = room.app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
+        await pilot.press("4")
         table = app.query_one("#pod-table", PodTable)
         await pilot.press("slash")
         await until(lambda: len(pod_rows(table)) == 3, what="the pods listed", pause=pilot.pause)
@@ -268,7 +268,7 @@ async def test_slash_from_another_tab_opens_the_filter_and_typing_filters(room: 
         assert pod_names(table) == {victim}
         status = app.query_one("#pods-status")
         await until(
-            lambda: f"1 pods matching {victim[-5:]!r}" in text(status),
+            lambda: f"1 pods · matching {victim[-5:]!r}" in text(status),
             what="the status line counting the match",
             pause=pilot.pause,
         )
@@ -301,14 +301,14 @@ async def test_the_command_palette_reaches_views_and_actions_by_name(room: Room)
         await pilot.press("enter")
         await until(lambda: tabs.active == "nodes", what="the nodes view", pause=pilot.pause)
         await pilot.press("ctrl+p")
-        await pilot.press(*"filter pods")
+        await pilot.press(*"filter the list")
         await until(
-            lambda: offered(app) == "Filter pods", what="the action offered", pause=pilot.pause
+            lambda: offered(app) == "Filter the list", what="the action offered", pause=pilot.pause
         )
         await pilot.press("enter")
-        box = app.query_one("#pod-filter")
+        box = app.query_one("#nodes .filter")
         await until(lambda: box.display and box.has_focus, what="the filter box", pause=pilot.pause)
-        assert tabs.active == "pods"
+        assert tabs.active == "nodes"  # the list on screen
 
 
 async def test_an_nginx_canary_ingress_shows_its_weight_in_the_rollout(room: Room) -> None:

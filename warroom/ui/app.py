@@ -4,7 +4,7 @@ pane the room's model, so that only what changed is redrawn."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,25 +16,45 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent
 
+from warroom.kinds.describe import as_yaml, describe
+from warroom.kinds.objects import Obj
+from warroom.kube.logs import containers_of
+from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
-from warroom.ui.keys import APP_KEYS, LIST_KEYS, POD_KEYS, Key, Keymap, bindings, key_label
+from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
+from warroom.ui.keys import APP_KEYS, SORT_KEYS, Key, Keymap, bindings, key_label
+from warroom.ui.logs import LogScreen, LogSource
 from warroom.ui.panes.events import EventsPane
 from warroom.ui.panes.graphs import GraphsPane
 from warroom.ui.panes.nodes import NodesPane
 from warroom.ui.panes.overview import OverviewPane
+from warroom.ui.panes.pane import ListPane
 from warroom.ui.panes.pods import PodsPane
-from warroom.ui.screens import HelpScreen, PodDetailScreen, SourcesScreen
+from warroom.ui.prompt import Prompt, resolve, unknown
+from warroom.ui.resources import LISTINGS, ResourceScreen
+from warroom.ui.screens import HelpScreen, PodDetail, SourcesScreen
+from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.header import WarHeader
 from warroom.ui.widgets.keybar import KeyBar
+from warroom.ui.widgets.nodes import Host, NodeTable
 from warroom.ui.widgets.panels import Banner
 from warroom.ui.widgets.pods import PodTable
+from warroom.ui.widgets.rows import RowView
 
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 WIDE = 150  # columns from which the overview also shows graphs and events
 # Below this the panels cannot show their numbers whole: one message instead of a lie.
 MIN_SIZE = (72, 20)
 HERE = Path(__file__).parent
+
+
+# Keys the help lists on one row, to fit 80×24: their ids, and what they do.
+HELP_TOGETHER = {
+    ("object.describe", "object.yaml", "pod.logs"): "describe, YAML, logs of the row",
+    ("app.quit", "app.interrupt"): "Quit",
+    ("graphs.zoom-in", "graphs.zoom-out"): "Zoom graphs in, out",
+}
 
 
 def screenshot_folder() -> Path:
@@ -103,10 +123,12 @@ class WarRoomApp(App[None]):
         *,
         keymap: Keymap | None = None,
         zoom: Callable[[int], float] | None = None,
+        logs: LogSource | None = None,
     ) -> None:
         """`zoom` moves the graphs' window steps along its ladder and returns the new one
-        (None: no graphs)."""
+        (None: no graphs); `logs` reads a container's log (None: no API server to ask)."""
         super().__init__()
+        self.logs = logs
         self.model = model
         self.header_info = header
         self.keymap = keymap or Keymap()
@@ -122,8 +144,13 @@ class WarRoomApp(App[None]):
         self.timeline = EventsPane(clock)
         self.tabs = TabbedContent(id="tabs", initial="overview")
         self.too_small = Static(id="too-small")
-        self.focus_in = {"pods": self.pods.table, "nodes": self.nodes.table}
-        self.focus_in["events"] = self.timeline.list
+        self.prompt = Prompt(id="prompt")
+        self.prompt.display = False  # before mounting: hidden, it never takes the first focus
+        self.lists: dict[str, ListPane] = {
+            "pods": self.pods,
+            "nodes": self.nodes,
+            "events": self.timeline,
+        }
         self._last_key = float("-inf")
 
     # ---- layout ------------------------------------------------------------------------------
@@ -138,6 +165,7 @@ class WarRoomApp(App[None]):
             yield self.nodes
             yield self.graphs
             yield self.timeline
+        yield self.prompt
         shown = [(self.keymap.label(k.id), k.bar or k.description) for k in APP_KEYS if k.show]
         yield KeyBar(shown, key_label(self.COMMAND_PALETTE_BINDING), id="keys")
 
@@ -194,6 +222,8 @@ class WarRoomApp(App[None]):
             self.graphs.update(model)
         elif active == "events":
             self.timeline.update(model)
+        if isinstance(self.screen, ResourceScreen):
+            self.screen.update(model.picture, model.cluster_age())
         down = any(s.group == "Prometheus" and s.failing for s in model.snapshot.sources)
         self.header.set_server(model.signals().value.server, down=down)
         lines = model.banner()
@@ -216,8 +246,8 @@ class WarRoomApp(App[None]):
         focused = self.focused
         if focused is not None and any(w.id == active for w in focused.ancestors):
             return
-        if active in self.focus_in:
-            self.focus_in[active].focus()
+        if active in self.lists:
+            self.lists[active].rows.focus()
 
     def action_tab(self, tab: str) -> None:
         self.show_tab(tab)
@@ -225,17 +255,25 @@ class WarRoomApp(App[None]):
     def help_rows(self) -> list[tuple[str, str]]:
         """Every key as the keymap has it, with what it does (the help screen's table)."""
         keymap = self.keymap
-        rows = [(keymap.labels(k.id), k.palette) for k in APP_KEYS]
-        moves = " ".join(keymap.labels(k.id) for k in LIST_KEYS)
-        rows.append((moves, "move through a list"))
-        rows += [(keymap.labels(k.id), f"{k.description} of the selected pod") for k in POD_KEYS]
+        rows = []
+        for key in APP_KEYS:
+            together = next((ids for ids in HELP_TOGETHER if key.id in ids), None)
+            if together is None:
+                rows.append((keymap.labels(key.id), key.palette))
+            elif key.id == together[0]:  # one row for keys that do one thing between them
+                shown = " ".join(keymap.labels(k) for k in together)
+                rows.append((shown, HELP_TOGETHER[together]))
+        steps = " ".join(keymap.labels(k) for k in ("list.up", "list.down"))
+        rows.append((steps, "up, down a list"))
+        pages = ("list.page-up", "list.page-down")
+        rows.append((" ".join(keymap.labels(k) for k in pages), "page up, down"))
+        ends = ("list.first", "list.last")
+        rows.append((" ".join(keymap.labels(k) for k in ends), "first, last row"))
+        rows.append((keymap.labels("list.open"), "open the selected row"))
+        sorts = " ".join(keymap.label(k.id) for k in SORT_KEYS)
+        rows.append((sorts, "sort: name status age ready restarts node"))
         rows.append(("esc", "clear the filter, close this"))
-        rows.append(
-            (
-                key_label(self.COMMAND_PALETTE_BINDING),
-                "command palette: views, actions, themes",
-            )
-        )
+        rows.append((key_label(self.COMMAND_PALETTE_BINDING), "command palette, themes"))
         return rows
 
     def action_sources(self) -> None:
@@ -279,19 +317,153 @@ class WarRoomApp(App[None]):
         self.notify(f"Graphs show the last {window_words(self.zoom(steps))}.")
 
     def action_filter(self) -> None:
-        self.show_tab("pods")
-        self.pods.open_filter()
+        """`/` filters the list on screen; from a tab without one, the pods."""
+        if isinstance(self.screen, ResourceScreen):
+            return
+        active = self.tabs.active
+        if active not in self.lists:
+            self.show_tab(active := "pods")
+        self.lists[active].open_filter()
 
     def key_escape(self) -> None:
-        self.pods.close_filter()
+        active = self.tabs.active
+        if active in self.lists:
+            self.lists[active].close_filter()
 
-    def action_pod_detail(self, uid: str | None = None) -> None:
-        uid = uid or self.pods.table.selected_uid()
-        found = self.model.pod(uid) if uid is not None else None
-        if found is not None:
-            pod, related = found
-            self.push_screen(PodDetailScreen(pod, related, self.model.clock()))
+    def action_prompt(self) -> None:
+        screen = self.screen
+        (screen.prompt if isinstance(screen, ResourceScreen) else self.prompt).open()
 
-    @on(PodTable.RowSelected)
-    def row_selected(self, event: PodTable.RowSelected) -> None:
-        self.action_pod_detail(event.uid)
+    @on(Prompt.Go)
+    async def prompt_go(self, event: Prompt.Go) -> None:
+        target = resolve(event.word)
+        if target is None:
+            self.notify(unknown(event.word), severity="warning")
+            return
+        how, _, what = target.partition(":")
+        while isinstance(self.screen, ResourceScreen):  # a new view replaces the listed one
+            self.pop_screen()
+        if how == "tab":
+            self.show_tab(what)
+        elif how == "list":
+            self.push_screen(ResourceScreen(LISTINGS[what], self.model.clock))
+            self.refresh_views()
+        else:
+            await self.run_action(what)
+
+    # ---- the selected object -----------------------------------------------------------------
+
+    def selected(self) -> tuple[str, str] | str:
+        """(kind, key) of what `d`, `y` and `l` act on: the detail open, else the selected row
+        of the list on screen; else the sentence saying why there is none."""
+        screen = self.screen
+        if isinstance(screen, DetailScreen):
+            return screen.subject or "This entry is the war room's own: it has no object."
+        if isinstance(screen, ResourceScreen):
+            key = screen.list.selected_key()
+            return (screen.listing.kind, key) if key else f"No {screen.listing.title} listed."
+        active = self.tabs.active
+        if active not in self.lists:
+            return "Select a row first: in 2 Pods, 3 Nodes or 5 Events, or :deploy and :hpa."
+        rows = self.lists[active].rows
+        key = rows.selected_key()
+        if key is None:
+            return f"No {rows.NOUN} listed to select."
+        if isinstance(rows, NodeTable):
+            if isinstance(rows.chosen(key), Host):
+                return f"{key} is a GPU host read over SSH, not a Kubernetes node."
+            return ("nodes", key)
+        if isinstance(rows, EventList):
+            row = rows.chosen(key)
+            if row is None or row.type == "warroom":
+                return "This entry is the war room's own: it has no object."
+            return ("events", key)
+        return ("pods", key)
+
+    def _object(self) -> tuple[str, Obj] | None:
+        chosen = self.selected()
+        if isinstance(chosen, str):
+            self.notify(chosen, severity="warning")
+            return None
+        kind, key = chosen
+        found = find(self.model.picture, kind, key)
+        if found is None:
+            self.notify("It is gone from the cluster.", severity="warning")
+            return None
+        return kind, found
+
+    def action_describe(self) -> None:
+        found = self._object()
+        if found is None:
+            return
+        kind, obj = found
+        picture, meta = self.model.picture, obj.get("metadata") or {}
+        pods = on_node(picture, meta.get("name", "")) if kind == "nodes" else ()
+        text = describe(kind, obj, about(picture, obj), self.model.clock(), pods)
+        self.push_screen(TextScreen(f"describe {API_KINDS[kind][1]} {_named(meta)}", text))
+
+    def action_yaml(self) -> None:
+        found = self._object()
+        if found is None:
+            return
+        kind, obj = found
+        api_version, api_kind = API_KINDS[kind]
+        title = f"{api_kind} {_named(obj.get('metadata') or {})} (YAML)"
+        self.push_screen(TextScreen(title, as_yaml(obj, api_version, api_kind)))
+
+    def action_logs(self) -> None:
+        found = self._object()
+        if found is None:
+            return
+        kind, obj = found
+        if kind != "pods":
+            self.notify("Logs are a pod's: select a pod (2 Pods) first.", severity="warning")
+            return
+        if self.logs is None:
+            self.notify("No API server to read logs from.", severity="warning")
+            return
+        meta = obj.get("metadata") or {}
+        containers = containers_of(obj)
+        self.push_screen(LogScreen(meta["namespace"], meta["name"], containers, self.logs))
+
+    # ---- details -----------------------------------------------------------------------------
+
+    @on(RowView.Chosen)
+    def row_chosen(self, event: RowView.Chosen) -> None:
+        """Enter opens the detail of what the row is: a pod, a node, an event."""
+        view, key, now = event.view, event.key, self.model.clock()
+        picture = self.model.picture
+        if isinstance(view, PodTable):
+            found = self.model.pod(key)
+            if found is not None:
+                pod, related = found
+                self.push_screen(DetailScreen(PodDetail(pod, related, now), ("pods", key)))
+        elif isinstance(view, NodeTable):
+            chosen = view.chosen(key)
+            gpus = self.model.nodes().value.gpus.cells.get(key, ())
+            node = find(picture, "nodes", key)
+            if isinstance(chosen, Host) or node is None:
+                self.action_describe_host(key, chosen)
+                return
+            detail = NodeDetail(node, on_node(picture, key), gpus, now)
+            self.push_screen(DetailScreen(detail, ("nodes", key)))
+        elif isinstance(view, EventList):
+            row = view.chosen(key)
+            if row is not None:
+                event_obj = find(picture, "events", key) if row.type != "warroom" else None
+                subject = ("events", key) if event_obj is not None else None
+                self.push_screen(DetailScreen(EventDetail(row, event_obj, now), subject))
+        elif isinstance(self.screen, ResourceScreen):
+            self.action_describe()
+
+    def action_describe_host(self, name: str, host: object) -> None:
+        error = host.error if isinstance(host, Host) else ""
+        self.notify(
+            f"{name} is a GPU host read over SSH: " + (error or "its GPUs are on the Nodes view."),
+            severity="warning" if error else "information",
+        )
+
+
+def _named(meta: Mapping[str, Any]) -> str:
+    namespace = meta.get("namespace")
+    return f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))

@@ -46,8 +46,12 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
     Key("view.nodes", "3", "tab('nodes')", "Nodes/GPUs", "Show nodes and GPUs", bar="Nodes"),
     Key("view.graphs", "4", "tab('graphs')", "Graphs", "Show graphs"),
     Key("view.events", "5", "tab('events')", "Events", "Show events"),
-    Key("pods.filter", "slash", "filter", "Filter pods", bar="Filter"),
+    Key("list.filter", "slash", "filter", "Filter the list", bar="Filter"),
     Key("app.help", "question_mark", "help", "Keys", "Show every key"),
+    Key("app.prompt", "colon", "prompt", "Go to", "Go to :pods :nodes :deploy :hpa …"),
+    Key("object.describe", "d", "describe", "Describe", "Describe the selected object"),
+    Key("object.yaml", "y", "yaml", "YAML", "YAML of the selected object", show=False),
+    Key("pod.logs", "l", "logs", "Logs", "Logs of the selected pod", show=False),
     Key("app.quit", "q", "quit", "Quit"),
     # As in k9s and every terminal program: ^c quits, even from the filter box.
     Key("app.interrupt", "ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -69,10 +73,20 @@ LIST_KEYS = (
     Key("list.page-down", "pagedown", "page(1)", "Page down", show=False),
     Key("list.first", "home", "jump(0)", "First", show=False),
     Key("list.last", "end", "jump(-1)", "Last", show=False),
+    Key("list.open", "enter", "choose", "Open", "Open the selected row", show=False),
 )
-POD_KEYS = (Key("pods.detail", "enter", "select", "Pod detail", show=False),)
+# k9s' sort keys: shift and the column's letter; the same key again reverses (the status line
+# shows the order with its arrow).
+SORT_KEYS = (
+    Key("sort.name", "N", "sort('name')", "Sort by name", show=False),
+    Key("sort.status", "S", "sort('status')", "Sort by status", show=False),
+    Key("sort.age", "A", "sort('age')", "Sort by age", show=False),
+    Key("sort.ready", "R", "sort('ready')", "Sort by ready", show=False),
+    Key("sort.restarts", "T", "sort('restarts')", "Sort by restarts", show=False),
+    Key("sort.node", "O", "sort('node')", "Sort by node", show=False),
+)
 # Keys bound in one place must differ; each group is one such place.
-GROUPS = (APP_KEYS, LIST_KEYS + POD_KEYS)
+GROUPS = (APP_KEYS, LIST_KEYS + SORT_KEYS)
 ALL_KEYS = {key.id: key for group in GROUPS for key in group}
 
 

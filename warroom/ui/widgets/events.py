@@ -20,17 +20,42 @@ BOLD = Style(bold=True)
 
 class EventList(RowView):
     EMPTY = "No events yet."
+    NOUN = "events"
+    SORTS = {"age": "age", "name": "object"}
     KEEP_TOP = True
     DEFAULT_CSS = """
     EventList { height: 1fr; }
     """
 
+    _all: tuple[EventRow, ...] = ()
     _rows: tuple[EventRow, ...] = ()
+    _width = 0
 
     def show(self, rows: Sequence[EventRow]) -> None:
-        self._rows = tuple(rows)
-        width = FIXED + max((len(r.subject) + len(r.message) + 12 for r in self._rows), default=0)
-        self.set_rows([r.uid for r in self._rows], width)
+        self._all = tuple(rows)
+        self._width = FIXED + max(
+            (len(r.subject) + len(r.message) + 12 for r in self._all), default=0
+        )
+        self.regroup()
+
+    def regroup(self) -> None:
+        needle = self.filter_text.lower()
+        rows = self._all
+        if needle:
+            rows = tuple(
+                r for r in rows if needle in f"{r.type} {r.reason} {r.subject} {r.message}".lower()
+            )
+        if self.sort_by is not None:
+            column, descending = self.sort_by
+            if column == "age":  # ↑: the newest first, as the list already is
+                rows = tuple(sorted(rows, key=lambda r: r.time, reverse=not descending))
+            else:
+                rows = tuple(sorted(rows, key=lambda r: r.subject, reverse=descending))
+        self._rows = rows
+        self.set_rows([r.uid for r in rows], self._width)
+
+    def chosen(self, uid: str) -> EventRow | None:
+        return next((r for r in self._all if r.uid == uid), None)
 
     def header_segments(self) -> Segments:
         return [fixed("age", 5), fixed("reason", 18), Segment("what")]

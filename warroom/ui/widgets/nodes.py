@@ -7,11 +7,12 @@ a framebuffer-memory block, the temperature and any XID error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 
-from warroom.state.nodes import GpuCell, GpuReadings, NodesView
+from warroom.state.nodes import GpuCell, GpuReadings, NodeRow, NodesView, natural
 from warroom.state.trouble import Trouble
 from warroom.ui.widgets.rows import RowView, Segments, fixed
 from warroom.ui.widgets.tones import over
@@ -29,28 +30,62 @@ def bar(fraction: float, width: int) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+@dataclass(frozen=True)
+class Host:
+    """A bare-metal GPU host read over SSH, listed after the Kubernetes nodes."""
+
+    name: str
+    error: str  # "" while it answers
+
+    @property
+    def status(self) -> str:
+        return "ssh ✗" if self.error else "ssh"
+
+
 class NodeTable(RowView):
     """Kubernetes nodes in natural order, then the SSH-read GPU hosts of the layout."""
 
     EMPTY = "No nodes listed yet."
+    NOUN = "nodes"
+    SORTS = {"name": "name", "status": "status"}
     DEFAULT_CSS = """
     NodeTable { height: 1fr; }
     """
 
     _view = NodesView((), {}, GpuReadings())
-    _hosts: tuple[tuple[str, str], ...] = ()  # (host, error or "")
+    _all: tuple[NodeRow | Host, ...] = ()
+    _rows: tuple[NodeRow | Host, ...] = ()
     _widths = (4, 6)
+    _width = 0
 
     def show(self, view: NodesView) -> None:
         self._view = view
-        self._hosts = tuple(sorted(view.gpus.hosts.items()))
-        names = [r.name for r in view.rows] + [h for h, _ in self._hosts]
+        hosts = [Host(host, error) for host, error in sorted(view.gpus.hosts.items())]
+        self._all = (*view.rows, *hosts)
+        names = [r.name for r in self._all]
         statuses = [r.status for r in view.rows]
         self._widths = (max(map(len, names), default=4), max([6, *map(len, statuses)]))
         most = max((len(c) for c in view.gpus.cells.values()), default=0)
-        errors = max((len(e) for _, e in self._hosts), default=0)
-        width = sum(self._widths) + 2 + 5 + max(most * CELL_WIDTH, errors, len(GPU_HEADER))
-        self.set_rows(names, width)
+        errors = max((len(h.error) for h in hosts), default=0)
+        self._width = sum(self._widths) + 2 + 5 + max(most * CELL_WIDTH, errors, len(GPU_HEADER))
+        self.regroup()
+
+    def regroup(self) -> None:
+        needle = self.filter_text.lower()
+        rows = self._all
+        if needle:
+            rows = tuple(r for r in rows if needle in f"{r.name} {r.status}".lower())
+        if self.sort_by is not None:
+            column, descending = self.sort_by
+            if column == "name":
+                rows = tuple(sorted(rows, key=lambda r: natural(r.name), reverse=descending))
+            else:
+                rows = tuple(sorted(rows, key=lambda r: r.status, reverse=descending))
+        self._rows = rows
+        self.set_rows([r.name for r in rows], self._width)
+
+    def chosen(self, name: str) -> NodeRow | Host | None:
+        return next((r for r in self._all if r.name == name), None)
 
     def header_segments(self) -> Segments:
         name_w, status_w = self._widths
@@ -84,9 +119,8 @@ class NodeTable(RowView):
 
     def row_segments(self, index: int, now: float) -> Segments:
         name_w, status_w = self._widths
-        rows, gpus = self._view.rows, self._view.gpus.cells
-        if index < len(rows):
-            row = rows[index]
+        row, gpus = self._rows[index], self._view.gpus.cells
+        if isinstance(row, NodeRow):
             style = self.trouble(row.trouble)
             out = [fixed(row.name, name_w, style), fixed(row.status, status_w, style)]
             out.append(fixed(str(self._view.pods.get(row.name, 0)), 4))
@@ -95,10 +129,9 @@ class NodeTable(RowView):
                 cells = [Segment(f"{row.gpus} GPU(s), no telemetry", self.tone("dim"))]
             return out + cells
         # Bare-metal GPU hosts read over SSH: not Kubernetes nodes, listed after them.
-        host, error = self._hosts[index - len(rows)]
-        style = self.trouble("bad" if error else "")
-        out = [fixed(host, name_w, style), fixed("ssh ✗" if error else "ssh", status_w, style)]
+        style = self.trouble("bad" if row.error else "")
+        out = [fixed(row.name, name_w, style), fixed(row.status, status_w, style)]
         out.append(fixed("", 4))
-        if error:
-            return [*out, Segment(error, self.tone("bad"))]
-        return out + self.gpu_segments(gpus.get(host, ()))
+        if row.error:
+            return [*out, Segment(row.error, self.tone("bad"))]
+        return out + self.gpu_segments(gpus.get(row.name, ()))

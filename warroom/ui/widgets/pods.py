@@ -9,12 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import overload
-
-from textual.message import Message
+from typing import Any, overload
 
 from warroom.state.pods import PodRow
-from warroom.ui.keys import POD_KEYS, bindings
 from warroom.ui.widgets.rows import RowView, Segments, fitted, fixed
 
 
@@ -33,7 +30,7 @@ class Column:
 COLUMNS = (
     Column("version", "version", 8, 18, 1),
     Column("name", "pod", 20, 48, 0),
-    Column("status", "status", 16, 18, 0),
+    Column("status", "status", 7, 18, 0),  # as wide as the statuses listed need
     Column("ready", "ready", 5, 5, 0),
     Column("restarts", "restarts", 8, 13, 0),
     Column("age", "age", 5, 6, 0),
@@ -114,21 +111,33 @@ class Uids(Sequence[str]):
         return (row.uid for row in self.rows)
 
 
+def _ready_fraction(row: PodRow) -> float:
+    ready, _, total = row.ready.partition("/")
+    return int(ready) / int(total) if ready.isdigit() and total.isdigit() and int(total) else 0.0
+
+
+# How each sort orders pods, ascending: age ↑ is the youngest first, as `kubectl get
+# --sort-by=.metadata.creationTimestamp` reversed; ties keep the list's own order.
+POD_ORDERS: dict[str, Callable[[PodRow], Any]] = {
+    "name": lambda r: r.name,
+    "status": lambda r: r.status,
+    "age": lambda r: -(r.created if r.created is not None else float("-inf")),
+    "ready": _ready_fraction,
+    "restarts": lambda r: r.printed.restarts,
+    "node": lambda r: r.node,
+}
+
+
 class PodTable(RowView):
     """Pods of the watched namespaces; Enter asks for the selected pod's detail."""
 
     EMPTY = "No pods listed."
+    NOUN = "pods"
+    SORTS = {key: key for key in POD_ORDERS}
     DEFAULT_CSS = """
     PodTable { height: 1fr; }
     """
-    BINDINGS = bindings(POD_KEYS)
 
-    class RowSelected(Message):
-        def __init__(self, uid: str) -> None:
-            super().__init__()
-            self.uid = uid
-
-    filter_text = ""
     _all: tuple[PodRow, ...] = ()
     _rows: tuple[PodRow, ...] = ()
 
@@ -168,7 +177,7 @@ class PodTable(RowView):
         self._all = tuple(rows)
         if fresh:  # names change length rarely: measured when rows come or go, or every 2 s
             self._measure()
-        self._apply_filter()
+        self.regroup()
         self._relayout()
 
     def _measure(self) -> None:
@@ -181,15 +190,21 @@ class PodTable(RowView):
             "version": max((len(r.version) for r in rows), default=0),
             "node": max((len(r.node) for r in rows), default=0),
             "namespace": max((len(r.namespace) for r in rows), default=0),
+            "status": max((len(r.status) for r in rows), default=0),
+            # `3 (5m ago)` where a pod restarted, else the bare count: no room kept for when.
+            "restarts": max(
+                (len(r.restarts_at(self.clock())) for r in rows if r.printed.restarts),
+                default=0,
+            ),
         }
 
-    def set_filter(self, text: str) -> None:
-        self.filter_text = text
-        self._apply_filter()
-
-    def _apply_filter(self) -> None:
+    def regroup(self) -> None:
         needle = self.filter_text.lower()
-        self._rows = tuple(r for r in self._all if needle in r.search) if needle else self._all
+        rows = tuple(r for r in self._all if needle in r.search) if needle else self._all
+        if self.sort_by is not None:
+            column, descending = self.sort_by
+            rows = tuple(sorted(rows, key=POD_ORDERS[column], reverse=descending))
+        self._rows = rows
         self.set_rows(Uids(self._rows), self.line_width)
 
     def selected_uid(self) -> str | None:
@@ -215,10 +230,3 @@ class PodTable(RowView):
             cell = fitted if key in CUT_IN_THE_MIDDLE else fixed
             segments.append(cell(said, w, style))
         return segments
-
-    # ---- keys ------------------------------------------------------------------------------
-
-    def action_select(self) -> None:
-        uid = self.selected_uid()
-        if uid is not None:
-            self.post_message(self.RowSelected(uid))

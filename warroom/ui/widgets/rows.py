@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from warroom.ui.keys import LIST_KEYS, bindings
+from warroom.ui.keys import LIST_KEYS, SORT_KEYS, bindings
 from warroom.ui.widgets.tones import Toned, over_strip
 
 Segments = list[Segment]
@@ -46,7 +47,7 @@ def fitted(text: str, width: int, style: Style | None = None) -> Segment:
 class RowView(Toned, ScrollView, can_focus=True):
     """Rows under a header; up/down/page/home/end move a cursor shown while focused."""
 
-    BINDINGS = bindings(LIST_KEYS)
+    BINDINGS = bindings(LIST_KEYS + SORT_KEYS)
     COMPONENT_CLASSES = {"rowview--header", "rowview--cursor"}
     DEFAULT_CSS = """
     RowView > .rowview--header { text-style: bold underline; }
@@ -58,6 +59,24 @@ class RowView(Toned, ScrollView, can_focus=True):
     # Newest-first lists: a cursor on the first row stays there as rows arrive above it, so
     # the newest stay in view; moved down, it follows its row like anywhere else.
     KEEP_TOP = False
+    NOUN = "rows"  # what a row is, for the status line and messages
+    # The orders a list offers (column key → how it is said), each by k9s' shift+letter.
+    SORTS: dict[str, str] = {}
+
+    class Chosen(Message):
+        """Enter on a row: its view and key (a pod's uid, a node's name, an event's uid)."""
+
+        def __init__(self, view: RowView, key: str) -> None:
+            super().__init__()
+            self.view = view
+            self.key = key
+
+        @property
+        def control(self) -> RowView:
+            return self.view
+
+    filter_text = ""
+    sort_by: tuple[str, bool] | None = None  # (column key, descending); None: the list's own
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -158,3 +177,42 @@ class RowView(Toned, ScrollView, can_focus=True):
     def action_jump(self, where: int) -> None:
         if self.row_count:
             self.cursor = 0 if where == 0 else self.row_count - 1
+
+    def action_choose(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.post_message(self.Chosen(self, key))
+
+    def action_sort(self, column: str) -> None:
+        """Order by `column`; the same key again reverses; a list without it says so."""
+        if column not in self.SORTS:
+            offered = ", ".join(self.SORTS.values()) or "nothing"
+            self.notify(f"The {self.NOUN} list sorts by {offered}, not by {column}.")
+            return
+        descending = self.sort_by == (column, False)
+        self.sort_by = (column, descending)
+        self.regroup()
+        self.action_jump(0)
+
+    # ---- filtering and order ---------------------------------------------------------------
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows containing `text` (any case); the cursor goes to the first match."""
+        self.filter_text = text
+        self.regroup()
+        self.cursor = 0
+        self.scroll_home(animate=False)
+
+    def regroup(self) -> None:
+        """Apply the filter and the order to the rows held; a list that filters provides it."""
+        raise NotImplementedError
+
+    def order_words(self) -> str:
+        """`matching 'web' · sorted by age ↓`, or "" for the whole list in its own order."""
+        parts = []
+        if self.filter_text:
+            parts.append(f"matching {self.filter_text!r}")
+        if self.sort_by is not None:
+            column, descending = self.sort_by
+            parts.append(f"sorted by {self.SORTS[column]} {'↓' if descending else '↑'}")
+        return " · ".join(parts)

@@ -43,6 +43,7 @@ from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
+from warroom.sim.names import NameGenerator
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
@@ -79,7 +80,8 @@ class SimCluster(ClusterFaults):
     """A whole simulated cluster on 127.0.0.1.
 
     `manual_clock=True` freezes simulated time: it then moves only through `advance()`,
-    which tests use to step through minutes of cluster life deterministically. The fault and
+    which tests use to step through minutes of cluster life deterministically. `names` picks
+    the names drawn for generateName (a test can make them collide). The fault and
     load knobs (fail_node, set_users, lose_gpu, ...) come from ClusterFaults.
     """
 
@@ -97,6 +99,7 @@ class SimCluster(ClusterFaults):
         start_time: float | None = None,
         seed: int = 0,
         scrape_interval: float = 1.0,
+        names: NameGenerator | None = None,
     ) -> None:
         if isinstance(scenario, str):
             scenario = load(scenario)
@@ -111,7 +114,7 @@ class SimCluster(ClusterFaults):
         self.clock = SimClock(start=now - self.scenario.warmup, speed=speed, manual=True)
         self.store = Store(self.clock, window=watch_window)
         self.catalogue = Catalogue()
-        self.registry = Registry(self.store, self.catalogue, seed=seed)
+        self.registry = Registry(self.store, self.catalogue, seed=seed, names=names)
         self.registry.hooks.append(CrdServing(self.catalogue, self.store))
         self.access = AccessRules(self.scenario.deny_rules)
         self.recorder = Recorder(self.store)

@@ -8,42 +8,16 @@ A kubelet on a failed node does nothing until the node comes back.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 from warroom.sim.controllers.context import NODES, PODS, Context, key_of, split_key
+from warroom.sim.controllers.runtime import container_id, go_duration, image_id, image_size
 from warroom.sim.pods import is_ready, is_terminating, set_condition
 from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "kubelet"
 MAX_BACKOFF = 300.0
-
-
-def _container_id(pod_uid: str, name: str, restarts: int) -> str:
-    digest = hashlib.sha256(f"{pod_uid}/{name}/{restarts}".encode()).hexdigest()
-    return f"containerd://{digest}"
-
-
-def _image_id(image: str) -> str:
-    digest = hashlib.sha256(image.encode()).hexdigest()
-    return f"{image.split(':')[0]}@sha256:{digest}"
-
-
-def _go_duration(seconds: float) -> str:
-    """time.Duration's String() to the millisecond: 800ms, 25s, 2m5.5s."""
-    ms = round(seconds * 1000)
-    if ms < 1000:
-        return f"{ms}ms"
-    minutes, rest = divmod(ms, 60_000)
-    text = f"{rest / 1000:g}s"
-    return f"{minutes}m{text}" if minutes else text
-
-
-def _image_size(image: str) -> int:
-    """A stable, plausible compressed image size (50 MB – 2 GB)."""
-    digest = hashlib.sha256(image.encode()).digest()
-    return 50_000_000 + int.from_bytes(digest[:4], "big") % 1_950_000_000
 
 
 class Kubelet:
@@ -201,12 +175,12 @@ class Kubelet:
         for c in self._containers(pod):
             image = c.get("image", "")
             if image in pulls:
-                took = _go_duration(self._pull_seconds(image))
+                took = go_duration(self._pull_seconds(image))
                 self._event(
                     pod,
                     "Pulled",
                     f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
-                    f"Image size: {_image_size(image)} bytes.",
+                    f"Image size: {image_size(image)} bytes.",
                 )
             else:
                 self._event(pod, "Pulled", f'Container image "{image}" already present on machine')
@@ -231,10 +205,8 @@ class Kubelet:
                     cs["lastState"] = {"terminated": cs["state"]["terminated"]}
             cs["state"] = {"running": {"startedAt": stamp}}
             cs["started"] = True
-            cs["imageID"] = _image_id(cs["image"])
-            cs["containerID"] = _container_id(
-                pod["metadata"]["uid"], cs["name"], cs["restartCount"]
-            )
+            cs["imageID"] = image_id(cs["image"])
+            cs["containerID"] = container_id(pod["metadata"]["uid"], cs["name"], cs["restartCount"])
         pod = self._write(updated)
         for c in self._containers(pod):
             if restart:
@@ -316,7 +288,7 @@ class Kubelet:
                 cs["state"] = {
                     "waiting": {
                         "reason": "CrashLoopBackOff",
-                        "message": f"back-off {_go_duration(backoff)} restarting failed "
+                        "message": f"back-off {go_duration(backoff)} restarting failed "
                         f"container={cs['name']} "
                         f"pod={meta['name']}_{meta['namespace']}({meta['uid']})",
                     }

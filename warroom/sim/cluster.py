@@ -25,6 +25,7 @@ from warroom.sim.apiserver import ApiServer
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import SimClock
 from warroom.sim.cluster_faults import ClusterFaults
+from warroom.sim.container_logs import ContainerLogs
 from warroom.sim.control import control_routes
 from warroom.sim.controllers.context import NODES, Context, Faults
 from warroom.sim.controllers.daemonset import DaemonSetController
@@ -44,6 +45,7 @@ from warroom.sim.gpus import GpuTelemetry
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
 from warroom.sim.names import NameGenerator
+from warroom.sim.pod_logs import PodLogs
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
@@ -140,7 +142,8 @@ class SimCluster(ClusterFaults):
         self.gpus.unreachable = self.faults.failed_nodes
         self.telemetry = SimMetrics(self.load, self.gpus)
         self.traffic = TrafficTicker(self.load)
-        self.kubelet = Kubelet(self.ctx)
+        self.logs = ContainerLogs(self.clock)
+        self.kubelet = Kubelet(self.ctx, self.logs)
         # Prometheus outage fault: the scrape target and the built-in query API answer 503.
         self.metrics_down = False
         # The built-in Prometheus: the sim scrapes itself into a series store it can query.
@@ -177,6 +180,7 @@ class SimCluster(ClusterFaults):
             self.access,
             bookmark_interval=bookmark_interval,
         )
+        self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None
@@ -239,6 +243,7 @@ class SimCluster(ClusterFaults):
 
     async def stop(self) -> None:
         self.api.hub.drop_all()
+        self.logs.close()  # followed logs end, so no handler holds the shutdown
         await self._scraper.stop()
         if self._prom_runner is not None:
             await self._prom_runner.cleanup()

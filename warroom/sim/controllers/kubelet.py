@@ -3,7 +3,8 @@
 A pod bound to a node goes Pending/ContainerCreating → Running → Ready after the scenario's
 delays. An image the scenario marks broken starts, exits with an error and enters
 CrashLoopBackOff with restarts counting up and the back-off doubling (10 s … 300 s).
-A kubelet on a failed node does nothing until the node comes back.
+A kubelet on a failed node does nothing until the node comes back. Each container instance's
+life (started, ready, stopping, exited) goes to ContainerLogs, which pods/log reads.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from warroom.sim.clock import parse_rfc3339
+from warroom.sim.container_logs import ContainerLogs
 from warroom.sim.controllers.context import NODES, PODS, Context, key_of, split_key
 from warroom.sim.controllers.runtime import container_id, go_duration, image_id, image_size
-from warroom.sim.pods import is_ready, is_terminating, set_condition
+from warroom.sim.pods import condition, is_ready, is_terminating, set_condition
 from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "kubelet"
@@ -23,8 +26,10 @@ MAX_BACKOFF = 300.0
 class Kubelet:
     name = "kubelet"
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, logs: ContainerLogs | None = None) -> None:
         self.ctx = ctx
+        # What each container wrote, for pods/log.
+        self.logs = logs if logs is not None else ContainerLogs(ctx.clock)
         # Per pod: (stage, simulated time it is due). Stages: pulling, creating, starting,
         # running, backoff, killing.
         self._stage: dict[str, tuple[str, float]] = {}
@@ -42,6 +47,7 @@ class Kubelet:
             if change.type == "DELETED":
                 self._stage.pop(key, None)
                 self._pulls.pop(key, None)
+                self.logs.forget_pod(meta["uid"])
                 return []
             if spec.get("nodeName"):
                 return [key]
@@ -208,6 +214,7 @@ class Kubelet:
             cs["imageID"] = image_id(cs["image"])
             cs["containerID"] = container_id(pod["metadata"]["uid"], cs["name"], cs["restartCount"])
         pod = self._write(updated)
+        self.logs.pod_started(pod, now)
         for c in self._containers(pod):
             if restart:
                 self._event(
@@ -238,6 +245,7 @@ class Kubelet:
 
     def _ready(self, key: str, pod: Obj, now: float) -> float | None:
         self._stage[key] = ("running", now)
+        self.logs.pod_ready(pod, now)
         self._set_ready(pod, True)
         return None
 
@@ -263,6 +271,7 @@ class Kubelet:
             self._set_ready(pod, True)
 
     def _crash(self, key: str, pod: Obj, now: float) -> float:
+        self.logs.pod_exited(pod, now, 1)
         updated = clone(pod)
         stamp = self.ctx.clock.timestamp()
         meta = pod["metadata"]
@@ -331,6 +340,9 @@ class Kubelet:
         node = pod["spec"]["nodeName"]
         self._images.setdefault(node, set()).update(c.get("image", "") for c in statuses)
         if all(cs.get("ready") for cs in statuses):
+            ready = condition(pod, "Ready")
+            since = ready.get("lastTransitionTime") if ready else None
+            self.logs.pod_resumed(pod, parse_rfc3339(since) if since else None)
             self._stage[key] = ("running", now)
             return None
         return self._start(key, pod, now)
@@ -345,6 +357,7 @@ class Kubelet:
                     for cs in (pod.get("status") or {}).get("containerStatuses") or ()
                 ):
                     self._event(pod, "Killing", f"Stopping container {c['name']}")
+            self.logs.pod_stopping(pod, now)
             due = now + min(grace, self.ctx.timings.shutdown)
             self._stage[key] = ("killing", due)
         if now < due:
@@ -352,6 +365,7 @@ class Kubelet:
         if pod["metadata"].get("finalizers"):
             return None
         meta = pod["metadata"]
+        self.logs.pod_exited(pod, now, 0)
         if self.ctx.store.get(PODS, meta["namespace"], meta["name"]) is not None:
             self.ctx.store.delete(PODS, meta["namespace"], meta["name"])
         self._stage.pop(key, None)

@@ -37,8 +37,12 @@ def deleted_status(rt: ResourceType, obj: Obj) -> dict[str, Any]:
 
 
 def error_response(err: ApiError) -> web.Response:
-    """The Status a failed request answers; a 429 says when to retry, as the real one does."""
+    """The Status a failed request answers; a 429, or a Status that names a retry delay, says
+    when to retry in Retry-After, as the real one does (responsewriters.ErrorNegotiated)."""
     response = json_response(err.status(), err.code)
-    if err.code == 429:
+    retry_after = (err.details or {}).get("retryAfterSeconds")
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    elif err.code == 429:
         response.headers["Retry-After"] = "1"
     return response

@@ -23,6 +23,7 @@ from warroom.sim.catalogue import VIRTUAL_KINDS, Catalogue, ResourceType
 from warroom.sim.errors import ApiError, failure_status
 from warroom.sim.eviction import evict
 from warroom.sim.listing import Lister, ListQuery
+from warroom.sim.pod_logs import PodLogs
 from warroom.sim.registry import Registry
 from warroom.sim.scale import scale_get, scale_patch, scale_update
 from warroom.sim.store import Obj, Store
@@ -72,6 +73,8 @@ class ApiServer:
         self.extra_routes: list[tuple[str, str, Any]] = []
         self.refuse_requests = False
         self.injected: list[InjectedFailure] = []
+        # pods/log is served from the kubelets' records, which the cluster wires in.
+        self.pod_logs: PodLogs | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -113,7 +116,8 @@ class ApiServer:
         if target is None:
             raise ApiError(404, "the server could not find the requested resource")
         accept = request.headers.get("Accept", "")
-        if accept and "json" not in accept and "*/*" not in accept and "yaml" not in accept:
+        textual = target.subresource == "log" and "text/plain" in accept
+        if accept and not textual and not any(t in accept for t in ("json", "*/*", "yaml")):
             raise ApiError(406, f"only application/json is served; Accept was {accept!r}")
         verb = request_verb(request, target)
         for failure in self.injected:
@@ -192,6 +196,10 @@ class ApiServer:
             )
         if sub == "binding":
             return json_response(self.registry.bind(ns, name, await read_body(request)), 201)
+        if sub == "log":
+            if self.pod_logs is None:
+                raise ApiError(404, "the server could not find the requested resource")
+            return await self.pod_logs.serve(request, ns, name)
         if verb == "list":
             return self._list(request, rt, ns)
         if verb == "watch":

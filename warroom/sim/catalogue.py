@@ -113,6 +113,7 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
             _status("Pod"),
             Subresource("eviction", "Eviction", ("create",), group="policy", version="v1"),
             Subresource("binding", "Binding", ("create",)),
+            Subresource("log", "Pod", ("get",)),
         ),
         selectable_fields=(
             "spec.nodeName",

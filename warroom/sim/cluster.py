@@ -25,6 +25,7 @@ from warroom.sim.apiserver import ApiServer
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import SimClock
 from warroom.sim.cluster_faults import ClusterFaults
+from warroom.sim.container_logs import ContainerLogs
 from warroom.sim.control import control_routes
 from warroom.sim.controllers.context import NODES, Context, Faults
 from warroom.sim.controllers.daemonset import DaemonSetController
@@ -43,6 +44,8 @@ from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
+from warroom.sim.names import NameGenerator
+from warroom.sim.pod_logs import PodLogs
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
@@ -79,7 +82,8 @@ class SimCluster(ClusterFaults):
     """A whole simulated cluster on 127.0.0.1.
 
     `manual_clock=True` freezes simulated time: it then moves only through `advance()`,
-    which tests use to step through minutes of cluster life deterministically. The fault and
+    which tests use to step through minutes of cluster life deterministically. `names` picks
+    the names drawn for generateName (a test can make them collide). The fault and
     load knobs (fail_node, set_users, lose_gpu, ...) come from ClusterFaults.
     """
 
@@ -97,6 +101,7 @@ class SimCluster(ClusterFaults):
         start_time: float | None = None,
         seed: int = 0,
         scrape_interval: float = 1.0,
+        names: NameGenerator | None = None,
     ) -> None:
         if isinstance(scenario, str):
             scenario = load(scenario)
@@ -111,7 +116,7 @@ class SimCluster(ClusterFaults):
         self.clock = SimClock(start=now - self.scenario.warmup, speed=speed, manual=True)
         self.store = Store(self.clock, window=watch_window)
         self.catalogue = Catalogue()
-        self.registry = Registry(self.store, self.catalogue, seed=seed)
+        self.registry = Registry(self.store, self.catalogue, seed=seed, names=names)
         self.registry.hooks.append(CrdServing(self.catalogue, self.store))
         self.access = AccessRules(self.scenario.deny_rules)
         self.recorder = Recorder(self.store)
@@ -137,7 +142,8 @@ class SimCluster(ClusterFaults):
         self.gpus.unreachable = self.faults.failed_nodes
         self.telemetry = SimMetrics(self.load, self.gpus)
         self.traffic = TrafficTicker(self.load)
-        self.kubelet = Kubelet(self.ctx)
+        self.logs = ContainerLogs(self.clock)
+        self.kubelet = Kubelet(self.ctx, self.logs)
         # Prometheus outage fault: the scrape target and the built-in query API answer 503.
         self.metrics_down = False
         # The built-in Prometheus: the sim scrapes itself into a series store it can query.
@@ -174,6 +180,7 @@ class SimCluster(ClusterFaults):
             self.access,
             bookmark_interval=bookmark_interval,
         )
+        self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None
@@ -236,6 +243,7 @@ class SimCluster(ClusterFaults):
 
     async def stop(self) -> None:
         self.api.hub.drop_all()
+        self.logs.close()  # followed logs end, so no handler holds the shutdown
         await self._scraper.stop()
         if self._prom_runner is not None:
             await self._prom_runner.cleanup()

@@ -148,6 +148,19 @@ SERVICE_COLUMNS = (
     ),
 )
 
+INGRESS_COLUMNS = (
+    NAME_COL,
+    col(
+        "Class",
+        desc="The name of the IngressClass resource that should be used for additional "
+        "configuration",
+    ),
+    col("Hosts", desc="Hosts that incoming requests are matched against before the ingress rule"),
+    col("Address", desc="Address is a list containing ingress points for the load-balancer"),
+    col("Ports", desc="Ports of TLS configurations that open"),
+    AGE_COL,
+)
+
 CONFIGMAP_COLUMNS = (
     NAME_COL,
     col("Data", desc="Data contains the configuration data."),

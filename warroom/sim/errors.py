@@ -84,12 +84,29 @@ def not_found(plural: str, group: str, name: str) -> ApiError:
     )
 
 
-def already_exists(plural: str, group: str, name: str) -> ApiError:
+def already_exists(plural: str, group: str, name: str, *, deleting: bool = False) -> ApiError:
+    message = f'{qualified(plural, group)} "{name}" already exists'
     return ApiError(
         409,
-        f'{qualified(plural, group)} "{name}" already exists',
+        f"object is being deleted: {message}" if deleting else message,
         reason="AlreadyExists",
         details={"name": name, "group": group, "kind": plural},
+    )
+
+
+def generate_name_conflict(plural: str, group: str, name: str, *, deleting: bool) -> ApiError:
+    """NewGenerateNameConflict: every name the server drew for generateName was taken.
+
+    `deleting` when the object holding the name is being deleted (the store says so)."""
+    message = (
+        f'{qualified(plural, group)} "{name}" already exists, the server was not able to '
+        "generate a unique name for the object"
+    )
+    return ApiError(
+        409,
+        f"object is being deleted: {message}" if deleting else message,
+        reason="AlreadyExists",
+        details={"name": name, "group": group, "kind": plural, "retryAfterSeconds": 1},
     )
 
 

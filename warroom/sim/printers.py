@@ -20,6 +20,7 @@ from warroom.sim.columns import (
     DEPLOYMENT_COLUMNS,
     EVENT_COLUMNS,
     HPA_COLUMNS,
+    INGRESS_COLUMNS,
     NAMESPACE_COLUMNS,
     NODE_COLUMNS,
     PDB_COLUMNS,
@@ -27,6 +28,7 @@ from warroom.sim.columns import (
     REPLICASET_COLUMNS,
     SERVICE_COLUMNS,
 )
+from warroom.sim.printers_ingress import print_ingress
 
 Cells = list[Any]
 
@@ -370,4 +372,5 @@ PRINTERS: dict[tuple[str, str], KindPrinter] = {
     ("apps", "DaemonSet"): KindPrinter(DAEMONSET_COLUMNS, print_daemonset),
     ("autoscaling", "HorizontalPodAutoscaler"): KindPrinter(HPA_COLUMNS, print_hpa),
     ("policy", "PodDisruptionBudget"): KindPrinter(PDB_COLUMNS, print_pdb),
+    ("networking.k8s.io", "Ingress"): KindPrinter(INGRESS_COLUMNS, print_ingress),
 }

@@ -14,7 +14,15 @@ from typing import Any
 
 from warroom.sim import defaults, deletion
 from warroom.sim.catalogue import Catalogue, ResourceType
-from warroom.sim.errors import ApiError, already_exists, conflict, invalid, not_found
+from warroom.sim.errors import (
+    ApiError,
+    already_exists,
+    conflict,
+    generate_name_conflict,
+    invalid,
+    not_found,
+)
+from warroom.sim.names import MAX_CREATE_ATTEMPTS, NameGenerator, SimpleNameGenerator
 from warroom.sim.patch.errors import PatchError
 from warroom.sim.patch.json_patch import apply_json_patch
 from warroom.sim.patch.merge_patch import apply_merge_patch
@@ -35,23 +43,24 @@ JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
 
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-
 # Called after an object is written through the API, e.g. to register a CRD's kind.
 WriteHook = Callable[[ResourceType, Obj | None, Obj | None], None]
-
-
-def random_suffix(rng: random.Random, n: int = 5) -> str:
-    return "".join(rng.choice(_NAME_CHARS) for _ in range(n))
 
 
 class Registry:
     """Writes through the API's rules; controllers write to the store directly."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        *,
+        seed: int = 0,
+        names: NameGenerator | None = None,
+    ) -> None:
         self.store = store
         self.catalogue = catalogue
-        self.rng = random.Random(seed)
+        self.names: NameGenerator = names or SimpleNameGenerator(random.Random(seed))
         self._next_ip = 1
         self.hooks: list[WriteHook] = []
 
@@ -74,13 +83,27 @@ class Registry:
     # ---- create --------------------------------------------------------------------------
 
     def create(self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Obj:
+        """Create `body`; a name drawn for generateName that is taken is drawn again, up to
+        8 attempts in all (store.go createWithGenerateNameRetry), then the 409 stands."""
+        meta = body.get("metadata") if isinstance(body, dict) else None
+        if not (isinstance(meta, dict) and meta.get("generateName") and not meta.get("name")):
+            return self._create(rt, namespace, body, dry_run=dry_run)
+        for _ in range(MAX_CREATE_ATTEMPTS - 1):
+            try:
+                return self._create(rt, namespace, body, dry_run=dry_run)
+            except ApiError as err:
+                if err.reason != "AlreadyExists":
+                    raise
+        return self._create(rt, namespace, body, dry_run=dry_run)
+
+    def _create(self, rt: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Obj:
         obj = defaults.check_object_shape(clone(body))
         check_types(rt, obj, patched=False)
         check_identity(rt, obj, namespace)
         meta = obj["metadata"]
         if not meta.get("name"):
-            if meta.get("generateName"):
-                meta["name"] = meta["generateName"] + random_suffix(self.rng)
+            if isinstance(meta.get("generateName"), str) and meta["generateName"]:
+                meta["name"] = self.names.generate_name(meta["generateName"])
             else:
                 raise invalid(
                     rt.kind,
@@ -92,8 +115,13 @@ class Registry:
         name = meta["name"]
         defaults.validate_name(rt.kind, rt.group, name)
         check_namespace(self.store, rt, namespace, name)
-        if self.store.get(rt.storage_key, namespace if rt.namespaced else "", name) is not None:
-            raise already_exists(rt.plural, rt.group, name)
+        existing = self.store.get(rt.storage_key, namespace if rt.namespaced else "", name)
+        if existing is not None:
+            deleting = bool(existing["metadata"].get("deletionTimestamp"))
+            if meta.get("generateName"):
+                # CheckGeneratedNameError: the server, not the client, picked a taken name.
+                raise generate_name_conflict(rt.plural, rt.group, name, deleting=deleting)
+            raise already_exists(rt.plural, rt.group, name, deleting=deleting)
         for field in ("resourceVersion", "uid", "deletionTimestamp", "deletionGracePeriodSeconds"):
             meta.pop(field, None)
         if rt.subresource("status") is not None and rt.kind != "Node":

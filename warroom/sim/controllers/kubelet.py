@@ -3,54 +3,33 @@
 A pod bound to a node goes Pending/ContainerCreating → Running → Ready after the scenario's
 delays. An image the scenario marks broken starts, exits with an error and enters
 CrashLoopBackOff with restarts counting up and the back-off doubling (10 s … 300 s).
-A kubelet on a failed node does nothing until the node comes back.
+A kubelet on a failed node does nothing until the node comes back. Each container instance's
+life (started, ready, stopping, exited) goes to ContainerLogs, which pods/log reads.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from warroom.sim.clock import parse_rfc3339
+from warroom.sim.container_logs import ContainerLogs
 from warroom.sim.controllers.context import NODES, PODS, Context, key_of, split_key
-from warroom.sim.pods import is_ready, is_terminating, set_condition
+from warroom.sim.controllers.runtime import container_id, go_duration, image_id, image_size
+from warroom.sim.pods import condition, is_ready, is_terminating, set_condition
 from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "kubelet"
 MAX_BACKOFF = 300.0
 
 
-def _container_id(pod_uid: str, name: str, restarts: int) -> str:
-    digest = hashlib.sha256(f"{pod_uid}/{name}/{restarts}".encode()).hexdigest()
-    return f"containerd://{digest}"
-
-
-def _image_id(image: str) -> str:
-    digest = hashlib.sha256(image.encode()).hexdigest()
-    return f"{image.split(':')[0]}@sha256:{digest}"
-
-
-def _go_duration(seconds: float) -> str:
-    """time.Duration's String() to the millisecond: 800ms, 25s, 2m5.5s."""
-    ms = round(seconds * 1000)
-    if ms < 1000:
-        return f"{ms}ms"
-    minutes, rest = divmod(ms, 60_000)
-    text = f"{rest / 1000:g}s"
-    return f"{minutes}m{text}" if minutes else text
-
-
-def _image_size(image: str) -> int:
-    """A stable, plausible compressed image size (50 MB – 2 GB)."""
-    digest = hashlib.sha256(image.encode()).digest()
-    return 50_000_000 + int.from_bytes(digest[:4], "big") % 1_950_000_000
-
-
 class Kubelet:
     name = "kubelet"
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, logs: ContainerLogs | None = None) -> None:
         self.ctx = ctx
+        # What each container wrote, for pods/log.
+        self.logs = logs if logs is not None else ContainerLogs(ctx.clock)
         # Per pod: (stage, simulated time it is due). Stages: pulling, creating, starting,
         # running, backoff, killing.
         self._stage: dict[str, tuple[str, float]] = {}
@@ -68,6 +47,7 @@ class Kubelet:
             if change.type == "DELETED":
                 self._stage.pop(key, None)
                 self._pulls.pop(key, None)
+                self.logs.forget_pod(meta["uid"])
                 return []
             if spec.get("nodeName"):
                 return [key]
@@ -201,12 +181,12 @@ class Kubelet:
         for c in self._containers(pod):
             image = c.get("image", "")
             if image in pulls:
-                took = _go_duration(self._pull_seconds(image))
+                took = go_duration(self._pull_seconds(image))
                 self._event(
                     pod,
                     "Pulled",
                     f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
-                    f"Image size: {_image_size(image)} bytes.",
+                    f"Image size: {image_size(image)} bytes.",
                 )
             else:
                 self._event(pod, "Pulled", f'Container image "{image}" already present on machine')
@@ -231,11 +211,10 @@ class Kubelet:
                     cs["lastState"] = {"terminated": cs["state"]["terminated"]}
             cs["state"] = {"running": {"startedAt": stamp}}
             cs["started"] = True
-            cs["imageID"] = _image_id(cs["image"])
-            cs["containerID"] = _container_id(
-                pod["metadata"]["uid"], cs["name"], cs["restartCount"]
-            )
+            cs["imageID"] = image_id(cs["image"])
+            cs["containerID"] = container_id(pod["metadata"]["uid"], cs["name"], cs["restartCount"])
         pod = self._write(updated)
+        self.logs.pod_started(pod, now)
         for c in self._containers(pod):
             if restart:
                 self._event(
@@ -266,6 +245,7 @@ class Kubelet:
 
     def _ready(self, key: str, pod: Obj, now: float) -> float | None:
         self._stage[key] = ("running", now)
+        self.logs.pod_ready(pod, now)
         self._set_ready(pod, True)
         return None
 
@@ -291,6 +271,7 @@ class Kubelet:
             self._set_ready(pod, True)
 
     def _crash(self, key: str, pod: Obj, now: float) -> float:
+        self.logs.pod_exited(pod, now, 1)
         updated = clone(pod)
         stamp = self.ctx.clock.timestamp()
         meta = pod["metadata"]
@@ -316,7 +297,7 @@ class Kubelet:
                 cs["state"] = {
                     "waiting": {
                         "reason": "CrashLoopBackOff",
-                        "message": f"back-off {_go_duration(backoff)} restarting failed "
+                        "message": f"back-off {go_duration(backoff)} restarting failed "
                         f"container={cs['name']} "
                         f"pod={meta['name']}_{meta['namespace']}({meta['uid']})",
                     }
@@ -359,6 +340,9 @@ class Kubelet:
         node = pod["spec"]["nodeName"]
         self._images.setdefault(node, set()).update(c.get("image", "") for c in statuses)
         if all(cs.get("ready") for cs in statuses):
+            ready = condition(pod, "Ready")
+            since = ready.get("lastTransitionTime") if ready else None
+            self.logs.pod_resumed(pod, parse_rfc3339(since) if since else None)
             self._stage[key] = ("running", now)
             return None
         return self._start(key, pod, now)
@@ -373,6 +357,7 @@ class Kubelet:
                     for cs in (pod.get("status") or {}).get("containerStatuses") or ()
                 ):
                     self._event(pod, "Killing", f"Stopping container {c['name']}")
+            self.logs.pod_stopping(pod, now)
             due = now + min(grace, self.ctx.timings.shutdown)
             self._stage[key] = ("killing", due)
         if now < due:
@@ -380,6 +365,7 @@ class Kubelet:
         if pod["metadata"].get("finalizers"):
             return None
         meta = pod["metadata"]
+        self.logs.pod_exited(pod, now, 0)
         if self.ctx.store.get(PODS, meta["namespace"], meta["name"]) is not None:
             self.ctx.store.delete(PODS, meta["namespace"], meta["name"])
         self._stage.pop(key, None)

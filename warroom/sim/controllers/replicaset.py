@@ -8,6 +8,7 @@ from typing import Any
 
 from warroom.sim.clock import parse_rfc3339
 from warroom.sim.controllers.context import PODS, REPLICASETS, Context, key_of, split_key
+from warroom.sim.errors import ApiError
 from warroom.sim.pods import (
     condition,
     controller_ref,
@@ -20,6 +21,10 @@ from warroom.sim.store import Change, Obj, clone
 
 COMPONENT = "replicaset-controller"
 BURST = 500  # pods created or deleted per sync, as --concurrent burst limits them
+# The work queue's per-item back-off after a failed sync (DefaultControllerRateLimiter's
+# ItemExponentialFailureRateLimiter): 5 ms doubling to 1000 s, forgotten after a good sync.
+RETRY_BASE = 0.005
+RETRY_CAP = 1000.0
 
 
 def pod_from_template(owner: Obj, template: dict[str, Any], generate_name: str) -> Obj:
@@ -88,6 +93,7 @@ class ReplicaSetController:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._failures: dict[str, int] = {}
 
     def keys_for(self, change: Change) -> Iterable[str]:
         if change.type_key == REPLICASETS:
@@ -118,10 +124,20 @@ class ReplicaSetController:
         diff = len(active) - wanted
         rt = self.ctx.catalogue.get("", "v1", "pods")
         assert rt is not None
+        failure: ApiError | None = None
         if diff < 0:
             for _ in range(min(-diff, BURST)):
                 pod = pod_from_template(rs, rs["spec"].get("template") or {}, f"{name}-")
-                created = self.ctx.registry.create(rt, ns, pod, dry_run=False)
+                try:
+                    created = self.ctx.registry.create(rt, ns, pod, dry_run=False)
+                except ApiError as err:
+                    # slowStartBatch stops at the first failure; the pods not made are made
+                    # on a later sync, after the queue's back-off.
+                    self.ctx.recorder.warning(
+                        rs, "FailedCreate", f"Error creating: {err.message}", COMPONENT
+                    )
+                    failure = err
+                    break
                 self.ctx.recorder.normal(
                     rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", COMPONENT
                 )
@@ -139,7 +155,14 @@ class ReplicaSetController:
                 self.ctx.recorder.normal(
                     rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", COMPONENT
                 )
-        return self._update_status(rs, uid)
+        again = self._update_status(rs, uid, failure)
+        if failure is None:
+            self._failures.pop(key, None)
+            return again
+        failures = self._failures.get(key, 0)
+        self._failures[key] = failures + 1
+        retry = min(RETRY_CAP, RETRY_BASE * 2**failures)
+        return retry if again is None else min(again, retry)
 
     def _related_per_node(self, rs: Obj) -> dict[str, int]:
         """Active pods per node of every ReplicaSet sharing this one's owner (its Deployment's
@@ -160,7 +183,7 @@ class ReplicaSetController:
                     per_node[node] = per_node.get(node, 0) + 1
         return per_node
 
-    def _update_status(self, rs: Obj, uid: str) -> float | None:
+    def _update_status(self, rs: Obj, uid: str, failure: ApiError | None) -> float | None:
         pods = [
             p
             for p in self.ctx.store.owned_by(uid, PODS)
@@ -190,6 +213,9 @@ class ReplicaSetController:
         for field in ("fullyLabeledReplicas", "readyReplicas", "availableReplicas"):
             if not status[field]:
                 status.pop(field)
+        conditions = _replica_failure(rs, failure, len(pods), self.ctx.clock.timestamp())
+        if conditions:
+            status["conditions"] = conditions
         if status != rs.get("status"):
             updated = clone(rs)
             updated["status"] = status
@@ -197,3 +223,23 @@ class ReplicaSetController:
         if min_ready > 0 and len(available) < len(ready):
             return float(min_ready)
         return None
+
+
+def _replica_failure(
+    rs: Obj, failure: ApiError | None, pods: int, stamp: str
+) -> list[dict[str, Any]]:
+    """calculateStatus's ReplicaFailure condition: set (once) when creating or deleting pods
+    failed, removed after a sync that did not fail; other conditions are kept."""
+    conditions = [dict(c) for c in (rs.get("status") or {}).get("conditions") or ()]
+    present = any(c.get("type") == "ReplicaFailure" for c in conditions)
+    if failure is None:
+        return [c for c in conditions if c.get("type") != "ReplicaFailure"]
+    if not present:
+        wanted = int(rs["spec"].get("replicas", 0))
+        reason = "FailedCreate" if pods < wanted else "FailedDelete" if pods > wanted else ""
+        cond = {"type": "ReplicaFailure", "status": "True", "lastTransitionTime": stamp}
+        if reason:
+            cond["reason"] = reason
+        cond["message"] = failure.message
+        conditions.append(cond)
+    return conditions

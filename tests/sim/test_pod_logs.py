@@ -161,6 +161,9 @@ async def test_tail_and_timestamps_follow_the_kubelets_reader(
     whole = (await kubectl.ok("logs", name)).splitlines()
     assert (await kubectl.ok("logs", name, "--tail=3")).splitlines() == whole[-3:]
     assert await kubectl.ok("logs", name, "--tail=0") == ""
+    # A tail longer than the log is the whole log, not its end counted from the wrong side.
+    longer = f"--tail={len(whole) + 1}"
+    assert (await kubectl.ok("logs", name, longer)).splitlines() == whole
     stamped = (await kubectl.ok("logs", name, "--timestamps")).splitlines()
     matches = [STAMP.match(line) for line in stamped]
     assert all(matches), stamped

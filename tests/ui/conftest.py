@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from warroom.kube.connection import Connection, connect
+from warroom.kube.logs import log_source
 from warroom.live.sources import ClusterSources
 from warroom.sim.cluster import SimCluster
 from warroom.state.model import RoomModel
@@ -40,7 +41,7 @@ class Room:
         # As `warroom demo` runs: the sim's clock runs ahead of ours.
         model = RoomModel(lambda: cluster_snapshot(self.picture), TARGETS, clock=self.sim.clock.now)
         header = HeaderInfo("warroom-sim", (NS,), "test", drill=True)
-        return WarRoomApp(model, header, keymap=keymap)
+        return WarRoomApp(model, header, keymap=keymap, logs=log_source(self.connection))
 
 
 @pytest.fixture

@@ -315,3 +315,12 @@ async def test_d_on_a_row_that_is_no_object_says_why() -> None:
         await until(lambda: app._notifications, what="a toast", pause=pilot.pause)
         said = [n.message for n in app._notifications][-1]
         assert said.startswith("Select a row first")
+
+
+async def test_a_filter_with_brackets_is_shown_as_typed() -> None:
+    app = rich_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "slash", *"[b]")
+        status = app.query_one("#pods-status")
+        await until(lambda: "matching '[b]'" in text(status), pause=pilot.pause)
+        assert app.is_running

@@ -62,14 +62,14 @@ class Out:
 
 def smart_label(field: str) -> str:
     """describe.go smartLabelFor: `involvedObject` → `Involved Object`, `apiVersion` →
-    `API Version`; a field with a character other than letters is kept as it is."""
-    if not field.isalpha():
+    `API Version`; a field with a character other than letters and `-` is kept as it is."""
+    if not field.replace("-", "").isalpha():
         return field
     words = re.findall(r"[A-Z]+(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+|[A-Z]+", field)
     out = []
     for word in words:
         upper = word.upper()
-        out.append(upper if upper in ACRONYMS else word[:1].upper() + word[1:])
+        out.append(upper if upper in ACRONYMS else word[:1].upper() + word[1:].lower())
     return " ".join(out)
 
 
@@ -158,8 +158,10 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: float) -> str:
     out = Out()
     meta, spec, status = section(pod, "metadata"), section(pod, "spec"), section(pod, "status")
     _header(out, pod)
-    out.row(0, "Priority:", spec.get("priority", 0))
-    out.row(0, "Service Account:", spec.get("serviceAccountName") or "default")
+    if spec.get("priority") is not None:  # as kubectl: only what the pod says
+        out.row(0, "Priority:", spec["priority"])
+    if spec.get("serviceAccountName"):
+        out.row(0, "Service Account:", spec["serviceAccountName"])
     node = spec.get("nodeName")
     out.row(0, "Node:", f"{node}/{status.get('hostIP', '')}" if node else NONE)
     if status.get("startTime"):

@@ -3,7 +3,7 @@ follow=true, streamed line by line until the container ends or the reader stops.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -11,6 +11,8 @@ import aiohttp
 from warroom.kube.connection import Connection
 from warroom.kube.errors import ApiError, KubeError
 
+# (namespace, pod, container) → the container's log lines, following.
+LogSource = Callable[[str, str, str], AsyncIterator[str]]
 TAIL = 500  # lines of history first, as k9s shows (its logger.tail default is 100)
 
 
@@ -68,3 +70,12 @@ def containers_of(pod: Mapping[str, Any]) -> list[str]:
     if not isinstance(spec, Mapping):
         return []
     return [str(c.get("name")) for c in spec.get("containers") or () if isinstance(c, Mapping)]
+
+
+def log_source(connection: Connection) -> LogSource:
+    """How the screen reads logs: from this connection's API server."""
+
+    def read(namespace: str, pod: str, container: str) -> AsyncIterator[str]:
+        return follow_log(connection, namespace, pod, container)
+
+    return read

@@ -95,7 +95,8 @@ class PodLogs:
         now = self.store.clock.now()
         retained = [] if run is None else lines(run, -math.inf, _written_until(run, now))
         if opts.tail_lines is not None:
-            retained = retained[len(retained) - opts.tail_lines :] if opts.tail_lines else []
+            keep = opts.tail_lines
+            retained = retained[max(0, len(retained) - keep) :] if keep else []
         writer = _Writer(opts, now)
         first = writer.render(retained)
         if not opts.follow or run is None:

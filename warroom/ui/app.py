@@ -18,13 +18,13 @@ from textual.widgets import Static, TabbedContent
 
 from warroom.kinds.describe import as_yaml, describe
 from warroom.kinds.objects import Obj
-from warroom.kube.logs import containers_of
+from warroom.kube.logs import LogSource, containers_of
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
 from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
 from warroom.ui.keys import APP_KEYS, SORT_KEYS, Key, Keymap, bindings, key_label
-from warroom.ui.logs import LogScreen, LogSource
+from warroom.ui.logs import LogScreen
 from warroom.ui.panes.events import EventsPane
 from warroom.ui.panes.graphs import GraphsPane
 from warroom.ui.panes.nodes import NodesPane
@@ -303,10 +303,12 @@ class WarRoomApp(App[None]):
                 f"Could not save a screenshot in {where}: {err.strerror or err}. "
                 "Start warroom from a folder you can write to.",
                 severity="error",
+                markup=False,
                 timeout=10,
             )
             return
-        self.notify(f"Screenshot saved to {Path(saved).resolve()} (open it in a browser).")
+        where_saved = Path(saved).resolve()
+        self.notify(f"Screenshot saved to {where_saved} (open it in a browser).", markup=False)
 
     def action_zoom(self, steps: int) -> None:
         # One toast at a time: a new one replaces the last rather than stacking under it.
@@ -338,7 +340,7 @@ class WarRoomApp(App[None]):
     async def prompt_go(self, event: Prompt.Go) -> None:
         target = resolve(event.word)
         if target is None:
-            self.notify(unknown(event.word), severity="warning")
+            self.notify(unknown(event.word), severity="warning", markup=False)
             return
         how, _, what = target.partition(":")
         while isinstance(self.screen, ResourceScreen):  # a new view replaces the listed one
@@ -383,7 +385,7 @@ class WarRoomApp(App[None]):
     def _object(self) -> tuple[str, Obj] | None:
         chosen = self.selected()
         if isinstance(chosen, str):
-            self.notify(chosen, severity="warning")
+            self.notify(chosen, severity="warning", markup=False)
             return None
         kind, key = chosen
         found = find(self.model.picture, kind, key)

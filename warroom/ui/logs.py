@@ -3,8 +3,9 @@ containers asks which first (Enter or its number); Esc goes back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,9 +14,7 @@ from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.kube.errors import KubeError
-
-# (namespace, pod, container) → the log's lines, following.
-LogSource = Callable[[str, str, str], AsyncIterator[str]]
+from warroom.kube.logs import LogSource
 
 
 class LogScreen(Screen[None]):
@@ -51,7 +50,8 @@ class LogScreen(Screen[None]):
         self.picker.focus()
 
     def say(self, line: str) -> None:
-        self.status.update(f"{line} · Esc back")
+        # Plain text: `[inference-server]` is a container's name, not markup.
+        self.status.update(Text(f"{line} · Esc back"))
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -189,4 +190,4 @@ class ResourceScreen(Screen[None]):
         else:
             self.list.refresh()  # ages move with the clock
         parts = [f"{self.list.row_count} {self.listing.title}", self.list.order_words(), age]
-        self.status.update(" · ".join(p for p in parts if p) + " · Esc back")
+        self.status.update(Text(" · ".join(p for p in parts if p) + " · Esc back"))

@@ -7,6 +7,7 @@ import contextlib
 import signal
 from collections.abc import Callable
 
+from warroom.kube.logs import log_source
 from warroom.live.room import Room
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
@@ -37,7 +38,8 @@ def room_app(
     )
     model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
     zoom = room.zoom if room.signals is not None else None
-    return WarRoomApp(model, header, keymap=keymap, zoom=zoom)
+    logs = log_source(room.connection)
+    return WarRoomApp(model, header, keymap=keymap, zoom=zoom, logs=logs)
 
 
 async def run_app(app: WarRoomApp, room: Room | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Static, TabPane
@@ -50,7 +51,8 @@ class ListPane(Pane):
         shown = f"{self.rows.row_count} {self.rows.NOUN}"
         line = " · ".join(p for p in (shown, self.rows.order_words(), *parts) if p)
         if str(self.status.content) != line:
-            self.status.update(line, layout=False)  # one line, always
+            # Plain text: what was typed in the filter is not markup.
+            self.status.update(Text(line), layout=False)  # one line, always
 
     def open_filter(self) -> None:
         self.filter.display = True

@@ -1,0 +1,3 @@
+"""The simulated cluster and a real kubectl, for checking client code against kubectl."""
+
+from tests.sim.conftest import kubectl, kubectl_binary, sim  # noqa: F401

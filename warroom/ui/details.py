@@ -61,11 +61,10 @@ class NodeDetail(Toned):
             good = value == ("False" if kind in GOOD_WHEN_FALSE else "True")
             since = timestamp_of(cond.get("lastTransitionTime"))
             ago = f"{elapsed(now, since)} ago" if since else ""
-            text.append(f"  {kind:<20}{value:<8}", style=self.trouble("" if good else "bad"))
-            text.append(
-                f"{ago:<10}{cond.get('reason', '')}  {cond.get('message', '')}\n",
-                style=self.tone("dim"),
-            )
+            text.append(f"  {kind:<16}{value:<8}", style=self.trouble("" if good else "bad"))
+            text.append(f"{ago:<10}{cond.get('reason', '')}\n", style=self.tone("dim"))
+            if not good and cond.get("message"):  # what is wrong, said whole
+                text.append(f"    {cond['message']}\n", style=self.tone("dim"))
         text.append("\nTaints\n", style=HEADING)
         taints = spec.get("taints") or []
         for taint in taints:

@@ -49,9 +49,10 @@ class LogScreen(Screen[None]):
         self.say(f"{self.namespace}/{self.pod} has {len(self.containers)} containers: which log?")
         self.picker.focus()
 
-    def say(self, line: str) -> None:
+    def say(self, line: str, where: str = "") -> None:
+        """The status line: what is happening first, so that a narrow pane keeps it."""
         # Plain text: `[inference-server]` is a container's name, not markup.
-        self.status.update(Text(f"{line} · Esc back"))
+        self.status.update(Text(" · ".join(p for p in (line, "Esc back", where) if p)))
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", "")
@@ -70,18 +71,18 @@ class LogScreen(Screen[None]):
         self.log_view.clear()
         self.lines = 0
         self.log_view.focus()
-        self.say(f"{self.namespace}/{self.pod} [{container}] · connecting")
+        self.say(f"[{container}] connecting", f"{self.namespace}/{self.pod}")
         self.read(container)
 
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def read(self, container: str) -> None:
-        where = f"{self.namespace}/{self.pod} [{container}]"
+        where = f"{self.namespace}/{self.pod}"
         try:
             async for line in self.source(self.namespace, self.pod, container):
                 self.log_view.write_line(line)
                 self.lines += 1
-                self.say(f"{where} · following · {self.lines} lines")
+                self.say(f"[{container}] following · {self.lines} lines", where)
         except KubeError as exc:
             self.say(str(exc))
             return
-        self.say(f"{where} · the log ended (the container stopped) · {self.lines} lines")
+        self.say(f"[{container}] ended, the container stopped · {self.lines} lines", where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import os
 import signal
 import sys
@@ -18,15 +19,60 @@ if TYPE_CHECKING:
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
 
 
+LAYOUT_SUFFIXES = (".yaml", ".yml")
+
+
+class UnknownWord(click.ClickException):
+    """A first word that is neither a command nor a file: a usage error (exit 2), one line."""
+
+    exit_code = 2
+
+
+def looks_like_layout(word: str) -> bool:
+    """True when `word` is meant as a layout file: it exists, ends in .yaml/.yml or has a
+    folder in it. Anything else that is not a command is a mistyped command."""
+    return (
+        word.lower().endswith(LAYOUT_SUFFIXES)
+        or "/" in word
+        or os.sep in word
+        or os.path.lexists(word)
+    )
+
+
 class LayoutOrCommand(click.Group):
     """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands."""
+
+    default_command = "run"
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["run", *args]
+            if not looks_like_layout(args[0]) and not ctx.resilient_parsing:
+                raise UnknownWord(self._unknown(ctx, args[0]))
+            args = [self.default_command, *args]
         return super().resolve_command(ctx, args)
+
+    def _visible(self, ctx: click.Context) -> list[str]:
+        return [
+            name
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+
+    def _unknown(self, ctx: click.Context, word: str) -> str:
+        names = self._visible(ctx)
+        close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+        listed = ", ".join(names)
+        if close:
+            return (
+                f"{word!r} is not a warroom command or a file; did you mean "
+                f"'{ctx.command_path} {close[0]}'? (commands: {listed})"
+            )
+        return (
+            f"{word!r} is not a warroom command or a file; give one of the commands "
+            f"{listed}, or the path of a layout file (.yaml)"
+        )
 
 
 @click.group(cls=LayoutOrCommand, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +114,10 @@ def _keymap() -> Keymap:
 def _load(path: str, **overrides: str | None) -> object:
     from warroom.layout import LayoutError, load_layout
 
+    if not os.path.lexists(path):
+        # Named as a layout here: `warroom WORD` may have been meant as a command, so say
+        # what the word was taken for.
+        raise click.ClickException(f"{path}: no such layout file; check the path")
     try:
         return load_layout(path).with_overrides(**overrides)
     except LayoutError as exc:

@@ -1,4 +1,4 @@
-"""The command line as a user meets it: a mistyped command, a missing layout.
+"""The command line as a user meets it: a mistyped command, a missing layout or a folder.
 
 Each test runs the real `python -m warroom` and reads what it prints and how it exits.
 """
@@ -85,6 +85,13 @@ def test_an_existing_file_is_read_as_a_layout_whatever_its_name(tmp_path: Path) 
     assert "not a warroom command" not in result.stderr
     assert result.stderr.startswith("Error: dmeo:1: ")
     assert "is empty" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["layouts"], ["validate", "layouts"]])
+def test_a_folder_given_as_layout_says_to_give_the_file_inside(args: list[str]) -> None:
+    result = warroom(*args)
+    assert result.returncode == 1
+    assert result.stderr == ("Error: layouts: is a directory; give the layout file inside it\n")
 
 
 def test_a_layout_path_still_opens_the_war_room(tmp_path: Path) -> None:

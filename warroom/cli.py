@@ -125,7 +125,7 @@ def _load(path: str, **overrides: str | None) -> object:
 
 
 @main.command()
-@click.argument("layout", type=click.Path(dir_okay=False))
+@click.argument("layout", type=click.Path())
 @click.option("--context", help="Kubeconfig context (overrides the layout's).")
 @click.option("--namespace", help="Namespace (overrides the layout's first namespace).")
 @click.option(
@@ -172,7 +172,7 @@ def run(
 
 
 @main.command()
-@click.argument("layout", type=click.Path(dir_okay=False))
+@click.argument("layout", type=click.Path())
 def validate(layout: str) -> None:
     """Check LAYOUT and print each problem as file:line: what to fix."""
     from warroom.layout import Layout

@@ -1,4 +1,4 @@
-"""The command line as a user meets it: a mistyped command, a missing layout or a folder.
+"""The command line as a user meets it: a mistyped command, a missing layout, `warroom --help`.
 
 Each test runs the real `python -m warroom` and reads what it prints and how it exits.
 """
@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from warroom.cli import main
@@ -100,3 +101,25 @@ def test_a_layout_path_still_opens_the_war_room(tmp_path: Path) -> None:
     result = warroom(str(ROOT / "layouts" / "demo.yaml"), "--read-only", home=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("warroom draws on a terminal, and this is not one")
+
+
+def test_help_shows_every_option_of_the_default_command() -> None:
+    result = warroom("--help")
+    assert result.returncode == 0
+    shown = squeeze(result.stdout)
+    run = main.commands["run"]
+    options = [p for p in run.params if isinstance(p, click.Option)]
+    assert options, "run has no options: nothing to check"
+    for option in options:
+        for flag in option.opts:
+            assert f" {flag} " in shown, f"{flag} of run is missing from warroom --help"
+        assert option.help is not None
+        assert squeeze(option.help) in shown, f"the help of {option.opts[0]} is missing"
+
+
+def test_help_lists_every_command_with_its_first_sentence() -> None:
+    result = warroom("--help")
+    commands_section = squeeze(result.stdout.partition("\nCommands:\n")[2])
+    for name in commands():
+        command = main.commands[name]
+        assert f"{name} {squeeze(command.get_short_help_str(limit=200))}" in commands_section

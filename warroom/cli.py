@@ -40,7 +40,11 @@ def looks_like_layout(word: str) -> bool:
 
 
 class LayoutOrCommand(click.Group):
-    """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands."""
+    """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands.
+
+    Its help shows the options of `run` (generated from the command, so it cannot drift)
+    between the group's own options and the list of commands.
+    """
 
     default_command = "run"
 
@@ -74,16 +78,44 @@ class LayoutOrCommand(click.Group):
             f"{listed}, or the path of a layout file (.yaml)"
         )
 
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "LAYOUT [OPTIONS]")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        click.Command.format_options(self, ctx, formatter)
+        default = self.get_command(ctx, self.default_command)
+        if default is not None:
+            with click.Context(default, info_name=self.default_command, parent=ctx) as sub:
+                rows = [
+                    record
+                    for param in default.get_params(sub)
+                    if param.name != "help" and (record := param.get_help_record(sub))
+                ]
+            title = f"Options of {ctx.command_path} LAYOUT (the {self.default_command} command)"
+            with formatter.section(title):
+                formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The whole first sentence of each command's help, wrapped, rather than click's
+        # cut-off at 45 characters.
+        rows = []
+        for name in self._visible(ctx):
+            command = self.get_command(ctx, name)
+            assert command is not None
+            rows.append((name, command.get_short_help_str(limit=200)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 @click.group(cls=LayoutOrCommand, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """warroom: the go-live war room for Kubernetes.
 
     \b
-    warroom LAYOUT [--context C] [--namespace N] [--prometheus URL] [--read-only]
-    warroom demo          the war room on a simulated go-live, no cluster needed
-    warroom sim           a simulated cluster for kubectl and drills
-    warroom validate LAYOUT
+    warroom LAYOUT is short for warroom run LAYOUT: the war room on the
+    layout file LAYOUT against your cluster, with the options below.
     """
 
 

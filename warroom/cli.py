@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import os
 import signal
 import sys
@@ -18,15 +19,94 @@ if TYPE_CHECKING:
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
 
 
+LAYOUT_SUFFIXES = (".yaml", ".yml")
+
+
+class UnknownWord(click.ClickException):
+    """A first word that is neither a command nor a file: a usage error (exit 2), one line."""
+
+    exit_code = 2
+
+
+def looks_like_layout(word: str) -> bool:
+    """True when `word` is meant as a layout file: it exists, ends in .yaml/.yml or has a
+    folder in it. Anything else that is not a command is a mistyped command."""
+    return (
+        word.lower().endswith(LAYOUT_SUFFIXES)
+        or "/" in word
+        or os.sep in word
+        or os.path.lexists(word)
+    )
+
+
 class LayoutOrCommand(click.Group):
-    """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands."""
+    """`warroom LAYOUT ...` is `warroom run LAYOUT ...`; other words are subcommands.
+
+    Its help shows the options of `run` (generated from the command, so it cannot drift)
+    between the group's own options and the list of commands.
+    """
+
+    default_command = "run"
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["run", *args]
+            if not looks_like_layout(args[0]) and not ctx.resilient_parsing:
+                raise UnknownWord(self._unknown(ctx, args[0]))
+            args = [self.default_command, *args]
         return super().resolve_command(ctx, args)
+
+    def _visible(self, ctx: click.Context) -> list[str]:
+        return [
+            name
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+
+    def _unknown(self, ctx: click.Context, word: str) -> str:
+        names = self._visible(ctx)
+        close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+        listed = ", ".join(names)
+        if close:
+            return (
+                f"{word!r} is not a warroom command or a file; did you mean "
+                f"'{ctx.command_path} {close[0]}'? (commands: {listed})"
+            )
+        return (
+            f"{word!r} is not a warroom command or a file; give one of the commands "
+            f"{listed}, or the path of a layout file (.yaml)"
+        )
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "LAYOUT [OPTIONS]")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        click.Command.format_options(self, ctx, formatter)
+        default = self.get_command(ctx, self.default_command)
+        if default is not None:
+            with click.Context(default, info_name=self.default_command, parent=ctx) as sub:
+                rows = [
+                    record
+                    for param in default.get_params(sub)
+                    if param.name != "help" and (record := param.get_help_record(sub))
+                ]
+            title = f"Options of {ctx.command_path} LAYOUT (the {self.default_command} command)"
+            with formatter.section(title):
+                formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The whole first sentence of each command's help, wrapped, rather than click's
+        # cut-off at 45 characters.
+        rows = []
+        for name in self._visible(ctx):
+            command = self.get_command(ctx, name)
+            assert command is not None
+            rows.append((name, command.get_short_help_str(limit=200)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LayoutOrCommand, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,10 +114,8 @@ def main() -> None:
     """warroom: the go-live war room for Kubernetes.
 
     \b
-    warroom LAYOUT [--context C] [--namespace N] [--prometheus URL] [--read-only]
-    warroom demo          the war room on a simulated go-live, no cluster needed
-    warroom sim           a simulated cluster for kubectl and drills
-    warroom validate LAYOUT
+    warroom LAYOUT is short for warroom run LAYOUT: the war room on the
+    layout file LAYOUT against your cluster, with the options below.
     """
 
 
@@ -68,6 +146,10 @@ def _keymap() -> Keymap:
 def _load(path: str, **overrides: str | None) -> object:
     from warroom.layout import LayoutError, load_layout
 
+    if not os.path.lexists(path):
+        # Named as a layout here: `warroom WORD` may have been meant as a command, so say
+        # what the word was taken for.
+        raise click.ClickException(f"{path}: no such layout file; check the path")
     try:
         return load_layout(path).with_overrides(**overrides)
     except LayoutError as exc:
@@ -75,7 +157,7 @@ def _load(path: str, **overrides: str | None) -> object:
 
 
 @main.command()
-@click.argument("layout", type=click.Path(dir_okay=False))
+@click.argument("layout", type=click.Path())
 @click.option("--context", help="Kubeconfig context (overrides the layout's).")
 @click.option("--namespace", help="Namespace (overrides the layout's first namespace).")
 @click.option(
@@ -122,7 +204,7 @@ def run(
 
 
 @main.command()
-@click.argument("layout", type=click.Path(dir_okay=False))
+@click.argument("layout", type=click.Path())
 def validate(layout: str) -> None:
     """Check LAYOUT and print each problem as file:line: what to fix."""
     from warroom.layout import Layout

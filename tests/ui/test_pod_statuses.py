@@ -34,6 +34,16 @@ def pod(name: str, phase: str, state: dict | None = None, **extra: object) -> di
     return {"metadata": meta, "spec": {"containers": [{"name": "c"}]}, "status": status}
 
 
+def on_a_lost_node() -> dict:
+    """Running and ready by its last container statuses, marked not ready by the node lifecycle
+    controller (MarkPodsNotReady): kubectl still prints `1/1 Running`."""
+    body = pod(
+        "i-lost", "Running", {"running": {}}, conditions=[{"type": "Ready", "status": "False"}]
+    )
+    body["status"]["containerStatuses"][0]["ready"] = True
+    return body
+
+
 PODS = [
     pod("a-pull", "Pending", {"waiting": {"reason": "ImagePullBackOff"}}),
     pod("b-errpull", "Pending", {"waiting": {"reason": "ErrImagePull"}}),
@@ -43,6 +53,7 @@ PODS = [
     pod("f-crash", "Running", {"waiting": {"reason": "CrashLoopBackOff"}}),
     pod("g-nowhere", "Pending", conditions=[UNSCHEDULABLE]),
     pod("h-leaving", "Running", {"running": {}}, deleting=True),
+    on_a_lost_node(),
 ]
 
 
@@ -57,6 +68,7 @@ PODS = [
         ("f-crash", "CrashLoopBackOff", "error"),
         ("g-nowhere", "Pending", "error"),  # Pending that no node can take
         ("h-leaving", "Terminating", "warning"),
+        ("i-lost", "Running", "warning"),  # 1/1 by kubectl, not ready by its node's loss
     ],
 )
 async def test_each_bad_status_is_drawn_as_trouble(name: str, status: str, variable: str) -> None:

@@ -83,17 +83,34 @@ def pod_gpus(pod: Obj) -> int:
     return total
 
 
-def pod_trouble(printed: PodStatus, why: str) -> Trouble:
+def pod_trouble(printed: PodStatus, why: str, ready: bool = True) -> Trouble:
     """bad for a broken pod (a crash, an image that will not pull, an eviction, a pod no node
-    can take), "" for one running ready without restarts or completed, warn for the rest."""
+    can take), "" for one running ready without restarts or completed, warn for the rest.
+
+    `ready`: the pod's Ready condition. The node lifecycle controller turns it False on a lost
+    node and leaves the container statuses as the kubelet last wrote them, so kubectl still
+    prints `1/1 Running` for a pod that serves nothing."""
     reason = printed.reason.removeprefix("Init:")
     if reason in BAD_REASONS or reason.startswith(("ExitCode:", "Signal:")) or why:
         return "bad"
     if printed.reason == "Completed":
         return ""
-    if printed.reason == "Running" and printed.ready == printed.total and not printed.restarts:
+    if (
+        printed.reason == "Running"
+        and printed.ready == printed.total
+        and not printed.restarts
+        and ready
+    ):
         return ""
     return "warn"
+
+
+def condition_ready(pod: Obj) -> bool:
+    """Whether the pod's Ready condition is True (a pod without one is taken as ready)."""
+    for cond in section(pod, "status").get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return bool(cond.get("status") == "True")
+    return True
 
 
 def pod_row(pod: Obj) -> PodRow:
@@ -111,7 +128,7 @@ def pod_row(pod: Obj) -> PodRow:
         printed=printed,
         node=node,
         gpus=pod_gpus(pod),
-        trouble=pod_trouble(printed, why),
+        trouble=pod_trouble(printed, why, condition_ready(pod)),
         created=timestamp_of(meta.get("creationTimestamp")),
         why=why,
         search=" ".join((version, name, printed.reason, node, namespace)).lower(),

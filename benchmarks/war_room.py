@@ -403,7 +403,7 @@ async def war_room(sim: Sim, hello: dict[str, Any], args: argparse.Namespace, re
         if not widgets:
             try:
                 widgets["table"] = app.query_one("#pod-table", PodTable)
-                widgets["box"] = app.query_one("#pod-filter")
+                widgets["box"] = app.query_one("#pods .filter")
                 widgets["tabs"] = app.query_one("#tabs")
             except Exception:  # not mounted yet
                 widgets.clear()

@@ -444,8 +444,11 @@ class WarRoomApp(App[None]):
             chosen = view.chosen(key)
             gpus = self.model.nodes().value.gpus.cells.get(key, ())
             node = find(picture, "nodes", key)
-            if isinstance(chosen, Host) or node is None:
-                self.action_describe_host(key, chosen)
+            if isinstance(chosen, Host):
+                self._say_host(chosen)
+                return
+            if node is None:
+                self.notify("It is gone from the cluster.", severity="warning")
                 return
             detail = NodeDetail(node, on_node(picture, key), gpus, now)
             self.push_screen(DetailScreen(detail, ("nodes", key)))
@@ -458,11 +461,13 @@ class WarRoomApp(App[None]):
         elif isinstance(self.screen, ResourceScreen):
             self.action_describe()
 
-    def action_describe_host(self, name: str, host: object) -> None:
-        error = host.error if isinstance(host, Host) else ""
+    def _say_host(self, host: Host) -> None:
+        """Enter on a bare-metal GPU host: it is no Kubernetes object; say what is known."""
         self.notify(
-            f"{name} is a GPU host read over SSH: " + (error or "its GPUs are on the Nodes view."),
-            severity="warning" if error else "information",
+            f"{host.name} is a GPU host read over SSH: "
+            + (host.error or "its GPUs are on the Nodes view."),
+            severity="warning" if host.error else "information",
+            markup=False,
         )
 
 

@@ -104,7 +104,8 @@ LISTINGS = {
 class ResourceList(RowView):
     """The objects of one kind, by namespace and name; a row's key is its uid."""
 
-    SORTS = {"name": "name", "age": "age"}
+    # age ↑: the youngest first, as the pods list.
+    ORDERS = {"name": ("name", lambda o: _name(o, 0)), "age": ("age", lambda o: -_created(o))}
     DEFAULT_CSS = """
     ResourceList { height: 1fr; }
     """
@@ -130,14 +131,7 @@ class ResourceList(RowView):
         self.regroup()
 
     def regroup(self) -> None:
-        needle = self.filter_text.lower()
-        rows = tuple(o for o in self._all if needle in _name(o, 0).lower()) if needle else self._all
-        if self.sort_by is not None:
-            column, descending = self.sort_by
-            if column == "name":
-                rows = tuple(sorted(rows, key=lambda o: _name(o, 0), reverse=descending))
-            else:  # age ↑: the youngest first, as the pods list
-                rows = tuple(sorted(rows, key=_created, reverse=not descending))
+        rows = self.arranged(self._all, lambda o: _name(o, 0).lower())
         self._rows = rows
         width = sum(w + 3 for w in self._widths) + 6
         self.set_rows([str(section(o, "metadata").get("uid", "")) for o in rows], width)
@@ -169,10 +163,6 @@ class ResourceScreen(Screen[None]):
         self.prompt = Prompt()
         self.prompt.display = False
         self._version = -1
-
-    @property
-    def subject_kind(self) -> str:
-        return self.listing.kind
 
     def compose(self) -> ComposeResult:
         yield self.status

@@ -21,7 +21,8 @@ BOLD = Style(bold=True)
 class EventList(RowView):
     EMPTY = "No events yet."
     NOUN = "events"
-    SORTS = {"age": "age", "name": "object"}
+    # age ↑: the newest first, as the list already is.
+    ORDERS = {"age": ("age", lambda r: -r.time), "name": ("object", lambda r: r.subject)}
     KEEP_TOP = True
     DEFAULT_CSS = """
     EventList { height: 1fr; }
@@ -39,20 +40,10 @@ class EventList(RowView):
         self.regroup()
 
     def regroup(self) -> None:
-        needle = self.filter_text.lower()
-        rows = self._all
-        if needle:
-            rows = tuple(
-                r for r in rows if needle in f"{r.type} {r.reason} {r.subject} {r.message}".lower()
-            )
-        if self.sort_by is not None:
-            column, descending = self.sort_by
-            if column == "age":  # ↑: the newest first, as the list already is
-                rows = tuple(sorted(rows, key=lambda r: r.time, reverse=not descending))
-            else:
-                rows = tuple(sorted(rows, key=lambda r: r.subject, reverse=descending))
-        self._rows = rows
-        self.set_rows([r.uid for r in rows], self._width)
+        self._rows = self.arranged(
+            self._all, lambda r: f"{r.type} {r.reason} {r.subject} {r.message}".lower()
+        )
+        self.set_rows([r.uid for r in self._rows], self._width)
 
     def chosen(self, uid: str) -> EventRow | None:
         return next((r for r in self._all if r.uid == uid), None)

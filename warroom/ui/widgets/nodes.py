@@ -47,7 +47,10 @@ class NodeTable(RowView):
 
     EMPTY = "No nodes listed yet."
     NOUN = "nodes"
-    SORTS = {"name": "name", "status": "status"}
+    ORDERS = {
+        "name": ("name", lambda r: natural(r.name)),
+        "status": ("status", lambda r: r.status),
+    }
     DEFAULT_CSS = """
     NodeTable { height: 1fr; }
     """
@@ -71,18 +74,8 @@ class NodeTable(RowView):
         self.regroup()
 
     def regroup(self) -> None:
-        needle = self.filter_text.lower()
-        rows = self._all
-        if needle:
-            rows = tuple(r for r in rows if needle in f"{r.name} {r.status}".lower())
-        if self.sort_by is not None:
-            column, descending = self.sort_by
-            if column == "name":
-                rows = tuple(sorted(rows, key=lambda r: natural(r.name), reverse=descending))
-            else:
-                rows = tuple(sorted(rows, key=lambda r: r.status, reverse=descending))
-        self._rows = rows
-        self.set_rows([r.name for r in rows], self._width)
+        self._rows = self.arranged(self._all, lambda r: f"{r.name} {r.status}".lower())
+        self.set_rows([r.name for r in self._rows], self._width)
 
     def chosen(self, name: str) -> NodeRow | Host | None:
         return next((r for r in self._all if r.name == name), None)

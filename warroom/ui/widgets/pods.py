@@ -117,14 +117,14 @@ def _ready_fraction(row: PodRow) -> float:
 
 
 # How each sort orders pods, ascending: age ↑ is the youngest first, as `kubectl get
-# --sort-by=.metadata.creationTimestamp` reversed; ties keep the list's own order.
-POD_ORDERS: dict[str, Callable[[PodRow], Any]] = {
-    "name": lambda r: r.name,
-    "status": lambda r: r.status,
-    "age": lambda r: -(r.created if r.created is not None else float("-inf")),
-    "ready": _ready_fraction,
-    "restarts": lambda r: r.printed.restarts,
-    "node": lambda r: r.node,
+# --sort-by=.metadata.creationTimestamp` reversed.
+POD_ORDERS: dict[str, tuple[str, Callable[[PodRow], Any]]] = {
+    "name": ("name", lambda r: r.name),
+    "status": ("status", lambda r: r.status),
+    "age": ("age", lambda r: -(r.created if r.created is not None else float("-inf"))),
+    "ready": ("ready", _ready_fraction),
+    "restarts": ("restarts", lambda r: r.printed.restarts),
+    "node": ("node", lambda r: r.node),
 }
 
 
@@ -133,7 +133,7 @@ class PodTable(RowView):
 
     EMPTY = "No pods listed."
     NOUN = "pods"
-    SORTS = {key: key for key in POD_ORDERS}
+    ORDERS = POD_ORDERS
     DEFAULT_CSS = """
     PodTable { height: 1fr; }
     """
@@ -183,7 +183,7 @@ class PodTable(RowView):
     def _measure(self) -> None:
         """How wide the names need to be. Ten thousand rows are measured once per update,
         in one pass over strings they already hold."""
-        rows = self._all
+        rows, now = self._all, self.clock()
         self._measured = time.monotonic()
         self._needed = {
             "name": max((len(r.name) for r in rows), default=0),
@@ -193,18 +193,14 @@ class PodTable(RowView):
             "status": max((len(r.status) for r in rows), default=0),
             # `3 (5m ago)` where a pod restarted, else the bare count: no room kept for when.
             "restarts": max(
-                (len(r.restarts_at(self.clock())) for r in rows if r.printed.restarts),
+                (len(r.restarts_at(now)) for r in rows if r.printed.restarts),
                 default=0,
             ),
         }
 
     def regroup(self) -> None:
-        needle = self.filter_text.lower()
-        rows = tuple(r for r in self._all if needle in r.search) if needle else self._all
-        if self.sort_by is not None:
-            column, descending = self.sort_by
-            rows = tuple(sorted(rows, key=POD_ORDERS[column], reverse=descending))
-        self._rows = rows
+        # Unfiltered and in its own order, the tuple held is the tuple shown (no copy).
+        self._rows = self.arranged(self._all, lambda r: r.search)
         self.set_rows(Uids(self._rows), self.line_width)
 
     def selected_uid(self) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,6 +23,7 @@ from warroom.ui.keys import LIST_KEYS, SORT_KEYS, bindings
 from warroom.ui.widgets.tones import Toned, over_strip
 
 Segments = list[Segment]
+R = TypeVar("R")
 
 
 def fixed(text: str, width: int, style: Style | None = None) -> Segment:
@@ -60,8 +62,9 @@ class RowView(Toned, ScrollView, can_focus=True):
     # the newest stay in view; moved down, it follows its row like anywhere else.
     KEEP_TOP = False
     NOUN = "rows"  # what a row is, for the status line and messages
-    # The orders a list offers (column key → how it is said), each by k9s' shift+letter.
-    SORTS: dict[str, str] = {}
+    # The orders a list offers, each by k9s' shift+letter: column key → (how the status line
+    # says it, the sort key of a row for ↑; the same key again sorts ↓).
+    ORDERS: ClassVar[dict[str, tuple[str, Callable[[Any], Any]]]] = {}
 
     class Chosen(Message):
         """Enter on a row: its view and key (a pod's uid, a node's name, an event's uid)."""
@@ -185,8 +188,8 @@ class RowView(Toned, ScrollView, can_focus=True):
 
     def action_sort(self, column: str) -> None:
         """Order by `column`; the same key again reverses; a list without it says so."""
-        if column not in self.SORTS:
-            offered = ", ".join(self.SORTS.values()) or "nothing"
+        if column not in self.ORDERS:
+            offered = ", ".join(label for label, _ in self.ORDERS.values()) or "nothing"
             self.notify(f"The {self.NOUN} list sorts by {offered}, not by {column}.")
             return
         descending = self.sort_by == (column, False)
@@ -204,8 +207,19 @@ class RowView(Toned, ScrollView, can_focus=True):
         self.scroll_home(animate=False)
 
     def regroup(self) -> None:
-        """Apply the filter and the order to the rows held; a list that filters provides it."""
+        """Apply the filter and the order to the rows held; a list that filters provides it
+        (with `arranged`)."""
         raise NotImplementedError
+
+    def arranged(self, rows: Sequence[R], text: Callable[[R], str]) -> tuple[R, ...]:
+        """`rows` that hold the filter's text (`text`: a row's lowercase text), in the order
+        chosen; ties keep the list's own order."""
+        needle = self.filter_text.lower()
+        out = tuple(r for r in rows if needle in text(r)) if needle else tuple(rows)
+        if self.sort_by is not None:
+            column, descending = self.sort_by
+            out = tuple(sorted(out, key=self.ORDERS[column][1], reverse=descending))
+        return out
 
     def order_words(self) -> str:
         """`matching 'web' · sorted by age ↓`, or "" for the whole list in its own order."""
@@ -214,5 +228,6 @@ class RowView(Toned, ScrollView, can_focus=True):
             parts.append(f"matching {self.filter_text!r}")
         if self.sort_by is not None:
             column, descending = self.sort_by
-            parts.append(f"sorted by {self.SORTS[column]} {'↓' if descending else '↑'}")
+            label = self.ORDERS[column][0]
+            parts.append(f"sorted by {label} {'↓' if descending else '↑'}")
         return " · ".join(parts)

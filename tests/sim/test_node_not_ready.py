@@ -54,6 +54,12 @@ def cond(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(c for c in obj["status"]["conditions"] if c["type"] == kind)
 
 
+
+async def ready_condition(kubectl: Kubectl, name: str) -> str:
+    """The pod's Ready condition as kubectl reads it (jsonpath)."""
+    jsonpath = 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'
+    return await kubectl.ok("get", "pod", name, "-n", NS, "-o", jsonpath)
+
 async def test_pods_on_a_lost_node_turn_not_ready_and_kubectl_still_prints_them_running(
     sim: SimCluster, kubectl: Kubectl, http: aiohttp.ClientSession
 ) -> None:
@@ -79,15 +85,7 @@ async def test_pods_on_a_lost_node_turn_not_ready_and_kubectl_still_prints_them_
     assert len(rows) == 3  # the inference pod and the two GPU DaemonSet pods
     for row in rows:
         assert re.search(rf"\s1/1\s+Running\s+0\s.*\s{node}\s", row), on_node
-    ready = await kubectl.ok(
-        "get",
-        "pod",
-        name,
-        "-n",
-        NS,
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-    )
+    ready = await ready_condition(kubectl, name)
     assert ready == "False"
     deploy = await kubectl.ok("get", "deployment", "bizra-inference", "-n", NS)
     assert re.search(r"bizra-inference\s+2/3\s+3\s+2\s", deploy), deploy
@@ -119,15 +117,7 @@ async def test_pods_on_a_lost_node_turn_not_ready_and_kubectl_still_prints_them_
     restored = await get(http, sim, path)
     assert cond(restored, "Ready")["status"] == "True"
     assert cond(restored, "ContainersReady")["status"] == "True"
-    ready = await kubectl.ok(
-        "get",
-        "pod",
-        name,
-        "-n",
-        NS,
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-    )
+    ready = await ready_condition(kubectl, name)
     assert ready == "True"
     await sim.until(
         lambda: (

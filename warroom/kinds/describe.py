@@ -18,6 +18,7 @@ import yaml
 from warroom.kinds.hpa import format_hpa_metrics
 from warroom.kinds.node import node_roles
 from warroom.kinds.objects import Obj, section
+from warroom.kinds.pod import pod_finished, pod_gpus
 from warroom.kinds.quantity import quantity
 from warroom.kinds.times import elapsed, timestamp_of
 
@@ -81,14 +82,17 @@ def rfc1123z(value: Any) -> str:
     return datetime.fromtimestamp(when, UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
+def _lines(out: Out, title: str, texts: Sequence[str], level: int = 0) -> None:
+    """`Title:  first` then one text per line below it, or `Title:  <none>`."""
+    if not texts:
+        out.row(level, f"{title}:", NONE)
+    for i, text in enumerate(texts):
+        out.row(level, f"{title}:" if i == 0 else "", text)
+
+
 def _map_lines(out: Out, title: str, values: Mapping[str, Any] | None, level: int = 0) -> None:
     """`Labels:  a=b` then one `c=d` per line below, or `<none>`."""
-    items = sorted((values or {}).items())
-    if not items:
-        out.row(level, f"{title}:", NONE)
-        return
-    for i, (key, value) in enumerate(items):
-        out.row(level, f"{title}:" if i == 0 else "", f"{key}={value}")
+    _lines(out, title, [f"{k}={v}" for k, v in sorted((values or {}).items())], level)
 
 
 def _events(out: Out, events: Sequence[Obj], now: float) -> None:
@@ -220,12 +224,7 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: float) -> str:
         out.row(1, cond.get("type", ""), cond.get("status", ""))
     out.row(0, "QoS Class:", status.get("qosClass", "BestEffort"))
     _map_lines(out, "Node-Selectors", spec.get("nodeSelector"))
-    tolerations = spec.get("tolerations") or []
-    if tolerations:
-        for i, tol in enumerate(tolerations):
-            out.row(0, "Tolerations:" if i == 0 else "", _toleration(tol))
-    else:
-        out.row(0, "Tolerations:", NONE)
+    _lines(out, "Tolerations", [_toleration(t) for t in spec.get("tolerations") or ()])
     _events(out, events, now)
     return out.text()
 
@@ -260,12 +259,7 @@ def describe_node(node: Obj, pods: Sequence[Obj], events: Sequence[Obj], now: fl
     _map_lines(out, "Labels", meta.get("labels"))
     _map_lines(out, "Annotations", meta.get("annotations"))
     out.row(0, "CreationTimestamp:", rfc1123z(meta.get("creationTimestamp")))
-    taints = spec.get("taints") or []
-    if taints:
-        for i, taint in enumerate(taints):
-            out.row(0, "Taints:" if i == 0 else "", _taint(taint))
-    else:
-        out.row(0, "Taints:", NONE)
+    _lines(out, "Taints", [_taint(t) for t in spec.get("taints") or ()])
     out.row(0, "Unschedulable:", "true" if spec.get("unschedulable") else "false")
     out.row(0, "Conditions:")
     out.row(1, "Type", "Status", "LastHeartbeatTime", "LastTransitionTime", "Reason", "Message")
@@ -287,7 +281,7 @@ def describe_node(node: Obj, pods: Sequence[Obj], events: Sequence[Obj], now: fl
         out.row(0, f"{title.capitalize()}:")
         for name, value in sorted(section(status, title).items()):
             out.row(1, f"{name}:", quantity(value))
-    live = [p for p in pods if section(p, "status").get("phase") not in ("Succeeded", "Failed")]
+    live = [p for p in pods if not pod_finished(p)]
     out.row(0, "Non-terminated Pods:", f"({len(live)} in total, in the watched namespaces)")
     out.row(1, "Namespace", "Name", "GPU Requests", "Age")
     out.row(1, "---------", "----", "------------", "---")
@@ -310,19 +304,6 @@ def describe_node(node: Obj, pods: Sequence[Obj], events: Sequence[Obj], now: fl
         out.row(0, "Allocated GPUs:", f"{allocated} of {quantity(gpu_total)} (nvidia.com/gpu)")
     _events(out, events, now)
     return out.text()
-
-
-def pod_gpus(pod: Obj) -> int:
-    """The GPUs a pod's containers request (nvidia.com/gpu limits, as the scheduler counts)."""
-    total = 0
-    for container in section(pod, "spec").get("containers") or ():
-        resources = section(container, "resources")
-        value = section(resources, "limits").get("nvidia.com/gpu") or section(
-            resources, "requests"
-        ).get("nvidia.com/gpu")
-        if value is not None:
-            total += int(str(value))
-    return total
 
 
 def describe_deployment(deploy: Obj, events: Sequence[Obj], now: float) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from warroom.kinds.objects import Obj, section
+from warroom.kinds.objects import Obj, as_int, section
 from warroom.kinds.times import human_duration, timestamp_of
 
 
@@ -153,3 +153,21 @@ def unschedulable(pod: Obj) -> str:
         ):
             return str(cond.get("message") or "Unschedulable")
     return ""
+
+
+def pod_gpus(pod: Obj) -> int:
+    """The GPUs a pod's containers ask for (nvidia.com/gpu limits, else requests, as the
+    scheduler counts them)."""
+    total = 0
+    for c in section(pod, "spec").get("containers") or ():
+        resources = section(c, "resources")
+        value = section(resources, "limits").get("nvidia.com/gpu") or section(
+            resources, "requests"
+        ).get("nvidia.com/gpu")
+        total += as_int(value)
+    return total
+
+
+def pod_finished(pod: Obj) -> bool:
+    """Succeeded or Failed: kubectl describe node's "Non-terminated Pods" leaves these out."""
+    return section(pod, "status").get("phase") in ("Succeeded", "Failed")

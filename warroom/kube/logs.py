@@ -3,8 +3,7 @@ follow=true, streamed line by line until the container ends or the reader stops.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 
@@ -62,14 +61,6 @@ async def follow_log(
         return  # the stream ended under us (the pod went, the server restarted)
     finally:
         response.release()
-
-
-def containers_of(pod: Mapping[str, Any]) -> list[str]:
-    """The pod's container names, in its spec's order (init containers are not offered)."""
-    spec = pod.get("spec")
-    if not isinstance(spec, Mapping):
-        return []
-    return [str(c.get("name")) for c in spec.get("containers") or () if isinstance(c, Mapping)]
 
 
 def log_source(connection: Connection) -> LogSource:

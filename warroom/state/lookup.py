@@ -23,11 +23,7 @@ def find(picture: ClusterPicture, kind: str, key: str) -> Obj | None:
     """The `kind` object whose uid is `key` (nodes: whose name is), None once it is gone."""
     caches = picture.caches.get(kind, {})
     if kind == "nodes":
-        for cache in caches.values():
-            for node in cache:
-                if section(node, "metadata").get("name") == key:
-                    return node
-        return None
+        return picture.cache("nodes").get("", key)  # cluster-scoped: no namespace
     for cache in caches.values():
         found = cache.by_uid(key)
         if found is not None:

@@ -21,6 +21,7 @@ from warroom.state.custom import CustomRow, custom_row
 from warroom.state.events import EventRow, Timeline
 from warroom.state.freshness import Freshness
 from warroom.state.hpa import HpaHistory, HpaView, hpa_view
+from warroom.state.lookup import about, find
 from warroom.state.nodes import NodesView, node_rows
 from warroom.state.picture import ClusterPicture
 from warroom.state.pods import PodRow, PodRows
@@ -202,16 +203,8 @@ class RoomModel:
 
     def pod(self, uid: str) -> tuple[Obj, list[Obj]] | None:
         """A pod and the events about it, for its detail view; None once it is gone."""
-        for cache in self.picture.caches["pods"].values():
-            pod = cache.by_uid(uid)
-            if pod is not None:
-                events = [
-                    e
-                    for e in self.picture.objects("events")
-                    if section(e, "involvedObject").get("uid") == uid
-                ]
-                return pod, events
-        return None
+        pod = find(self.picture, "pods", uid)
+        return None if pod is None else (pod, about(self.picture, pod))
 
     # ---- signals and sources -----------------------------------------------------------
 

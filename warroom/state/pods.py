@@ -8,12 +8,12 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from warroom.kinds.objects import Obj, as_int, section
-from warroom.kinds.pod import PodStatus, pod_status, unschedulable
+from warroom.kinds.objects import Obj, section
+from warroom.kinds.pod import PodStatus, pod_gpus, pod_status, unschedulable
 from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.store import ObjectCache
 from warroom.state.trouble import Trouble
-from warroom.state.versions import containers, version_of
+from warroom.state.versions import version_of
 
 # Container and pod reasons that mean the pod is broken, not merely on its way.
 BAD_REASONS = frozenset(
@@ -70,17 +70,6 @@ class PodRow:
         if printed.restarts == 0 or printed.last_restart is None:
             return str(printed.restarts)
         return f"{printed.restarts} ({elapsed(now, printed.last_restart)} ago)"
-
-
-def pod_gpus(pod: Obj) -> int:
-    total = 0
-    for c in containers(pod):
-        resources = section(c, "resources")
-        value = section(resources, "limits").get("nvidia.com/gpu") or section(
-            resources, "requests"
-        ).get("nvidia.com/gpu")
-        total += as_int(value)
-    return total
 
 
 def pod_trouble(printed: PodStatus, why: str, ready: bool = True) -> Trouble:

@@ -18,10 +18,11 @@ from textual.widgets import Static, TabbedContent
 
 from warroom.kinds.describe import as_yaml, describe
 from warroom.kinds.objects import Obj
-from warroom.kube.logs import LogSource, containers_of
+from warroom.kube.logs import LogSource
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
+from warroom.state.versions import containers
 from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
 from warroom.ui.keys import APP_KEYS, SORT_KEYS, Key, Keymap, bindings, key_label
 from warroom.ui.logs import LogScreen
@@ -425,8 +426,8 @@ class WarRoomApp(App[None]):
             self.notify("No API server to read logs from.", severity="warning")
             return
         meta = obj.get("metadata") or {}
-        containers = containers_of(obj)
-        self.push_screen(LogScreen(meta["namespace"], meta["name"], containers, self.logs))
+        names = [str(c.get("name")) for c in containers(obj)]
+        self.push_screen(LogScreen(meta["namespace"], meta["name"], names, self.logs))
 
     # ---- details -----------------------------------------------------------------------------
 

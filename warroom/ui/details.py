@@ -15,10 +15,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from warroom.kinds.describe import pod_gpus, rfc1123z
+from warroom.kinds.describe import rfc1123z
 from warroom.kinds.node import node_status
 from warroom.kinds.objects import Obj, section
-from warroom.kinds.pod import pod_status
+from warroom.kinds.pod import pod_finished, pod_gpus, pod_status
 from warroom.kinds.quantity import quantity
 from warroom.kinds.times import elapsed, timestamp_of
 from warroom.state.events import EventRow
@@ -78,7 +78,7 @@ class NodeDetail(Toned):
             text.append("  none\n", style=self.tone("dim"))
         text.append("\nGPUs\n", style=HEADING)
         allocatable = section(status, "allocatable").get("nvidia.com/gpu")
-        allocated = sum(pod_gpus(p) for p in self.pods if _running(p))
+        allocated = sum(pod_gpus(p) for p in self.pods if not pod_finished(p))
         if allocatable is None:
             text.append("  none allocatable\n", style=self.tone("dim"))
         else:
@@ -107,10 +107,6 @@ class NodeDetail(Toned):
             f"\nCreated {rfc1123z(meta.get('creationTimestamp'))}\n", style=self.tone("dim")
         )
         return text
-
-
-def _running(pod: Obj) -> bool:
-    return section(pod, "status").get("phase") not in ("Succeeded", "Failed")
 
 
 class EventDetail(Toned):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -54,8 +54,8 @@ class LogScreen(Screen[None]):
         # Plain text: `[inference-server]` is a container's name, not markup.
         self.status.update(Text(" · ".join(p for p in (line, "Esc back", where) if p)))
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
         if self.picker.display and key.isdigit() and 0 < int(key) <= len(self.containers):
             self.follow(self.containers[int(key) - 1])
 

@@ -58,6 +58,18 @@ def failure_status(
     return status
 
 
+def unknown_failure(code: int, message: str) -> dict[str, Any]:
+    """ErrorToAPIStatus of an error that is not a Status (a dial error): no reason."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "code": code,
+    }
+
+
 def success_status(code: int = 200, details: dict[str, Any] | None = None) -> dict[str, Any]:
     status: dict[str, Any] = {
         "kind": "Status",

@@ -20,7 +20,7 @@ from aiohttp import web
 from warroom.sim.app_output import lines, next_line
 from warroom.sim.container_logs import ContainerLogs, ContainerRun, Line
 from warroom.sim.controllers.context import NODES, PODS, Faults
-from warroom.sim.errors import not_found
+from warroom.sim.errors import not_found, unknown_failure
 from warroom.sim.pod_log_options import (
     LogOptions,
     container_instance,
@@ -162,14 +162,7 @@ class PodLogs:
         url = f"https://{address}:10250/{path}"
         if query:
             url += f"?{query}"
-        body = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": f'Get "{url}": dial tcp {address}:10250: i/o timeout',
-            "code": 500,
-        }
+        body = unknown_failure(500, f'Get "{url}": dial tcp {address}:10250: i/o timeout')
         return web.Response(status=500, body=encode(body), content_type="application/json")
 
 

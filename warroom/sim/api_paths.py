@@ -12,6 +12,14 @@ from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.errors import ApiError
 
 TRUE = ("true", "1")
+PROXY_VERBS = {
+    "GET": "get",
+    "HEAD": "get",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,8 @@ def resolve(catalogue: Catalogue, path: str) -> Target | None:
         rt = catalogue.get(group, version, rest[2])
         if rt is not None and rt.namespaced:
             namespace, rest = rest[1], rest[2:]
-    if not rest or len(rest) > 3:
+    proxied = len(rest) > 3 and rest[2] == "proxy"  # the path after proxy/ goes to the pod
+    if not rest or (len(rest) > 3 and not proxied):
         return None
     rt = catalogue.get(group, version, rest[0])
     if rt is None:
@@ -53,6 +62,12 @@ def resolve(catalogue: Catalogue, path: str) -> Target | None:
 def request_verb(request: web.Request, target: Target) -> str:
     """The verb a request is, or the 405 the real server answers for one it does not serve."""
     method = request.method
+    if target.subresource == "proxy":
+        # RequestInfo: HEAD is a get; the proxied request keeps its own method.
+        verb = PROXY_VERBS.get(method)
+        if verb is None:
+            raise ApiError(405, f"the server does not allow {method} on the requested resource")
+        return verb
     collection = not target.name
     if method == "GET":
         if collection:

@@ -26,6 +26,7 @@ from warroom.sim.listing import Lister, ListQuery
 from warroom.sim.pod_logs import PodLogs
 from warroom.sim.registry import Registry
 from warroom.sim.scale import scale_get, scale_patch, scale_update
+from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Obj, Store
 from warroom.sim.tables import TableOptionsError, to_table
 from warroom.sim.watch import WatchHub
@@ -75,6 +76,8 @@ class ApiServer:
         self.injected: list[InjectedFailure] = []
         # pods/log is served from the kubelets' records, which the cluster wires in.
         self.pod_logs: PodLogs | None = None
+        # services/proxy is answered by the pods' app model, which the cluster wires in.
+        self.service_proxy: ServiceProxy | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -116,8 +119,11 @@ class ApiServer:
         if target is None:
             raise ApiError(404, "the server could not find the requested resource")
         accept = request.headers.get("Accept", "")
-        textual = target.subresource == "log" and "text/plain" in accept
-        if accept and not textual and not any(t in accept for t in ("json", "*/*", "yaml")):
+        # What a proxied app answers is its own; a log may be asked for as text.
+        passed = target.subresource == "proxy" or (
+            target.subresource == "log" and "text/plain" in accept
+        )
+        if accept and not passed and not any(t in accept for t in ("json", "*/*", "yaml")):
             raise ApiError(406, f"only application/json is served; Accept was {accept!r}")
         verb = request_verb(request, target)
         for failure in self.injected:
@@ -200,6 +206,10 @@ class ApiServer:
             if self.pod_logs is None:
                 raise ApiError(404, "the server could not find the requested resource")
             return await self.pod_logs.serve(request, ns, name)
+        if sub == "proxy":
+            if self.service_proxy is None or rt.plural != "services":
+                raise ApiError(404, "the server could not find the requested resource")
+            return await self.service_proxy.serve(request, ns, name)
         if verb == "list":
             return self._list(request, rt, ns)
         if verb == "watch":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 STATUS_VERBS = ("get", "patch", "update")
+PROXY_VERBS = ("create", "delete", "get", "patch", "update")
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         True,
         ("svc",),
         categories=("all",),
-        subresources=(_status("Service"),),
+        subresources=(
+            _status("Service"),
+            Subresource("proxy", "ServiceProxyOptions", PROXY_VERBS),
+        ),
     ),
     ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ("cm",)),
     ResourceType(

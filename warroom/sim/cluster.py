@@ -50,6 +50,7 @@ from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
 from warroom.sim.scenario import Scenario, load, node_objects
+from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Store
 from warroom.sim.tsdb import SeriesStore
 
@@ -181,6 +182,7 @@ class SimCluster(ClusterFaults):
             bookmark_interval=bookmark_interval,
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
+        self.api.service_proxy = ServiceProxy(self.store, self.faults, self.load)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None

@@ -54,7 +54,12 @@ def test_round_trip_through_the_file(tmp_path: Path, opened: list) -> None:
     again = journal_at(path, opened, operator="bob")
     assert list(again.records) == [written]
     assert written.payload == payload
-    assert (written.seq, written.prev, written.operator, written.kind) == (1, GENESIS, "alice", "tick")
+    assert (written.seq, written.prev, written.operator, written.kind) == (
+        1,
+        GENESIS,
+        "alice",
+        "tick",
+    )
     assert written.process == f"alice@{os.uname().nodename}:{os.getpid()}"
     assert written.at_cluster == 1_764_668_400.25
 

@@ -26,7 +26,10 @@ SECRET_KEYS = frozenset(
 )
 SECRET_ENDINGS = ("token", "password", "passwd", "secret", "apikey", "privatekey", "keydata")
 
-_WORDS = r"(?:password|passwd|secret|token|api[-_]?key|private[-_]?key|client-key-data)"
+_WORDS = (
+    r"(?:password|passwd|secret|token|api[-_]?key|private[-_]?key|client-key-data"
+    r"|client-certificate-data)"
+)
 _VALUE = r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s"',;&}\]]+)"""
 
 
@@ -104,7 +107,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ..
 # Cheap gate: a string with none of these cannot match any pattern above.
 _MAYBE = re.compile(
     r"(?i)private key|authorization|cookie|bearer|://|--|token|passw|secret|api[-_]?key|"
-    r"key-data|eyJ|gh[pousr]_|github_pat_|glpat-|xox"
+    r"key-data|certificate-data|eyJ|gh[pousr]_|github_pat_|glpat-|xox"
 )
 
 

@@ -7,6 +7,8 @@ matches); an edit that breaks line 5's JSON names line 5."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,21 @@ def test_a_broken_line_before_a_torn_one_is_not_torn(opened: list) -> None:
     checked = verify_file(path)
     assert not checked.ok and checked.torn
     assert checked.problems[0] == Problem(11, "is not JSON (edited, or not a journal)")
+
+
+def test_a_file_warroom_may_not_write_opens_read_only(opened: list) -> None:
+    """Made immutable (chattr +i) rather than chmod: the tests may run as root."""
+    path = ten(opened)
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        journal = journal_at(path, opened)
+        assert journal.read_only and len(journal.records) == 10
+        assert journal.problem == (
+            f"{path}: warroom may not write this file (operation not permitted); {READ_ONLY}"
+        )
+        with pytest.raises(JournalReadOnly, match="may not write this file"):
+            journal.append("note", {"text": "x"})
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=True)

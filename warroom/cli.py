@@ -218,6 +218,36 @@ def validate(layout: str) -> None:
 
 
 @main.command()
+@click.argument("session")
+def verify(session: str) -> None:
+    """Check that every record of SESSION (a name or a journal's path) follows the one before.
+
+    Prints SESSION: ok, or FILE:LINE: what is wrong for the first bad line (exit 1)."""
+    from warroom.journal import SessionNameError, session_path, verify_file
+
+    try:
+        path = session_path(session)
+    except SessionNameError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    if not path.is_file():
+        click.echo(f"{session}: no such session (there is no {path})", err=True)
+        sys.exit(2)
+    try:
+        checked = verify_file(path)
+    except OSError as exc:
+        click.echo(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})", err=True)
+        sys.exit(2)
+    if not checked.ok:
+        first = checked.problems[0]
+        click.echo(f"{path}:{first.line}: {first.message}")
+        sys.exit(1)
+    click.echo(f"{session}: ok: {checked.records} records, head {checked.head}")
+    for note in checked.problems:  # a torn last line: never acknowledged, so still ok
+        click.echo(f"{path}:{note.line}: {note.message}", err=True)
+
+
+@main.command()
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

@@ -110,6 +110,14 @@ def _failed(started: float, sentence: str) -> CommandOutcome:
     return CommandOutcome(None, "", "", time.monotonic() - started, error=sentence)
 
 
+def keep_first(text: str) -> str:
+    """`text` cut to its first OUTPUT_LIMIT bytes (UTF-8), saying so when it was."""
+    data = text.encode("utf-8", "surrogateescape")
+    if len(data) <= OUTPUT_LIMIT:
+        return text
+    return data[:OUTPUT_LIMIT].decode("utf-8", "replace") + CUT_NOTE
+
+
 async def _keep(stream: asyncio.StreamReader) -> str:
     """The first OUTPUT_LIMIT bytes as text; the rest is read and dropped, so the child never
     blocks on a full pipe."""

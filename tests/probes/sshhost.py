@@ -40,8 +40,11 @@ class FakeSshHost:
     async def start(self) -> None:
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self._server = await asyncssh.create_server(
-            lambda: _NoAuth(self), "127.0.0.1", 0,
-            server_host_keys=[self.host_key], process_factory=self._session,
+            lambda: _NoAuth(self),
+            "127.0.0.1",
+            0,
+            server_host_keys=[self.host_key],
+            process_factory=self._session,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -75,6 +78,11 @@ class FakeSshHost:
 
     def target(self, known_hosts: str | None = None) -> SshTarget:
         return SshTarget(
-            "127.0.0.1", self.port, username="ops", known_hosts=known_hosts or self.known_hosts(),
-            client_keys=None, name="db-1", connect_timeout=5.0,
+            "127.0.0.1",
+            self.port,
+            username="ops",
+            known_hosts=known_hosts or self.known_hosts(),
+            client_keys=None,
+            name="db-1",
+            connect_timeout=5.0,
         )

@@ -28,7 +28,9 @@ async def test_a_command_runs_without_a_shell_and_keeps_its_streams(
     monkeypatch.setenv("WARROOM_INHERITED", "kept")
     outcome = await run_command(
         "sh -c 'echo \"$GREETING $WARROOM_INHERITED $PWD\"; echo warning >&2; exit 3'",
-        timeout=10, cwd=tmp_path, env={"GREETING": "hello"},
+        timeout=10,
+        cwd=tmp_path,
+        env={"GREETING": "hello"},
     )
     assert outcome.exit_code == 3 and not outcome.timed_out and outcome.error is None
     assert outcome.stdout == f"hello kept {tmp_path}\n" and outcome.stderr == "warning\n"
@@ -49,12 +51,18 @@ async def test_true_and_false_judge_by_exit_code() -> None:
 def test_patterns_must_match_a_line_or_be_absent() -> None:
     out = "checking signature…\nVerified OK\nHIGH: 2\n"
     assert judge_output(0, out, pattern=r"^Verified OK$") == (
-        "pass", "exit 0, '^Verified OK$' found")
+        "pass",
+        "exit 0, '^Verified OK$' found",
+    )
     assert judge_output(0, "Verification failure\n", pattern="Verified OK") == (
-        "fail", "no line matches 'Verified OK'")
+        "fail",
+        "no line matches 'Verified OK'",
+    )
     assert judge_output(0, out, absent_pattern="CRITICAL") == ("pass", "exit 0")
     assert judge_output(0, out + "CRITICAL: 1\n", absent_pattern="CRITICAL") == (
-        "fail", "'CRITICAL' found")
+        "fail",
+        "'CRITICAL' found",
+    )
     assert judge_output(1, out, pattern="Verified OK") == ("fail", "exit 1, wants 0")
     assert judge_output(None, out) == ("fail", "no exit code (it did not finish)")
 
@@ -68,10 +76,12 @@ async def test_a_missing_program_is_one_sentence(tmp_path: Path) -> None:
     denied = await run_command(str(script), timeout=10)
     assert denied.error == f"{script} is not executable (permission denied)"
     assert (await run_command("true", timeout=10, cwd=tmp_path / "no")).error == (
-        f"true: the folder {tmp_path / 'no'} does not exist")
+        f"true: the folder {tmp_path / 'no'} does not exist"
+    )
     assert (await run_command("  ", timeout=10)).error == "the command is empty"
     assert (await run_command("echo 'open", timeout=10)).error == (
-        "cannot read the command \"echo 'open\" (No closing quotation)")
+        'cannot read the command "echo \'open" (No closing quotation)'
+    )
 
 
 async def test_output_past_64_kib_is_cut_and_says_so() -> None:
@@ -113,9 +123,12 @@ async def test_a_child_ignoring_sigterm_is_killed_after_the_grace(tmp_path: Path
 async def test_cancelling_the_check_ends_the_command(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     task = asyncio.create_task(
-        run_command(f"sh -c 'echo $$ > {pid_file}; exec sleep 60'", timeout=60))
-    await until(lambda: pid_file.exists() and pid_file.read_text().strip() != "",
-                what="the child wrote its pid")
+        run_command(f"sh -c 'echo $$ > {pid_file}; exec sleep 60'", timeout=60)
+    )
+    await until(
+        lambda: pid_file.exists() and pid_file.read_text().strip() != "",
+        what="the child wrote its pid",
+    )
     with pytest.raises(asyncio.CancelledError):
         task.cancel()
         await task

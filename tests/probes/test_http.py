@@ -122,9 +122,13 @@ async def test_a_degraded_answer_names_the_status_then_the_key(endpoint: Endpoin
     assert judge_http(result) == ("fail", "status 503, wants 200")
     assert judge_http(result, status=[200, 204]) == ("fail", "status 503, wants one of 200, 204")
     assert judge_http(result, status=503, json_subset={"status": "healthy"}) == (
-        "fail", "status is 'degraded', wants 'healthy'")
+        "fail",
+        "status is 'degraded', wants 'healthy'",
+    )
     assert judge_http(result, status=503, json_subset={"model_loaded": True}) == (
-        "fail", "model_loaded is false, wants true")
+        "fail",
+        "model_loaded is false, wants true",
+    )
 
 
 async def test_json_subset_is_recursive_and_lists_must_be_equal(endpoint: Endpoint) -> None:
@@ -146,7 +150,9 @@ async def test_a_body_pattern_reads_text_and_json_wants_json(endpoint: Endpoint)
     assert not result.is_json and "Verified OK" in result.body
     assert judge_http(result, body_pattern=r"^Verified OK$")[0] == "pass"
     assert judge_http(result, body_pattern=r"^Verified$") == (
-        "fail", "no line matches '^Verified$'")
+        "fail",
+        "no line matches '^Verified$'",
+    )
     assert judge_http(result, json_subset={"status": "healthy"}) == ("fail", "the body is not JSON")
 
 
@@ -158,7 +164,8 @@ async def test_a_redirect_is_followed_and_the_final_url_kept(endpoint: Endpoint)
 
 async def test_method_and_headers_are_sent(endpoint: Endpoint) -> None:
     result = await http_probe(
-        f"{endpoint.base}/echo", method="POST", headers={"X-Check": "go-live"})
+        f"{endpoint.base}/echo", method="POST", headers={"X-Check": "go-live"}
+    )
     assert result.json == {"method": "POST"}
     assert endpoint.seen_headers[0]["X-Check"] == "go-live"
 
@@ -175,7 +182,9 @@ async def test_a_big_body_keeps_the_first_64_kib(endpoint: Endpoint) -> None:
     result = await http_probe(f"{endpoint.base}/big")
     assert result.status == 200 and result.body_cut and len(result.body) == BODY_LIMIT
     assert judge_http(result, json_subset={"a": 1}) == (
-        "fail", "the body is not JSON (cut at 64 KiB)")
+        "fail",
+        "the body is not JSON (cut at 64 KiB)",
+    )
 
 
 async def test_latency_over_the_limit_fails(endpoint: Endpoint) -> None:
@@ -193,7 +202,8 @@ async def test_an_endpoint_that_never_answers_times_out(endpoint: Endpoint) -> N
     assert result.status is None and result.error_kind == "timeout"
     assert result.error == (
         f"{url}: no answer within 0.2 s; the service may be overloaded or the address "
-        "unreachable from here")
+        "unreachable from here"
+    )
     assert judge_http(result) == ("fail", "timed out")
 
 
@@ -206,7 +216,8 @@ async def test_a_closed_port_is_unreachable() -> None:
     url = f"http://127.0.0.1:{closed_port()}/health"
     result = await http_probe(url)
     assert result.error == (
-        f"{url}: connection refused; check that the service is running and the port is right")
+        f"{url}: connection refused; check that the service is running and the port is right"
+    )
     assert judge_http(result) == ("fail", "unreachable (connection refused)")
 
 
@@ -215,7 +226,8 @@ async def test_a_name_that_does_not_resolve_is_unreachable() -> None:
     result = await http_probe(url)
     assert result.error_kind == "dns"
     assert result.error == (
-        f"{url}: cannot resolve warroom-check.invalid; check the host name and DNS")
+        f"{url}: cannot resolve warroom-check.invalid; check the host name and DNS"
+    )
     assert judge_http(result) == ("fail", "unreachable (host name does not resolve)")
 
 
@@ -231,20 +243,29 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=1))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -263,7 +284,8 @@ async def test_an_untrusted_certificate_is_a_tls_failure(tmp_path: Path) -> None
     assert refused.error_kind == "tls" and refused.error is not None
     assert refused.error.startswith(f"{url}: TLS failed (")
     assert refused.error.endswith(
-        "); check the server's certificate, or give the check a CA bundle (verify)")
+        "); check the server's certificate, or give the check a CA bundle (verify)"
+    )
     assert "certificate verify failed" in refused.error
     assert judge_http(refused) == ("fail", "TLS failed")
     assert trusted.status == 200 and trusted.json == HEALTHY

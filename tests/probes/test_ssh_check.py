@@ -18,12 +18,15 @@ VERIFY = "cosign verify --key k.pub registry/web:1.2"
 
 @pytest.fixture
 async def host(tmp_path: Path) -> AsyncIterator[FakeSshHost]:
-    server = FakeSshHost(tmp_path, answers={
-        VERIFY: (0, "Verification for registry/web:1.2 --\nVerified OK\n", ""),
-        "pg_isready": (2, "", "no response\n"),
-        "trivy fs /": (0, "HIGH: 1\nCRITICAL: 2\n", ""),
-        "dmesg": (0, "x" * (OUTPUT_LIMIT + 10), ""),
-    })
+    server = FakeSshHost(
+        tmp_path,
+        answers={
+            VERIFY: (0, "Verification for registry/web:1.2 --\nVerified OK\n", ""),
+            "pg_isready": (2, "", "no response\n"),
+            "trivy fs /": (0, "HIGH: 1\nCRITICAL: 2\n", ""),
+            "dmesg": (0, "x" * (OUTPUT_LIMIT + 10), ""),
+        },
+    )
     await server.start()
     yield server
     await server.stop()
@@ -34,7 +37,9 @@ async def test_a_command_that_passes(host: FakeSshHost) -> None:
     assert outcome.exit_code == 0 and outcome.error is None and not outcome.timed_out
     assert host.commands == [VERIFY]
     assert judge_output(outcome.exit_code, outcome.stdout, pattern="^Verified OK$") == (
-        "pass", "exit 0, '^Verified OK$' found")
+        "pass",
+        "exit 0, '^Verified OK$' found",
+    )
 
 
 async def test_a_failing_command_and_a_found_pattern_fail(host: FakeSshHost) -> None:
@@ -43,7 +48,9 @@ async def test_a_failing_command_and_a_found_pattern_fail(host: FakeSshHost) -> 
     assert judge_output(down.exit_code, down.stdout) == ("fail", "exit 2, wants 0")
     scan = await ssh_check(host.target(), "trivy fs /", timeout=10)
     assert judge_output(scan.exit_code, scan.stdout, absent_pattern="CRITICAL") == (
-        "fail", "'CRITICAL' found")
+        "fail",
+        "'CRITICAL' found",
+    )
     missing = await ssh_check(host.target(), "trivy image x", timeout=10)
     assert missing.exit_code == 127
 
@@ -74,8 +81,7 @@ async def test_a_wrong_host_key_runs_nothing(host: FakeSshHost) -> None:
     known_hosts = host.known_hosts(asyncssh.generate_private_key("ssh-ed25519"))
     outcome = await ssh_check(host.target(known_hosts), VERIFY, timeout=10)
     assert outcome.exit_code is None and not outcome.timed_out
-    assert outcome.error is not None and outcome.error.startswith(
-        "db-1: host key does not match ")
+    assert outcome.error is not None and outcome.error.startswith("db-1: host key does not match ")
     assert host.commands == []
 
 

@@ -225,7 +225,7 @@ def _holds(left: Any, op: str, right: Any) -> bool:
     if kind != _kind(right) or kind == "other":
         return False  # kubectl: "incompatible types for comparison"
     if op in ("==", "!="):
-        return (left == right) == (op == "==")
+        return bool(left == right) == (op == "==")
     if kind == "bool":
         return False  # kubectl: "invalid type for comparison"
     return bool(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,17 @@ from types import TracebackType
 
 import asyncssh
 
+from warroom.probes.command import CommandOutcome, keep_first
+
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
 
 class SshError(Exception):
     """An SSH connection or command failed; str() is one sentence for the user."""
+
+
+class SshTimeout(SshError):
+    """The command did not finish in time (the connection itself was fine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +97,7 @@ class SshConnection:
             done = await conn.run(command, check=False, timeout=timeout)
         except asyncssh.TimeoutError:
             await self.close()
-            raise SshError(
+            raise SshTimeout(
                 f"{name}: `{command.split()[0]}` did not finish within {timeout:g} s; "
                 "the host may be overloaded"
             ) from None
@@ -171,6 +178,36 @@ async def run_command(target: SshTarget, command: str, timeout: float = 30.0) ->
     """Connect, run one command, disconnect. Raises `SshError`."""
     async with SshConnection(target) as conn:
         return await conn.run(command, timeout)
+
+
+async def ssh_check(
+    target: SshTarget,
+    command: str,
+    *,
+    timeout: float,
+    connection: SshConnection | None = None,
+) -> CommandOutcome:
+    """Run one check command on `target`, for `judge_output`; never raises `SshError`.
+
+    `connection` reuses an open one (else one is opened and closed for this check). Each
+    stream keeps its first 64 KiB, as a local command's does."""
+    started = time.monotonic()
+    conn = connection if connection is not None else SshConnection(target)
+    try:
+        done = await conn.run(command, timeout)
+    except SshTimeout as err:
+        return CommandOutcome(None, "", "", time.monotonic() - started, True, str(err))
+    except SshError as err:
+        return CommandOutcome(None, "", "", time.monotonic() - started, error=str(err))
+    finally:
+        if connection is None:
+            await conn.close()
+    return CommandOutcome(
+        done.exit_status,
+        keep_first(done.stdout),
+        keep_first(done.stderr),
+        time.monotonic() - started,
+    )
 
 
 def known_hosts_file(target: SshTarget) -> Path:

@@ -57,3 +57,12 @@ def canary_ingress(
             ],
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions (journals) go to a folder of the test's own, never the user's data folder;
+    child processes (tmux, the CLI) inherit it through the environment."""
+    monkeypatch.setenv("WARROOM_DATA_DIR", str(tmp_path_factory.mktemp("warroom-data")))

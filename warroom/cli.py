@@ -8,6 +8,7 @@ import difflib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,15 +157,53 @@ def _load(path: str, **overrides: str | None) -> object:
         raise click.ClickException(str(exc)) from exc
 
 
+def cluster_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--context, --namespace, --prometheus and --kubeconfig: where the layout runs."""
+    for option in reversed(
+        (
+            click.option("--context", help="Kubeconfig context (overrides the layout's)."),
+            click.option("--namespace", help="Namespace (overrides the layout's first namespace)."),
+            click.option(
+                "--prometheus",
+                "prometheus_url",
+                metavar="URL",
+                help="Prometheus URL (overrides the layout's).",
+            ),
+            click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def session_options(default: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--session, --operator and --go-live: which journal, who signs, when the go-live is."""
+
+    def add(command: Callable[..., None]) -> Callable[..., None]:
+        command = click.option(
+            "--go-live",
+            metavar="TIME",
+            help="When the go-live is (22:00, or 2026-12-02T22:00): phases with `at: T-6h` "
+            "count down to it. Kept in the session.",
+        )(command)
+        command = click.option(
+            "--operator", metavar="NAME", help="Who signs the records (default: your login name)."
+        )(command)
+        return click.option(
+            "--session",
+            metavar="NAME",
+            default=None,
+            help=f"The session's journal to record in or resume (default: {default}).",
+        )(command)
+
+    return add
+
+
 @main.command()
 @click.argument("layout", type=click.Path())
-@click.option("--context", help="Kubeconfig context (overrides the layout's).")
-@click.option("--namespace", help="Namespace (overrides the layout's first namespace).")
-@click.option(
-    "--prometheus", "prometheus_url", metavar="URL", help="Prometheus URL (overrides the layout's)."
-)
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
+@cluster_options
 @click.option("--read-only", is_flag=True, help="Disable every action that changes the cluster.")
+@session_options("the layout file's name")
 def run(
     layout: str,
     context: str | None,
@@ -172,17 +211,24 @@ def run(
     prometheus_url: str | None,
     kubeconfig: str | None,
     read_only: bool,
+    session: str | None,
+    operator: str | None,
+    go_live: str | None,
 ) -> None:
     """Open the war room on LAYOUT against a real cluster."""
+    from warroom.journal import JournalError
     from warroom.kube.errors import KubeError
     from warroom.layout import Layout
     from warroom.live.room import open_room
+    from warroom.live.session import GoLiveError, default_operator, open_checklist
     from warroom.ui.run import room_app, run_app
 
     loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
     assert isinstance(loaded, Layout)
     keymap = _keymap()
     _terminal()
+
+    name = _session_name(session or Path(layout).stem)
 
     async def go() -> None:
         async with open_room(loaded, kubeconfig=kubeconfig) as room:
@@ -192,12 +238,21 @@ def run(
                     "the layout names no Prometheus URL; pass "
                     "--prometheus URL to see signals and graphs",
                 )
-            app = room_app(room, session=Path(layout).stem, read_only=read_only, keymap=keymap)
-            await run_app(app, room)
+            async with open_checklist(
+                room,
+                name,
+                operator=operator or default_operator(),
+                layout_path=layout,
+                go_live=go_live,
+            ) as checklist:
+                app = room_app(
+                    room, session=name, read_only=read_only, keymap=keymap, checklist=checklist
+                )
+                await run_app(app, room)
 
     try:
         asyncio.run(go())
-    except KubeError as exc:
+    except (KubeError, JournalError, GoLiveError) as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         pass
@@ -211,9 +266,17 @@ def validate(layout: str) -> None:
 
     loaded = _load(layout)
     assert isinstance(loaded, Layout)
+    checklist = ""
+    if loaded.phases:
+        items = loaded.items()
+        checks = sum(1 for _, i in items if not i.ticked_by_person)
+        checklist = (
+            f", {len(loaded.phases)} phase(s) of {len(items)} item(s) ({checks} proved by "
+            f"checks), {len(loaded.triggers)} trigger(s)"
+        )
     click.echo(
         f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
-        f"signal(s), namespaces {', '.join(loaded.cluster.namespaces)}"
+        f"signal(s){checklist}, namespaces {', '.join(loaded.cluster.namespaces)}"
     )
 
 
@@ -245,6 +308,70 @@ def verify(session: str) -> None:
     click.echo(f"{session}: ok: {checked.records} records, head {checked.head}")
     for note in checked.problems:  # a torn last line: never acknowledged, so still ok
         click.echo(f"{path}:{note.line}: {note.message}", err=True)
+
+
+@main.command()
+def schema() -> None:
+    """Print the layout file's JSON Schema (for editors' completion and checks)."""
+    import json
+
+    from warroom.layout.jsonschema import layout_schema
+
+    click.echo(json.dumps(layout_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("layout", type=click.Path())
+@click.option("--phase", help="Check only this phase (its id).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON with the evidence.")
+@cluster_options
+@click.option(
+    "--run-commands", is_flag=True, help="Also run the layout's command checks (trivy, cosign…)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the sources' first answers.",
+)
+def check(
+    layout: str,
+    phase: str | None,
+    as_json: bool,
+    context: str | None,
+    namespace: str | None,
+    prometheus_url: str | None,
+    kubeconfig: str | None,
+    run_commands: bool,
+    timeout: float,
+) -> None:
+    """Evaluate LAYOUT's automatic checks once, headless: exit 0 all pass, 1 any fail,
+    2 any unknown (no data), 3 a source unreachable.
+
+    `for` durations and soaks are judged from Prometheus' history. Items a person ticks are
+    listed, not judged. Runs without a terminal: a gate for CI.
+    """
+    from warroom.layout import Layout
+    from warroom.live.check_command import run_check
+
+    loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
+    assert isinstance(loaded, Layout)
+    if phase is not None and phase not in {p.id for p in loaded.phases}:
+        known = ", ".join(p.id for p in loaded.phases) or "none"
+        raise click.UsageError(f"{layout} has no phase {phase!r} (its phases: {known})")
+    code = asyncio.run(
+        run_check(
+            loaded,
+            kubeconfig=kubeconfig,
+            phase=phase,
+            as_json=as_json,
+            run_commands=run_commands,
+            timeout=timeout,
+            echo=click.echo,
+        )
+    )
+    sys.exit(code)
 
 
 @main.command()
@@ -350,14 +477,36 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
     show_default=True,
     help="How many times faster than real time the simulated go-live runs.",
 )
-def demo(speed: float) -> None:
+@session_options("demo")
+def demo(speed: float, session: str | None, operator: str | None, go_live: str | None) -> None:
     """Open the war room on a simulated GPU-inference go-live (no cluster needed)."""
     from warroom.demo import run_demo
+    from warroom.journal import JournalError
+    from warroom.live.session import GoLiveError
 
+    name = _session_name(session or "demo")
     keymap = _keymap()
     _terminal()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(speed=speed, keymap=keymap))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                run_demo(
+                    speed=speed, keymap=keymap, session=name, operator=operator, go_live=go_live
+                )
+            )
+    except (JournalError, GoLiveError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _session_name(name: str) -> str:
+    """A session name or path that can be a journal, checked before anything starts."""
+    from warroom.journal import SessionNameError, session_path
+
+    try:
+        session_path(name)
+    except SessionNameError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return name
 
 
 if __name__ == "__main__":

@@ -9,18 +9,27 @@ from pathlib import Path
 from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
 from warroom.live.room import open_room
+from warroom.live.session import default_operator, open_checklist
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
 from warroom.ui.keys import Keymap
 from warroom.ui.run import room_app, run_app
 
 
-async def run_demo(*, speed: float = 5.0, keymap: Keymap | None = None) -> None:
-    """`keymap`: the user's keys, read before the sim starts."""
+async def run_demo(
+    *,
+    speed: float = 5.0,
+    keymap: Keymap | None = None,
+    session: str = "demo",
+    operator: str | None = None,
+    go_live: str | None = None,
+) -> None:
+    """`keymap`: the user's keys, read before the sim starts; `session` the journal's name."""
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
-    layout = load_layout(shipped_layout("demo.yaml"))
+    layout_path = shipped_layout("demo.yaml")
+    layout = load_layout(layout_path)
     async with SimCluster("gpu-inference", speed=speed) as sim:
         real: PrometheusProcess | None = None
         url = sim.prometheus_url
@@ -40,15 +49,25 @@ async def run_demo(*, speed: float = 5.0, keymap: Keymap | None = None) -> None:
                 room.picture.note(
                     "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
                 )
-                app = room_app(
+                async with open_checklist(
                     room,
-                    session="demo",
+                    session,
+                    operator=operator or default_operator(),
+                    layout_path=layout_path,
+                    go_live=go_live,
                     drill=True,
-                    clock=sim.clock.now,
-                    keymap=keymap,
-                    clock_label=f"sim time ×{speed:g}",
-                )
-                await run_app(app, room)
+                    pace=lambda: speed,
+                ) as checklist:
+                    app = room_app(
+                        room,
+                        session=session,
+                        drill=True,
+                        clock=sim.clock.now,
+                        keymap=keymap,
+                        clock_label=f"sim time ×{speed:g}",
+                        checklist=checklist,
+                    )
+                    await run_app(app, room)
         finally:
             if real is not None:
                 await real.stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
 from tests.journal.conftest import CHILD, ROOT, child, journal_at
 from warroom.journal import session_path, torn_path, verify_file
 
@@ -50,10 +51,10 @@ def test_every_acknowledged_record_survives_sigkill(opened: list) -> None:
 STRACE = shutil.which("strace")
 
 
-@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
 def test_a_record_is_locked_written_and_fsynced_before_append_returns(tmp_path: Path) -> None:
     """SIGKILL cannot tell a missing fsync (the page cache outlives the process), so watch
     the system calls: each ack is printed only after lock, write, fsync, unlock."""
+    require_tool("strace")
     path = session_path("traced")
     trace = tmp_path / "trace"
     proc = subprocess.Popen(

@@ -32,7 +32,8 @@ CASES: list[tuple[str, str, str]] = [
         "unknown top-level key",
         HEAD + "alerts: []\n",
         "demo.yaml:4: alerts: unknown key; expected one of name, description, cluster, "
-        "prometheus, targets, signals, gpus, custom_resources, links",
+        "prometheus, targets, signals, gpus, custom_resources, links, roles, phases, "
+        "triggers",
     ),
     (
         "wrong type",

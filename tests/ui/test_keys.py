@@ -42,12 +42,12 @@ def app_with(keymap: Keymap | None = None, pods: list[dict] | None = None) -> Wa
 
 
 async def test_a_remapped_key_works_and_the_key_bar_and_help_show_it() -> None:
-    keymap = parse_keymap("view.pods: p\nview.nodes: [n, f3]\n", "keymap.yaml")
+    keymap = parse_keymap("view.pods: p\nview.nodes: [m, f3]\n", "keymap.yaml")
     app = app_with(keymap)
     async with app.run_test(size=(120, 30)) as pilot:
         tabs = app.query_one("#tabs", TabbedContent)
         bar = text(app.query_one(KeyBar))
-        assert " p Pods " in bar and " n Nodes " in bar and " 2 Pods" not in bar
+        assert " p Pods " in bar and " m Nodes " in bar and " 2 Pods" not in bar
         await pilot.press("2")  # the old key does nothing now
         await pilot.pause()
         assert tabs.active == "overview"
@@ -59,7 +59,7 @@ async def test_a_remapped_key_works_and_the_key_bar_and_help_show_it() -> None:
         await until(lambda: isinstance(app.screen, HelpScreen), what="the help", pause=pilot.pause)
         help_text = text(app.screen.query_one("KeyHelp"))
         assert line_with(app.screen.query_one("KeyHelp"), "Show pods").text.split()[0] == "p"
-        assert "n f3" in line_with(app.screen.query_one("KeyHelp"), "Show nodes").text
+        assert "m f3" in line_with(app.screen.query_one("KeyHelp"), "Show nodes").text
         assert "Show every key" in help_text
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, HelpScreen), pause=pilot.pause)

@@ -223,6 +223,24 @@ class Connection:
             response.release()
         raise from_response(response.status, body, response.headers.get("Retry-After"))
 
+    async def fetch(
+        self, path: str, *, method: str = "GET", timeout: float | None = None
+    ) -> tuple[int, bytes]:
+        """(status, body) of one request, whatever the status: what `kubectl get --raw`
+        shows of a service proxy's answer. Network failures raise as `open`'s do."""
+        _, url, headers, _, _ = await self.api.param_serialize(
+            method, path, header_params={"Accept": "*/*"}, auth_settings=["BearerToken"]
+        )
+        limit = aiohttp.ClientTimeout(total=timeout or self.timeout)
+        sent = time.time()
+        rest = await self.api.call_api(method, url, header_params=headers, _request_timeout=limit)
+        response: aiohttp.ClientResponse = rest.response
+        self.clock.observe(response.headers.get("Date"), sent, time.time())
+        try:
+            return response.status, await response.read()
+        finally:
+            response.release()
+
     async def get_json(
         self, path: str, query: Query = (), *, timeout: aiohttp.ClientTimeout | None = None
     ) -> dict[str, Any]:

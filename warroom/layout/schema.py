@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.layout.checklist import Item, Phase, Roles, Trigger
+from warroom.layout.cross import checklist_problems
 from warroom.layout.durations import Duration, format_duration
 from warroom.layout.errors import FieldProblems, LayoutError
 from warroom.layout.fields import (
@@ -200,6 +202,9 @@ class Layout(BaseModel):
     gpus: Gpus = Gpus()
     custom_resources: tuple[CustomResource, ...] = ()
     links: dict[Text, HttpUrl] = Field(default_factory=dict)
+    roles: Roles = Field(default_factory=dict)
+    phases: tuple[Phase, ...] = ()
+    triggers: dict[SignalId, Trigger] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -227,6 +232,14 @@ class Layout(BaseModel):
                 if isinstance(sid, str) and isinstance(s, dict) and not s.get("title")
                 else s
                 for sid, s in signals.items()
+            }
+        triggers = data.get("triggers")
+        if isinstance(triggers, dict):
+            data["triggers"] = {
+                tid: {**t, "title": title_from_id(tid)}
+                if isinstance(tid, str) and isinstance(t, dict) and not t.get("title")
+                else t
+                for tid, t in triggers.items()
             }
         return data
 
@@ -262,9 +275,14 @@ class Layout(BaseModel):
                         "the name",
                     )
                 )
+        problems.extend(checklist_problems(self))
         if problems:
             raise FieldProblems(problems)
         return self
+
+    def items(self) -> list[tuple[Phase, Item]]:
+        """Every checklist item with its phase, in the layout's order."""
+        return [(phase, item) for phase in self.phases for item in phase.items]
 
     def with_overrides(
         self,

@@ -109,6 +109,27 @@ def zoomed(current: float, steps: int) -> float:
     return ZOOM_LADDER[max(0, min(len(ZOOM_LADDER) - 1, nearest + steps))]
 
 
+def held_history(layout: Layout) -> dict[str, float]:
+    """Seconds of history each signal's checks judge from (the longest `for` or soak that
+    reads it, triggers included): fetched once at start, so a restart resumes mid-soak."""
+    wanted: dict[str, float] = {}
+
+    def want(signal: str, seconds: float) -> None:
+        if seconds > 0:
+            wanted[signal] = max(wanted.get(signal, 0.0), seconds)
+
+    with_slo = [sid for sid, s in layout.signals.items() if s.slo is not None]
+    for _, item in layout.items():
+        if item.promql is not None:
+            want(item.promql.signal, item.promql.held.total_seconds())
+        if item.soak is not None:
+            for sid in item.soak.signals or with_slo:
+                want(sid, item.soak.for_.total_seconds())
+    for trigger in layout.triggers.values():
+        want(trigger.signal, trigger.held.total_seconds())
+    return wanted
+
+
 def ssh_target(host: SshHost) -> SshTarget:
     """The layout's bare-metal host as an SSH target (known_hosts is always checked)."""
     identity = (os.path.expanduser(host.identity),) if host.identity else ()
@@ -161,6 +182,7 @@ async def open_room(
             interval=interval,
             graph_range=layout.prometheus.range.total_seconds(),
             graph_step=step,
+            backfill=held_history(layout),
         )
         if layout.gpus.prometheus:
             gpus = PrometheusGpus(url, interval=interval)

@@ -144,6 +144,16 @@ class SeriesHistory:
                 added = True
         return added
 
+    def backfill(self, points: Iterable[Point]) -> bool:
+        """Put older points (from a range query) before those polled; True if any was."""
+        first = self.points[0][0] if self.points else math.inf
+        older = [p for p in points if p[0] < first]
+        room = self.points.maxlen - len(self.points) if self.points.maxlen else len(older)
+        if not older or room <= 0:
+            return False
+        self.points.extendleft(reversed(older[-room:]))
+        return True
+
     def snapshot(self) -> SeriesReading:
         return SeriesReading(
             self.key, self.labels, tuple(self.points), tuple(self.graph), self.live
@@ -187,6 +197,15 @@ class SignalHistory:
 
     def failed(self, sentence: str, now: float) -> None:
         self.freshness.failed(now, sentence)
+
+    def record_backfill(self, result: list[RawSeries]) -> None:
+        """History from a range query over the time before the first poll: what a `for` or a
+        soak judges from when the war room starts (or restarts) in the middle of one."""
+        changed = False
+        for labels, points in result:
+            changed |= self._series(label_key(labels)).backfill(points)
+        if changed:
+            self.freshness.touch()
 
     def graph_keys(self) -> set[LabelKey]:
         return {key for key, series in self.series.items() if series.graph}

@@ -23,6 +23,7 @@ from warroom.background import Periodic
 from warroom.metrics.client import PromClient, PromError, RawSeries, ServerInfo
 from warroom.metrics.freshness import FreshnessRecorder
 from warroom.metrics.history import (
+    MAX_POINTS,
     GraphSpec,
     SignalHistory,
     SignalReading,
@@ -80,8 +81,13 @@ class SignalPoller(Periodic):
         concurrency: int = 1,
         headers: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        backfill: Mapping[str, float] | None = None,
     ) -> None:
+        """`backfill`: seconds of history to fetch once per signal, after its first poll, for
+        the checks that judge a duration (`for`, soaks) from what Prometheus still has."""
         super().__init__(interval)
+        self._backfill = {sid: float(s) for sid, s in (backfill or {}).items() if s > 0}
+        keep = max(keep, *self._backfill.values(), 0.0) + interval
         if isinstance(signals, Mapping):
             signals = [SignalQuery(k, v) for k, v in signals.items()]
         self.signals: dict[str, SignalQuery] = {}
@@ -115,6 +121,11 @@ class SignalPoller(Periodic):
         self._check_server = True  # ask buildinfo at start and again after losing the server
         self._lost: PromError | None = None  # the server failed us during the current poll
         self._next_graph = 0.0  # monotonic time the graphs are next due
+
+    @property
+    def backfilled(self) -> bool:
+        """Every history asked for at start has been fetched."""
+        return not self._backfill
 
     @property
     def url(self) -> str:
@@ -234,6 +245,24 @@ class SignalPoller(Periodic):
                 self._server_lost(err)
             return
         history.record(result, self.clock())
+        wanted = self._backfill.get(signal.id)
+        if wanted is not None:
+            await self._fill(signal, wanted)
+
+    async def _fill(self, signal: SignalQuery, seconds: float) -> None:
+        history = self.history[signal.id]
+        oldest = min((s.points[0][0] for s in history.series.values() if s.points), default=None)
+        end = oldest if oldest is not None else self.clock()
+        # Prometheus caps a range query's points; a long soak is read at a coarser step.
+        step = max(self.interval, seconds / (MAX_POINTS - 10))
+        try:
+            result = await self.client.range(
+                signal.query, end - seconds, end - step / 2, step, name=signal.id
+            )
+        except PromError:
+            return  # asked again after the next poll; the check stays pending meanwhile
+        history.record_backfill(result)
+        del self._backfill[signal.id]
 
     async def _poll_graph(self, signal: SignalQuery) -> None:
         history = self.history[signal.id]

@@ -82,6 +82,18 @@ async def http_probe(
     return HttpResult(url, response.status_code, elapsed, body, cut, parsed, str(response.url))
 
 
+def answered(url: str, status: int, raw: bytes, elapsed: float) -> HttpResult:
+    """A result for an answer read by other means (the API server's service proxy)."""
+    cut = len(raw) > BODY_LIMIT
+    body = raw[:BODY_LIMIT].decode("utf-8", "replace")
+    return HttpResult(url, status, elapsed, body, cut, _NOT_JSON if cut else _json(body), url)
+
+
+def unanswered(url: str, sentence: str, elapsed: float = 0.0) -> HttpResult:
+    """A result for a request that got no answer: `sentence` says why."""
+    return HttpResult(url, elapsed=elapsed, error=sentence, error_kind="other")
+
+
 def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
     if isinstance(verify, str):
         return ssl.create_default_context(cafile=verify)

@@ -10,22 +10,30 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent
 
+from warroom.checklist.verdicts import ItemVerdict
+from warroom.journal.journal import JournalError
 from warroom.kinds.describe import as_yaml, describe
 from warroom.kinds.objects import Obj
 from warroom.kube.logs import LogSource
+from warroom.layout.checklist import Item, Phase
+from warroom.live.checklist import ChecklistRun, Refused
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
 from warroom.state.versions import containers
+from warroom.ui.ask import AskScreen, ConfirmScreen
 from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
+from warroom.ui.evidence import EvidenceDetail
 from warroom.ui.keys import APP_KEYS, SORT_KEYS, Key, Keymap, bindings, key_label
 from warroom.ui.logs import LogScreen
+from warroom.ui.panes.checklist import ChecklistPane
 from warroom.ui.panes.events import EventsPane
 from warroom.ui.panes.graphs import GraphsPane
 from warroom.ui.panes.nodes import NodesPane
@@ -35,6 +43,7 @@ from warroom.ui.panes.pods import PodsPane
 from warroom.ui.prompt import Prompt, resolve, unknown
 from warroom.ui.resources import LISTINGS, ResourceScreen
 from warroom.ui.screens import HelpScreen, PodDetail, SourcesScreen
+from warroom.ui.widgets.checklist import PHASE_PREFIX, ChecklistList, glance
 from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.header import WarHeader
 from warroom.ui.widgets.keybar import KeyBar
@@ -44,6 +53,7 @@ from warroom.ui.widgets.pods import PodTable
 from warroom.ui.widgets.rows import RowView
 
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
+CHECKLIST_INTERVAL = 1.0  # seconds between evaluations of the checklist
 WIDE = 150  # columns from which the overview also shows graphs and events
 # Below this the panels cannot show their numbers whole: one message instead of a lie.
 MIN_SIZE = (72, 20)
@@ -54,7 +64,12 @@ HERE = Path(__file__).parent
 HELP_TOGETHER = {
     ("object.describe", "object.yaml", "pod.logs"): "describe, YAML, logs of the row",
     ("app.quit", "app.interrupt"): "Quit",
+    ("app.help", "app.sources"): "Show every key; every source, how current",
+    ("list.filter", "app.prompt"): "Filter the list; go to :pods :deploy :hpa …",
     ("graphs.zoom-in", "graphs.zoom-out"): "Zoom graphs in, out",
+    ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
+    ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
+    ("checklist.run", "checklist.override"): "Run its check now, override the phase",
 }
 
 
@@ -110,7 +125,7 @@ class WarRoomApp(App[None]):
         HERE / "app.tcss",
         *(
             HERE / "panes" / f"{pane}.tcss"
-            for pane in ("overview", "pods", "nodes", "graphs", "events")
+            for pane in ("overview", "pods", "nodes", "graphs", "events", "checklist")
         ),
     ]
     TITLE = "warroom"
@@ -125,10 +140,15 @@ class WarRoomApp(App[None]):
         keymap: Keymap | None = None,
         zoom: Callable[[int], float] | None = None,
         logs: LogSource | None = None,
+        checklist: ChecklistRun | None = None,
     ) -> None:
         """`zoom` moves the graphs' window steps along its ladder and returns the new one
-        (None: no graphs); `logs` reads a container's log (None: no API server to ask)."""
+        (None: no graphs); `logs` reads a container's log (None: no API server to ask);
+        `checklist` the layout's checklist and its journal (None: no session kept)."""
         super().__init__()
+        self.checklist = checklist
+        self._evaluated = float("-inf")
+        self._journal_trouble = ""
         self.logs = logs
         self.model = model
         self.header_info = header
@@ -143,6 +163,7 @@ class WarRoomApp(App[None]):
         self.nodes = NodesPane(clock, picture.namespaces)
         self.graphs = GraphsPane()
         self.timeline = EventsPane(clock)
+        self.checklist_pane = ChecklistPane(clock)
         self.tabs = TabbedContent(id="tabs", initial="overview")
         self.too_small = Static(id="too-small")
         self.prompt = Prompt(id="prompt")
@@ -151,6 +172,7 @@ class WarRoomApp(App[None]):
             "pods": self.pods,
             "nodes": self.nodes,
             "events": self.timeline,
+            "checklist": self.checklist_pane,
         }
         self._last_key = float("-inf")
 
@@ -166,6 +188,7 @@ class WarRoomApp(App[None]):
             yield self.nodes
             yield self.graphs
             yield self.timeline
+            yield self.checklist_pane
         yield self.prompt
         shown = [(self.keymap.label(k.id), k.bar or k.description) for k in APP_KEYS if k.show]
         yield KeyBar(shown, key_label(self.COMMAND_PALETTE_BINDING), id="keys")
@@ -223,6 +246,7 @@ class WarRoomApp(App[None]):
             self.graphs.update(model)
         elif active == "events":
             self.timeline.update(model)
+        self._refresh_checklist(active == "checklist")
         if isinstance(self.screen, ResourceScreen):
             self.screen.update(model.picture, model.cluster_age())
         down = any(s.group == "Prometheus" and s.failing for s in model.snapshot.sources)
@@ -231,7 +255,297 @@ class WarRoomApp(App[None]):
         if lines:
             details = self.keymap.label("app.sources")
             lines = (f"{lines[0]}  · {details} details", *lines[1:])
-        self.banner.show(lines)
+        self.banner.show(self._checklist_banner() + tuple(lines))
+
+    # ---- the checklist -----------------------------------------------------------------------
+
+    def _refresh_checklist(self, shown: bool, *, now: bool = False) -> None:
+        run = self.checklist
+        if run is None:
+            self.overview.show_phase(None)
+            return
+        moment = time.monotonic()
+        if now or moment - self._evaluated >= CHECKLIST_INTERVAL:
+            self._evaluated = moment
+            run.tick()
+        ev = run.evaluation
+        if ev is None:
+            return
+        self.overview.show_phase(glance(run.layout.phases, ev, run.operator))
+        self.header.set_operator(run.operator)
+        if shown:
+            self.checklist_pane.update(
+                run.layout.phases,
+                ev,
+                set(run.session.overrides),
+                run.version,
+                self._checklist_words(run),
+            )
+
+    def _checklist_words(self, run: ChecklistRun) -> str:
+        ev = run.evaluation
+        assert ev is not None
+        if ev.current < len(ev.phases):
+            phase = ev.phases[ev.current]
+            where = f"{phase.title}: {phase.passed}/{phase.required}"
+        else:
+            where = "every phase complete"
+        journal = run.journal
+        if journal is None:
+            kept = "no journal"
+        elif journal.read_only:
+            kept = "journal READ-ONLY"
+        else:
+            kept = f"journal {len(journal.records)} records"
+        return f"{where} · ✎ {run.operator or '–'} · {kept}"
+
+    def _checklist_banner(self) -> tuple[str, ...]:
+        run = self.checklist
+        if run is None:
+            return ()
+        lines = []
+        if run.write_error:
+            lines.append(f"JOURNAL: {run.write_error}")
+        elif run.journal is not None and run.journal.read_only and run.journal.problem:
+            lines.append(f"JOURNAL READ-ONLY: {run.journal.problem}")
+        ev = run.evaluation
+        for trigger in ev.raised if ev is not None else ():
+            value = trigger.evidence.value or ""
+            lines.append(f"ROLLBACK TRIGGER: {trigger.title} — now {value}  · 6 checklist")
+        return tuple(lines)
+
+    def _chosen_item(self) -> tuple[Phase, Item, ItemVerdict] | str:
+        """The checklist item the keys act on: the evidence open, else the row selected."""
+        run = self.checklist
+        if run is None:
+            return "This war room keeps no checklist: its layout has no phases."
+        screen = self.screen
+        key: str | None
+        if isinstance(screen, DetailScreen) and isinstance(screen.body, EvidenceDetail):
+            key = screen.body.item.id
+        elif self.tabs.active == "checklist":
+            key = self.checklist_pane.list.selected_key()
+            if key is not None and key.startswith(PHASE_PREFIX):
+                return "That is a phase: select one of its items."
+        else:
+            return "Open the checklist (6) and select an item first."
+        if key is None or run.evaluation is None:
+            return "No item selected."
+        found = run.find(key)
+        return found.phase, found.item, run.evaluation.items[key]
+
+    def _item_at_hand(self) -> tuple[ChecklistRun, Item] | None:
+        """The run and the item the checklist keys act on; None once it said why there is none."""
+        chosen = self._chosen_item()
+        if isinstance(chosen, str):
+            self.notify(chosen, severity="warning", markup=False)
+            return None
+        assert self.checklist is not None
+        return self.checklist, chosen[1]
+
+    def _chosen_phase(self) -> str | None:
+        run = self.checklist
+        if run is None or run.evaluation is None:
+            return None
+        if self.tabs.active == "checklist":
+            key = self.checklist_pane.list.selected_key() or ""
+            if key.startswith(PHASE_PREFIX):
+                return key[len(PHASE_PREFIX) :]
+            if key:
+                return run.find(key).phase.id
+        ev = run.evaluation
+        return ev.phases[ev.current].id if ev.current < len(ev.phases) else None
+
+    def _record(self, act: Callable[[], object], done: str) -> bool:
+        """Run one operator act; say what happened, or in one sentence why it did not."""
+        try:
+            act()
+        except Refused as refused:
+            self.notify(str(refused), severity="warning", markup=False)
+            return False
+        except JournalError as failed:
+            self._journal_trouble = str(failed)
+            self.notify(f"Not recorded: {failed}", severity="error", markup=False, timeout=15)
+            self.refresh_views()
+            return False
+        self._journal_trouble = ""
+        if done:
+            self.notify(done, markup=False)
+        self._refresh_checklist(self.tabs.active == "checklist", now=True)
+        screen, run = self.screen, self.checklist
+        if isinstance(screen, DetailScreen) and isinstance(screen.body, EvidenceDetail):
+            body = screen.body
+            if run is not None and run.evaluation is not None:
+                body.verdict = run.evaluation.items[body.item.id]
+            body.refresh(layout=True)
+        return True
+
+    def action_tick(self) -> None:
+        at_hand = self._item_at_hand()
+        if at_hand is None:
+            return
+        run, item = at_hand
+
+        def answered(note: str | None) -> None:
+            if note is not None:
+                self._record(
+                    lambda: run.tick_item(item.id, note.strip() or None), f"Ticked: {item.title}"
+                )
+
+        if item.signoff is not None or not item.ticked_by_person:
+            self._record(lambda: run.tick_item(item.id), "")  # says why not
+            return
+        self.push_screen(
+            AskScreen(
+                f"Tick — {item.title}",
+                f"Ticked by {run.operator}. A note for the record (optional):",
+                placeholder="e.g. checked in the Grafana board",
+            ),
+            answered,
+        )
+
+    def action_untick(self) -> None:
+        at_hand = self._item_at_hand()
+        if at_hand is None:
+            return
+        run, item = at_hand
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._record(
+                    lambda: run.untick_item(item.id, reason.strip() or None),
+                    f"Unticked: {item.title}",
+                )
+
+        self.push_screen(AskScreen(f"Untick — {item.title}", "Why (optional):"), answered)
+
+    def action_note(self) -> None:
+        run = self.checklist
+        if run is None:
+            self.notify("This war room keeps no journal to note in.", severity="warning")
+            return
+        chosen = self._chosen_item()
+        item = chosen[1] if not isinstance(chosen, str) else None
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self._record(lambda: run.note(text, item.id if item else None), "Noted.")
+
+        about = f" on {item.title}" if item else " for the session"
+        self.push_screen(
+            AskScreen(
+                "Note", f"A note{about}, signed {run.operator}:", required="Type the note first."
+            ),
+            answered,
+        )
+
+    def action_run_check(self) -> None:
+        at_hand = self._item_at_hand()
+        if at_hand is None:
+            return
+        run, item = at_hand
+        command = run.needs_approval(item.id) if item.command is not None else None
+        if command is None:
+            self._record(lambda: run.run_now(item.id), f"Running: {item.title}")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self._record(lambda: run.approve(item.id), "Approved."):
+                self._record(lambda: run.run_now(item.id), f"Running: {item.title}")
+
+        body = Text()
+        body.append("This layout runs, on this machine:\n\n")
+        body.append(f"  {command}\n", style="bold")
+        self.push_screen(
+            ConfirmScreen(f"Run — {item.title}", body, "Run it now? (asked once a session)"),
+            answered,
+        )
+
+    def action_override(self) -> None:
+        run = self.checklist
+        phase_id = self._chosen_phase()
+        if run is None or phase_id is None or run.evaluation is None:
+            self.notify("There is no phase in progress to override.", severity="warning")
+            return
+        state = next(p for p in run.evaluation.phases if p.id == phase_id)
+        unmet = [v for v in state.items if v.verdict not in ("pass", "done")]
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._record(lambda: run.override(phase_id, reason), f"Overridden: {state.title}")
+
+        self.push_screen(
+            AskScreen(
+                f"Override — {state.title}",
+                f"{len(unmet)} item(s) do not pass yet. Going on records your name "
+                f"({run.operator}) and why. Reason:",
+                required="An override needs a reason.",
+            ),
+            answered,
+        )
+
+    def action_sign(self) -> None:
+        at_hand = self._item_at_hand()
+        if at_hand is None:
+            return
+        run, item = at_hand
+        if item.signoff is None:
+            self.notify(f"{item.title} is not a sign-off.", severity="warning", markup=False)
+            return
+        role = run.layout.roles.get(item.signoff.role, item.signoff.role)
+        bound = run.evaluator.bound(item, run.world())
+        body = Text()
+        body.append(f"{run.operator} signs as {role}:\n\n")
+        body.append(f"  “{item.signoff.statement}”\n\n", style="bold")
+        if bound is not None:
+            body.append(
+                f"Bound to {bound.target} revision {bound.revision or '–'}, image "
+                f"{bound.image or '–'}: a new revision lapses it.\n"
+            )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._record(lambda: run.sign(item.id), f"Signed: {item.title}")
+
+        self.push_screen(ConfirmScreen(f"Sign off — {item.title}", body, "Sign it?"), confirmed)
+
+    def action_operator(self) -> None:
+        run = self.checklist
+        if run is None or run.journal is None:
+            self.notify("This war room keeps no journal to sign in.", severity="warning")
+            return
+
+        def answered(name: str | None) -> None:
+            if name is not None:
+                self._record(lambda: run.set_operator(name), f"{name.strip()} is signing now.")
+
+        self.push_screen(
+            AskScreen(
+                "Who is signing",
+                f"{run.operator} is signing. Who takes the keyboard?",
+                required="Give a name.",
+            ),
+            answered,
+        )
+
+    def _open_item(self, key: str) -> None:
+        run = self.checklist
+        assert run is not None and run.evaluation is not None
+        if key.startswith(PHASE_PREFIX):
+            return
+        found = run.find(key)
+        role = ""
+        if found.item.signoff is not None:
+            role = run.layout.roles.get(found.item.signoff.role, "")
+        detail = EvidenceDetail(
+            found.phase,
+            found.item,
+            run.evaluation.items[key],
+            run.session,
+            self.model.clock(),
+            role,
+        )
+        self.push_screen(DetailScreen(detail, None))
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -264,16 +578,18 @@ class WarRoomApp(App[None]):
             elif key.id == together[0]:  # one row for keys that do one thing between them
                 shown = " ".join(keymap.labels(k) for k in together)
                 rows.append((shown, HELP_TOGETHER[together]))
-        steps = " ".join(keymap.labels(k) for k in ("list.up", "list.down"))
-        rows.append((steps, "up, down a list"))
-        pages = ("list.page-up", "list.page-down")
-        rows.append((" ".join(keymap.labels(k) for k in pages), "page up, down"))
-        ends = ("list.first", "list.last")
-        rows.append((" ".join(keymap.labels(k) for k in ends), "first, last row"))
-        rows.append((keymap.labels("list.open"), "open the selected row"))
+        moves = (
+            "list.up",
+            "list.down",
+            "list.page-up",
+            "list.page-down",
+            "list.first",
+            "list.last",
+        )
+        rows.append((" ".join(keymap.labels(k) for k in moves), "move: row, page, first/last"))
+        rows.append((f"{keymap.labels('list.open')} esc", "open the row; clear the filter, close"))
         sorts = " ".join(keymap.label(k.id) for k in SORT_KEYS)
         rows.append((sorts, "sort: name status age ready restarts node"))
-        rows.append(("esc", "clear the filter, close this"))
         rows.append((key_label(self.COMMAND_PALETTE_BINDING), "command palette, themes"))
         return rows
 
@@ -459,6 +775,8 @@ class WarRoomApp(App[None]):
                 event_obj = find(picture, "events", key) if row.type != "warroom" else None
                 subject = ("events", key) if event_obj is not None else None
                 self.push_screen(DetailScreen(EventDetail(row, event_obj, now), subject))
+        elif isinstance(view, ChecklistList):
+            self._open_item(key)
         elif isinstance(self.screen, ResourceScreen):
             self.action_describe()
 

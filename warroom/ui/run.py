@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable
 
 from warroom.kube.logs import log_source
+from warroom.live.checklist import ChecklistRun
 from warroom.live.room import Room
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
@@ -24,6 +25,7 @@ def room_app(
     clock: Callable[[], float] | None = None,
     keymap: Keymap | None = None,
     clock_label: str = "cluster time",
+    checklist: ChecklistRun | None = None,
 ) -> WarRoomApp:
     """The screen on `room`; `clock` is the cluster's (the sim's runs ahead of ours)."""
     layout = room.layout
@@ -39,7 +41,7 @@ def room_app(
     model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
     zoom = room.zoom if room.signals is not None else None
     logs = log_source(room.connection)
-    return WarRoomApp(model, header, keymap=keymap, zoom=zoom, logs=logs)
+    return WarRoomApp(model, header, keymap=keymap, zoom=zoom, logs=logs, checklist=checklist)
 
 
 async def run_app(app: WarRoomApp, room: Room | None = None) -> None:

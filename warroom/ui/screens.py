@@ -120,7 +120,7 @@ class KeyHelp(Toned):
         self.rows = rows
 
     def render(self) -> RenderableType:
-        table = Table(box=None, padding=(0, 2), expand=True, show_header=False)
+        table = Table(box=None, padding=(0, 1), expand=True, show_header=False)
         table.add_column("key", style=self.tone("key") + BOLD, no_wrap=True)
         table.add_column("what it does", ratio=1)
         for key, what in self.rows:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 
 from warroom.state.model import RoomModel
 from warroom.ui.panes.pane import Pane
+from warroom.ui.widgets.checklist import PhaseGlance, PhasePanel
 from warroom.ui.widgets.events import EventList
 from warroom.ui.widgets.graphs import GraphList
 from warroom.ui.widgets.panels import CustomPanel, HpaPanel, RolloutPanel, SignalsPanel
@@ -24,18 +25,25 @@ class OverviewPane(Pane):
         self.custom = CustomPanel(id="custom", classes="panel")
         # Wide screens have the room: the graphs under the panels, as on tab 4.
         self.graphs = GraphList(id="overview-graphs", classes="wide-only")
-        self.events = EventList(clock, id="overview-events", classes="panel wide-only")
+        self.events = EventList(clock, id="overview-events", classes="panel")
         self.has_custom = custom
+        # The phase in progress: at the top of the one column, or above the timeline.
+        self.phase = PhasePanel(id="phase", classes="panel narrow-only")
+        self.phase_wide = PhasePanel(id="phase-wide", classes="panel")
+        self.phase.limit = 1  # at 80×24 the rollout and the signals need the room
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="overview-body"):
             with VerticalScroll(id="overview-left"):
+                yield self.phase
                 yield self.rollout
                 yield self.hpa
                 yield self.signals
                 yield self.custom
                 yield self.graphs
-            yield self.events
+            with Vertical(id="overview-right", classes="wide-only"):
+                yield self.phase_wide
+                yield self.events
 
     def on_mount(self) -> None:
         self.rollout.border_title = "Rollout"
@@ -43,7 +51,14 @@ class OverviewPane(Pane):
         self.signals.border_title = "Signals"
         self.custom.border_title = "Custom resources"
         self.events.border_title = "Events"
+        self.phase.border_title = self.phase_wide.border_title = "Checklist"
         self.custom.display = self.has_custom
+
+    def show_phase(self, glance: PhaseGlance | None) -> None:
+        """The checklist's phase in progress (None: the layout has no checklist)."""
+        self.phase.display = self.phase_wide.display = glance is not None
+        for panel in (self.phase, self.phase_wide):
+            panel.show(glance)
 
     def update(self, model: RoomModel, *, active: bool, wide: bool) -> None:
         """The panels follow the room even off screen (they are small); the wide-only graphs

@@ -12,6 +12,8 @@ from rich.text import Text
 from warroom.state.room import HeaderInfo
 from warroom.ui.widgets.tones import Toned
 
+BOLD = Style(bold=True)
+
 
 class WarHeader(Toned):
     """Redraws once a second for its clock; `server` is set as Prometheus answers."""
@@ -40,6 +42,7 @@ class WarHeader(Toned):
         self.clock = clock
         self.server = ""
         self.server_down = False
+        self.operator = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
@@ -49,6 +52,12 @@ class WarHeader(Toned):
         label = label or self.server
         if (label, down) != (self.server, self.server_down):
             self.server, self.server_down = label, down
+            self.refresh()
+
+    def set_operator(self, name: str) -> None:
+        """Who is signing the session's records (a shared tmux hands the keyboard over)."""
+        if name != self.operator:
+            self.operator = name
             self.refresh()
 
     def render(self) -> Text:
@@ -67,6 +76,8 @@ class WarHeader(Toned):
         if info.clock:
             text.append(f" {info.clock}", style=self.tone("dim"))
         text.append(f"  ⎈ {info.context}", style=self.get_component_rich_style("header--context"))
+        if self.operator:
+            text.append(f"  ✎ {self.operator}", style=BOLD)
         # Which Prometheus, and whether it answers, before what fits at the end if it can.
         if self.server_down:
             text.append(f"  {self.server or 'Prometheus'} ✗ unreachable", style=self.tone("bad"))

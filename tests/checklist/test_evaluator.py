@@ -1,0 +1,184 @@
+"""The evaluator over a picture of real-shaped objects: manual ticks and the four-eyes rule,
+sign-offs bound to a revision that lapse when it moves, phases in order with overrides, a
+stale watch proving nothing, and events counted since the session opened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.checklist.evaluator import Evaluator
+from warroom.checklist.session import SessionState
+from warroom.checklist.world import World
+from warroom.layout import parse_layout
+from warroom.state.picture import ClusterPicture
+
+NS = "bizra-prod"
+LAYOUT = """
+name: test
+cluster: {namespaces: [bizra-prod]}
+targets: [{name: api, container: app}]
+roles: {lead: Engineering lead}
+phases:
+  - id: first
+    title: First
+    items:
+      - {id: pods, title: Three pods ready, pods: {selector: app=api, min: 3}}
+      - {id: manual, title: Runbook written}
+      - {id: two, title: Two people look, signers: 2}
+      - {id: quiet, title: No crashes, events: {reasons: [OOMKilled, BackOff]}}
+  - id: second
+    title: Second
+    starter_may_sign: false
+    items:
+      - id: sign
+        title: Lead signs
+        signoff: {role: lead, statement: Ready., target: api}
+"""
+
+
+def pod(name: str, ready: bool = True, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": NS, "uid": f"uid-{name}",
+                     "labels": labels or {"app": "api"}},
+        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "api:1"}]},
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            "containerStatuses": [{"name": "app", "ready": ready, "restartCount": 0,
+                                   "state": {"running": {}}}],
+        },
+    }  # fmt: skip
+
+
+def deployment(revision: int, image: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": NS, "uid": "uid-api", "generation": 1,
+                     "annotations": {"deployment.kubernetes.io/revision": str(revision)}},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "api"}},
+                 "template": {"spec": {"containers": [{"name": "app", "image": image}]}}},
+        "status": {"observedGeneration": 1, "replicas": 3, "updatedReplicas": 3,
+                   "availableReplicas": 3, "readyReplicas": 3},
+    }  # fmt: skip
+
+
+def event(reason: str, at: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": f"ev-{reason}",
+            "namespace": NS,
+            "uid": f"ev-{reason}",
+            "resourceVersion": at,
+        },
+        "involvedObject": {"kind": "Pod", "name": "api-1", "namespace": NS},
+        "reason": reason,
+        "message": "Back-off restarting failed container",
+        "type": "Warning",
+        "count": 2,
+        "lastTimestamp": at,
+    }
+
+
+def setup(pods: int = 3, revision: int = 1) -> tuple[Evaluator, ClusterPicture]:
+    layout = parse_layout(LAYOUT)
+    picture = ClusterPicture([NS], clock=lambda: 1_800_000_000.0)
+    picture.cache("pods", NS).replace([pod(f"api-{i}") for i in range(pods)], "1")
+    picture.cache("deployments", NS).replace([deployment(revision, f"api:{revision}")], "1")
+    return Evaluator(layout), picture
+
+
+def world(picture: ClusterPicture, session: SessionState, *, fresh: bool = True) -> World:
+    return World(1_800_000_000.0, picture, fresh, "" if fresh else "watch failing", session=session)
+
+
+def test_a_pods_check_counts_ready_pods() -> None:
+    evaluator, picture = setup(pods=2)
+    ev = evaluator.evaluate(world(picture, SessionState()))
+    assert (ev.items["pods"].verdict, ev.items["pods"].reason) == ("fail", "2 of 3 ready")
+    picture.cache("pods", NS).apply("ADDED", pod("api-9"))
+    picture.cache("pods", NS).apply("ADDED", pod("other", labels={"app": "web"}))
+    ev = evaluator.evaluate(world(picture, SessionState()))
+    assert ev.items["pods"].verdict == "pass"
+    assert [c.item for c in ev.changes] == ["pods"]  # only what changed goes further
+
+
+def test_a_stale_watch_makes_picture_checks_unknown_not_passed() -> None:
+    evaluator, picture = setup()
+    ev = evaluator.evaluate(world(picture, SessionState(), fresh=False))
+    assert (ev.items["pods"].verdict, ev.items["pods"].reason) == ("unknown", "stale")
+    assert ev.items["pods"].evidence.detail == "watch failing"
+
+
+def test_manual_items_need_their_ticks_and_distinct_people() -> None:
+    evaluator, picture = setup()
+    session = SessionState()
+    session.apply("tick", {"phase": "first", "item": "manual", "note": "in the wiki"}, "ana", 1.0)
+    session.apply("tick", {"phase": "first", "item": "two"}, "ana", 2.0)
+    session.apply("tick", {"phase": "first", "item": "two"}, "ana", 3.0)  # the same person again
+    ev = evaluator.evaluate(world(picture, session))
+    assert (ev.items["manual"].verdict, ev.items["manual"].reason) == ("done", "by ana")
+    assert ev.items["manual"].evidence.detail == "in the wiki"
+    assert (ev.items["two"].verdict, ev.items["two"].reason) == ("pending", "1 of 2 ticked")
+    session.apply("tick", {"phase": "first", "item": "two"}, "ben", 4.0)
+    assert evaluator.evaluate(world(picture, session)).items["two"].verdict == "done"
+    session.apply("untick", {"phase": "first", "item": "two"}, "ben", 5.0)
+    assert evaluator.evaluate(world(picture, session)).items["two"].verdict == "pending"
+
+
+def test_phases_complete_in_order_and_an_override_moves_on() -> None:
+    evaluator, picture = setup()
+    session = SessionState()
+    ev = evaluator.evaluate(world(picture, session))
+    first = ev.phases[0]
+    assert (first.passed, first.required, first.complete, ev.current) == (2, 4, False, 0)
+    session.apply("override", {"phase": "first", "reason": "wiki down"}, "ana", 6.0)
+    assert evaluator.evaluate(world(picture, session)).current == 1
+
+
+def test_events_are_counted_since_the_session_opened() -> None:
+    evaluator, picture = setup()
+    session = SessionState()
+    session.apply("session_opened", {}, "ana", 1_799_999_000.0)
+    picture.cache("events", NS).replace([event("BackOff", "2027-01-15T07:59:00Z")], "1")
+    ev = evaluator.evaluate(world(picture, session))
+    assert (ev.items["quiet"].verdict, ev.items["quiet"].reason) == ("fail", "2 BackOff")
+    # The same event from before the session does not count against it.
+    picture.cache("events", NS).replace([event("BackOff", "2027-01-15T07:00:00Z")], "2")
+    assert evaluator.evaluate(world(picture, session)).items["quiet"].verdict == "pass"
+
+
+def test_a_signoff_is_bound_to_the_revision_and_lapses_when_it_moves() -> None:
+    evaluator, picture = setup(revision=4)
+    session = SessionState()
+    bound = evaluator.bound(evaluator.layout.phases[1].items[0], world(picture, session))
+    assert bound is not None and (bound.revision, bound.image) == ("4", "api:4")
+    session.apply(
+        "signoff",
+        {"phase": "second", "item": "sign", "role": "Engineering lead", "statement": "Ready.",
+         "bound": {"target": bound.target, "revision": "4", "image": "api:4"}},
+        "ana",
+        10.0,
+    )  # fmt: skip
+    ev = evaluator.evaluate(world(picture, session))
+    assert (ev.items["sign"].verdict, ev.items["sign"].reason) == ("done", "signed by ana")
+    picture.cache("deployments", NS).apply("MODIFIED", deployment(5, "api:5"))
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.items["sign"].verdict == "pending"
+    assert [lapse.why for lapse in ev.lapses] == ["bizra-prod/api moved from revision 4 to 5"]
+
+
+def test_the_one_who_started_a_phase_may_not_sign_its_gate_when_the_layout_says_so() -> None:
+    evaluator, picture = setup()
+    session = SessionState()
+    session.apply("phase_started", {"phase": "second"}, "ana", 1.0)
+    signed = {"phase": "second", "item": "sign", "role": "lead", "statement": "Ready.",
+              "bound": {"revision": "1", "image": "api:1"}}  # fmt: skip
+    session.apply("signoff", signed, "ana", 2.0)
+    assert evaluator.evaluate(world(picture, session)).items["sign"].verdict == "pending"
+    session.apply("signoff", signed, "ben", 3.0)
+    assert evaluator.evaluate(world(picture, session)).items["sign"].reason == "signed by ben"

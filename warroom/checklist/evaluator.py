@@ -1,0 +1,392 @@
+"""The evaluator: every item, phase and trigger judged from one World, headless and pure.
+
+`Evaluator.evaluate(world)` returns an Evaluation; `changes` in it are the verdicts that moved
+since the previous call (what the journal records and the screen redraws). Checks read from the
+picture are judged again only when the kinds they read changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from warroom.checklist import kube_checks, signal_checks
+from warroom.checklist.verdicts import Evidence, ItemVerdict, PhaseState, TriggerState, Verdict
+from warroom.checklist.world import World
+from warroom.layout.checklist import Item, Phase
+from warroom.layout.schema import Layout
+
+# The picture kinds each Kubernetes check reads (their versions key the memo).
+_READS = {
+    "rollout": ("deployments", "pods"),
+    "pods": ("pods",),
+    "nodes": ("nodes",),
+    "events": ("events",),
+    "restarts": ("pods",),
+    "hpa": ("hpas",),
+    "exists": (),
+    "field": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Lapse:
+    """A sign-off whose target moved on since it was signed."""
+
+    phase: str
+    item: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluation: per item, per phase, per trigger, and what changed since the last."""
+
+    now: float
+    items: dict[str, ItemVerdict]
+    phases: tuple[PhaseState, ...]
+    triggers: tuple[TriggerState, ...]
+    current: int  # index of the phase in progress (len(phases) once all are done)
+    changes: tuple[ItemVerdict, ...] = ()
+    trigger_changes: tuple[TriggerState, ...] = ()
+    lapses: tuple[Lapse, ...] = ()
+
+    @property
+    def raised(self) -> tuple[TriggerState, ...]:
+        return tuple(t for t in self.triggers if t.raised)
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """What a sign-off binds to: the target's revision and image now."""
+
+    target: str
+    revision: str | None
+    image: str | None
+
+
+@dataclass
+class Evaluator:
+    layout: Layout
+    _last: dict[str, ItemVerdict] = field(default_factory=dict)
+    _last_triggers: dict[str, TriggerState] = field(default_factory=dict)
+    _memo: dict[str, tuple[object, tuple[Verdict, str, Evidence]]] = field(default_factory=dict)
+    _since: dict[str, float] = field(default_factory=dict)  # hpa `for`: in range since
+
+    def evaluate(self, world: World) -> Evaluation:
+        items: dict[str, ItemVerdict] = {}
+        changes: list[ItemVerdict] = []
+        lapses: list[Lapse] = []
+        for phase, item in self.layout.items():
+            verdict = self._item(phase, item, world, lapses)
+            items[item.id] = verdict
+            if not verdict.same(self._last.get(item.id)):
+                changes.append(verdict)
+        self._last = items
+        phases = tuple(self._phase(p, items, world) for p in self.layout.phases)
+        current = next(
+            (
+                i
+                for i, (p, s) in enumerate(zip(self.layout.phases, phases, strict=True))
+                if not s.complete and p.id not in world.session.overrides
+            ),
+            len(phases),
+        )
+        phases = tuple(
+            _started(s, i <= current or s.id in world.session.started) for i, s in enumerate(phases)
+        )
+        triggers = tuple(self._trigger(tid, world) for tid in self.layout.triggers)
+        trigger_changes = [
+            t
+            for t in triggers
+            if ((prev := self._last_triggers.get(t.id)) is None and t.raised)
+            or (prev is not None and prev.raised != t.raised)
+        ]
+        self._last_triggers = {t.id: t for t in triggers}
+        return Evaluation(
+            world.now,
+            items,
+            phases,
+            triggers,
+            current,
+            tuple(changes),
+            tuple(trigger_changes),
+            tuple(lapses),
+        )
+
+    # -- items -------------------------------------------------------------------------
+
+    def _item(self, phase: Phase, item: Item, world: World, lapses: list[Lapse]) -> ItemVerdict:
+        if item.ticked_by_person:
+            return self._person(phase, item, world, lapses)
+        proved = world.session.proved.get(item.id)
+        if item.once and proved is not None:
+            return ItemVerdict(
+                phase.id,
+                item.id,
+                "pass",
+                "proved",
+                Evidence(item.title, "journal", value="passed", since=proved, taken=proved),
+            )
+        verdict, reason, evidence, remaining = self._judge(phase, item, world)
+        return ItemVerdict(phase.id, item.id, verdict, reason, evidence, remaining)
+
+    def _judge(
+        self, phase: Phase, item: Item, world: World
+    ) -> tuple[Verdict, str, Evidence, float | None]:
+        kind = item.kind
+        now = world.now
+        if kind == "promql":
+            assert item.promql is not None
+            return signal_checks.threshold(item.promql, world.signals.get(item.promql.signal), now)
+        if kind == "soak":
+            assert item.soak is not None
+            ids = item.soak.signals or tuple(
+                s for s, sig in self.layout.signals.items() if sig.slo is not None
+            )
+            facts = [world.signals[s] for s in ids if s in world.signals]
+            if len(facts) < len(ids):
+                missing = next(s for s in ids if s not in world.signals)
+                ev = Evidence(
+                    f"soak of {', '.join(ids)}", "Prometheus", detail=f"{missing} not polled"
+                )
+                return "unknown", "no data", ev, None
+            return signal_checks.soak(item.soak, facts, now)
+        if kind in ("http", "ssh", "command"):
+            return self._probe(item, world)
+        return (*self._kube(phase, item, world), None)
+
+    def _probe(self, item: Item, world: World) -> tuple[Verdict, str, Evidence, float | None]:
+        result = world.probes.get(item.id)
+        check = item.check
+        source = item.kind
+        query = item.http.shown if item.http is not None else getattr(check, "run", None)
+        if result is None or (result.running and result.taken is None):
+            if result is not None:
+                reason = "running"
+            elif item.command is not None:
+                reason = "not run (r runs it)"
+            else:
+                reason = "not run yet"
+            return "pending", reason, Evidence(item.title, source, query), None
+        verdict: Verdict = result.verdict if result.verdict in ("pass", "fail") else "unknown"  # type: ignore[assignment]
+        evidence = Evidence(
+            item.title,
+            source,
+            result.query or query,
+            result.value,
+            None,
+            taken=result.taken,
+            detail=result.detail,
+        )
+        return verdict, result.reason, evidence, None
+
+    def _kube(self, phase: Phase, item: Item, world: World) -> tuple[Verdict, str, Evidence]:
+        kind = item.kind
+        check = item.check
+        namespace = getattr(check, "namespace", None) or self.layout.cluster.namespace
+        if kind in ("exists", "field"):
+            assert item.exists is not None or item.field is not None
+            ref = item.exists.object if item.exists is not None else item.field.object  # type: ignore[union-attr]
+            kept, found = (
+                kube_checks.resolve(ref, namespace, world) if world.picture else (False, None)
+            )
+            if not kept:
+                result = world.probes.get(item.id)
+                if result is None:
+                    return "pending", "not fetched yet", Evidence(item.title, "API server", ref)
+                if result.verdict == "unknown":
+                    ev = Evidence(item.title, "API server", ref, detail=result.detail)
+                    return "unknown", result.reason, ev
+                found = result.obj
+            elif not world.picture_fresh:
+                return self._stale(item, world)
+            if item.exists is not None:
+                return kube_checks.exists(item.exists, namespace, found)
+            assert item.field is not None
+            return kube_checks.field(item.field, namespace, found)
+        if world.picture is None or not world.picture_fresh:
+            return self._stale(item, world)
+        reads = _READS[kind]
+        key = (
+            namespace,
+            tuple(world.picture.kind_version(k) for k in reads),
+            world.now if kind in ("events", "hpa") else None,
+        )
+        memo = self._memo.get(item.id)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        judged = self._kube_judge(phase, item, namespace, world)
+        self._memo[item.id] = (key, judged)
+        return judged
+
+    def _kube_judge(
+        self, phase: Phase, item: Item, namespace: str, world: World
+    ) -> tuple[Verdict, str, Evidence]:
+        if item.rollout is not None:
+            return kube_checks.rollout(item.rollout, item.rollout.namespace or namespace, world)
+        if item.pods is not None:
+            return kube_checks.pods(item.pods, namespace, world)
+        if item.nodes is not None:
+            return kube_checks.nodes(item.nodes, world)
+        if item.restarts is not None:
+            return kube_checks.restarts(item.restarts, namespace, world)
+        if item.events is not None:
+            since = _events_since(item.events.since, phase, world)
+            return kube_checks.events(item.events, namespace, since, world)
+        assert item.hpa is not None
+        verdict, reason, evidence = kube_checks.hpa(item.hpa, namespace, world)
+        if item.hpa.for_ is None:
+            return verdict, reason, evidence
+        if verdict != "pass":
+            self._since.pop(item.id, None)
+            return verdict, reason, evidence
+        since = self._since.setdefault(item.id, world.now)
+        need = item.hpa.for_.total_seconds()
+        if world.now - since < need:
+            return "pending", f"{reason} for {int(world.now - since)}s of {int(need)}s", evidence
+        return verdict, reason, evidence
+
+    def _stale(self, item: Item, world: World) -> tuple[Verdict, str, Evidence]:
+        detail = world.picture_status or "the cluster's watches are not current"
+        return "unknown", "stale", Evidence(item.title, "API server", detail=detail)
+
+    def _person(self, phase: Phase, item: Item, world: World, lapses: list[Lapse]) -> ItemVerdict:
+        session = world.session
+        if item.signoff is None:
+            ticks = session.ticks.get(item.id, [])
+            evidence = Evidence(
+                item.title,
+                "operator",
+                value=", ".join(t.operator for t in ticks) or None,
+                threshold=f"ticked by {item.signers}" if item.signers > 1 else "ticked",
+                since=ticks[-1].at if ticks else None,
+                detail=next((t.note for t in reversed(ticks) if t.note), None),
+            )
+            if len(ticks) >= item.signers:
+                return ItemVerdict(phase.id, item.id, "done", f"by {ticks[-1].operator}", evidence)
+            reason = f"{len(ticks)} of {item.signers} ticked" if ticks else "to tick"
+            return ItemVerdict(phase.id, item.id, "pending", reason, evidence)
+        role = self.layout.roles.get(item.signoff.role, item.signoff.role)
+        signed = list(session.signoffs.get(item.id, []))
+        starter = session.started.get(phase.id)
+        if not phase.starter_may_sign and starter is not None:
+            signed = [s for s in signed if s.operator != starter.operator]
+        bound = self.bound(item, world)
+        for s in signed:
+            why = _lapsed(s.bound, bound)
+            if why:
+                lapses.append(Lapse(phase.id, item.id, why))
+        evidence = Evidence(
+            f"sign-off by {role}",
+            "operator",
+            value=", ".join(s.operator for s in signed) or None,
+            threshold=item.signoff.statement,
+            since=signed[-1].at if signed else None,
+            detail=_bound_text(signed[-1].bound) if signed else None,
+        )
+        if item.id in session.lapsed and not signed:
+            return ItemVerdict(phase.id, item.id, "pending", "lapsed", evidence)
+        if len(signed) >= item.signers and not lapses_for(lapses, item.id):
+            return ItemVerdict(
+                phase.id, item.id, "done", f"signed by {signed[-1].operator}", evidence
+            )
+        reason = f"{len(signed)} of {item.signers} signed" if signed else "to sign"
+        return ItemVerdict(phase.id, item.id, "pending", reason, evidence)
+
+    def bound(self, item: Item, world: World) -> Bound | None:
+        """The target's revision and image a sign-off of `item` would bind to now."""
+        assert item.signoff is not None
+        name = item.signoff.target or (self.layout.targets[0].name if self.layout.targets else None)
+        if name is None or world.picture is None:
+            return None
+        target = next(t for t in self.layout.targets if t.name == name)
+        d = world.picture.cache("deployments", target.namespace).get(target.namespace, name)
+        if d is None:
+            return Bound(f"{target.namespace}/{name}", None, None)
+        from warroom.kinds.deployment import revision_of
+
+        containers = d.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or [{}]
+        chosen = next(
+            (c for c in containers if target.container and c.get("name") == target.container),
+            containers[0],
+        )
+        return Bound(
+            f"{target.namespace}/{name}",
+            str(revision_of(d)),
+            str(chosen.get("image") or "") or None,
+        )
+
+    # -- phases and triggers -----------------------------------------------------------
+
+    def _phase(self, phase: Phase, items: dict[str, ItemVerdict], world: World) -> PhaseState:
+        mine = tuple(items[i.id] for i in phase.items)
+        required = [items[i.id] for i in phase.items if i.required]
+        passed = sum(1 for v in required if v.verdict in ("pass", "done"))
+        failed = sum(1 for v in required if v.verdict == "fail")
+        unknown = sum(1 for v in required if v.verdict == "unknown")
+        starts_at = None
+        if phase.offset is not None and world.session.go_live is not None:
+            starts_at = world.session.go_live + phase.offset / timedelta(seconds=1)
+        return PhaseState(
+            phase.id,
+            phase.title,
+            len(required),
+            passed,
+            failed,
+            unknown,
+            passed == len(required),
+            starts_at,
+            False,
+            mine,
+        )
+
+    def _trigger(self, tid: str, world: World) -> TriggerState:
+        trigger = self.layout.triggers[tid]
+        verdict, reason, evidence, _ = signal_checks.threshold(
+            trigger, world.signals.get(trigger.signal), world.now
+        )
+        return TriggerState(
+            tid, trigger.title, verdict == "pass", reason, evidence, unknown=verdict == "unknown"
+        )
+
+
+def lapses_for(lapses: list[Lapse], item: str) -> bool:
+    return any(lapse.item == item for lapse in lapses)
+
+
+def _started(state: PhaseState, started: bool) -> PhaseState:
+    from dataclasses import replace
+
+    return replace(state, started=started)
+
+
+def _events_since(since: object, phase: Phase, world: World) -> float:
+    session = world.session
+    opened = session.opened_at if session.opened_at is not None else world.now
+    if since == "session":
+        return opened
+    if since == "phase":
+        start = session.started.get(phase.id)
+        return start.at if start is not None else opened
+    assert isinstance(since, timedelta)
+    return world.now - since.total_seconds()
+
+
+def _lapsed(signed: object, now: Bound | None) -> str:
+    """Why a sign-off bound to `signed` no longer holds for the target `now`, or ""."""
+    if now is None or not isinstance(signed, dict):
+        return ""
+    was_rev, was_image = signed.get("revision"), signed.get("image")
+    if was_rev is not None and now.revision is not None and str(was_rev) != now.revision:
+        return f"{now.target} moved from revision {was_rev} to {now.revision}"
+    if was_image and now.image and was_image != now.image:
+        return f"{now.target} image changed from {was_image} to {now.image}"
+    return ""
+
+
+def _bound_text(bound: object) -> str | None:
+    if not isinstance(bound, dict):
+        return None
+    parts = [f"{k} {bound[k]}" for k in ("target", "revision", "image") if bound.get(k)]
+    return ", ".join(parts) or None

@@ -1,0 +1,118 @@
+"""What a session's journal says about the checklist, folded record by record: ticks, notes,
+sign-offs, overrides, phase starts and the commands approved. Replaying a journal gives back
+the same state, so a restart (or a second engineer's process) sees what was recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    operator: str
+    at: float
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    operator: str
+    at: float
+    role: str
+    statement: str
+    bound: Mapping[str, Any]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseStart:
+    operator: str
+    at: float
+    early: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    operator: str
+    at: float
+    text: str
+    phase: str | None = None
+    item: str | None = None
+
+
+@dataclass
+class SessionState:
+    """The checklist's recorded state. Apply records in journal order."""
+
+    opened_at: float | None = None
+    go_live: float | None = None
+    ticks: dict[str, list[Tick]] = field(default_factory=dict)
+    signoffs: dict[str, list[SignOff]] = field(default_factory=dict)
+    lapsed: dict[str, str] = field(default_factory=dict)  # item → why its sign-offs lapsed
+    notes: list[Note] = field(default_factory=list)
+    started: dict[str, PhaseStart] = field(default_factory=dict)
+    overrides: dict[str, PhaseStart] = field(default_factory=dict)
+    approved: set[str] = field(default_factory=set)  # items whose command was shown and approved
+    proved: dict[str, float] = field(default_factory=dict)  # item → when it first passed
+    version: int = 0
+
+    def apply(self, kind: str, payload: Mapping[str, Any], operator: str, at: float) -> None:
+        """One journal record (kind and payload as docs/journal.md writes them)."""
+        item = str(payload.get("item") or "")
+        phase = str(payload.get("phase") or "")
+        if kind == "session_opened":
+            if self.opened_at is None:
+                self.opened_at = at
+            go_live = payload.get("go_live")
+            if isinstance(go_live, int | float):
+                self.go_live = float(go_live)
+        elif kind == "tick":
+            ticks = [t for t in self.ticks.get(item, []) if t.operator != operator]
+            self.ticks[item] = [*ticks, Tick(operator, at, payload.get("note"))]
+        elif kind == "untick":
+            self.ticks.pop(item, None)
+            self.signoffs.pop(item, None)
+            self.lapsed.pop(item, None)
+        elif kind == "note":
+            self.notes.append(
+                Note(operator, at, str(payload.get("text", "")), phase or None, item or None)
+            )
+        elif kind == "signoff":
+            signed = [s for s in self.signoffs.get(item, []) if s.operator != operator]
+            self.lapsed.pop(item, None)
+            self.signoffs[item] = [
+                *signed,
+                SignOff(
+                    operator,
+                    at,
+                    str(payload.get("role", "")),
+                    str(payload.get("statement", "")),
+                    payload.get("bound") or {},
+                    payload.get("note"),
+                ),
+            ]
+        elif kind == "signoff_lapsed":
+            self.signoffs.pop(item, None)
+            self.lapsed[item] = str(payload.get("why", "what it signed changed"))
+        elif kind == "phase_started":
+            self.started.setdefault(
+                phase, PhaseStart(operator, at, bool(payload.get("early")), payload.get("reason"))
+            )
+        elif kind == "override":
+            self.overrides[phase] = PhaseStart(operator, at, True, payload.get("reason"))
+        elif kind == "command_approved":
+            self.approved.add(item)
+        elif kind == "verdict":
+            if payload.get("verdict") == "pass":
+                self.proved.setdefault(item, at)
+            return
+        else:
+            return
+        self.version += 1
+
+    def tickers(self, item: str) -> list[str]:
+        """The distinct people who ticked `item`, in order."""
+        return [t.operator for t in self.ticks.get(item, [])]

@@ -61,18 +61,21 @@ def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The go-live's HTML record written to a file, and Chromium's DOM of it."""
-    tmp = tmp_path_factory.mktemp("html")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The go-live's HTML record, written to a file."""
     journal = go_live()
-    out = tmp / "record.html"
+    out = tmp_path_factory.mktemp("html") / "record.html"
     write_report(journal.parsed(), journal.chain(), "html", out)
-    dom = chromium(tmp, "--dump-dom", out.as_uri()).stdout
-    return out, dom
+    return out
 
 
-def test_the_browser_shows_the_items_people_and_reasons(rendered: tuple[Path, str]) -> None:
-    _, dom = rendered
+@pytest.fixture(scope="module")
+def dom(written: Path) -> str:
+    """Chromium's DOM of the record, once for the module (the machine's cores are shared)."""
+    return chromium(written.parent, "--dump-dom", written.as_uri()).stdout
+
+
+def test_the_browser_shows_the_items_people_and_reasons(dom: str) -> None:
     text = seen(dom)
     for title in ("GPU nodes Ready", "GPU capacity free", "Runbook read", "Change approved",
                   "Canary p99 under 300 ms", "Soak 15 minutes", "SRE sign-off",
@@ -86,8 +89,7 @@ def test_the_browser_shows_the_items_people_and_reasons(rendered: tuple[Path, st
     assert "Journal: 106 records, hash chain verifies" in text
 
 
-def test_markup_from_the_journal_stays_text(rendered: tuple[Path, str]) -> None:
-    _, dom = rendered
+def test_markup_from_the_journal_stays_text(dom: str) -> None:
     page = read(dom)
     assert "script" not in page.tags
     assert "b" in page.tags  # the page's own bold, so the check above could see tags
@@ -95,18 +97,17 @@ def test_markup_from_the_journal_stays_text(rendered: tuple[Path, str]) -> None:
     assert any(first_line in chunk for chunk in page.text)
 
 
-def test_the_file_is_self_contained(rendered: tuple[Path, str]) -> None:
-    html = rendered[0].read_text(encoding="utf-8")
+def test_the_file_is_self_contained(written: Path) -> None:
+    html = written.read_text(encoding="utf-8")
     assert "<script" not in html.lower()
     assert not re.search(r"""(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
     assert not re.search(r"url\(|@import|@font-face", html, re.I)
     assert "<svg" in html and "<style>" in html
 
 
-def test_the_screenshot_shows_the_verdicts_colours(rendered: tuple[Path, str]) -> None:
-    out, _ = rendered
-    shot = out.parent / "record.png"
-    chromium(out.parent, f"--screenshot={shot}", "--window-size=1200,2000", out.as_uri())
+def test_the_screenshot_shows_the_verdicts_colours(written: Path) -> None:
+    shot = written.parent / "record.png"
+    chromium(written.parent, f"--screenshot={shot}", "--window-size=1200,2000", written.as_uri())
     width, height, counts = pixels(shot)
     assert (width, height) == (1200, 2000)
     assert len(counts) > 50, "the screenshot is (nearly) blank"

@@ -7,6 +7,7 @@ from tests.report.golive import GO_LIVE, go_live
 from warroom.report import ChainStatus, build_report
 from warroom.report.model import Report
 from warroom.report.parts import Item
+from warroom.report.series import SAMPLE_STEP, Series
 from warroom.report.times import offset, stamp
 
 
@@ -134,3 +135,13 @@ def test_records_of_the_wrong_shape_are_read_not_raised_on() -> None:
     assert r.session.layout == "—"
     assert [s.points for s in r.signals] == [((5.0, None),)]
     assert any(e.kind == "(no kind)" for e in r.timeline)
+
+
+def test_a_gap_in_the_journal_is_not_counted_as_a_breach() -> None:
+    # An hour with no samples (the war room was closed) counts two steps, not the hour; the
+    # last sample, outside, stands for one step.
+    points = ((0.0, 400.0), (30.0, 400.0), (3630.0, 400.0), (3660.0, 100.0), (3690.0, 400.0))
+    series = Series("p99", "p99", "ms", None, 300.0, points)
+    assert series.step == 30.0
+    assert series.seconds_outside == 30 + 60 + 30 + 30
+    assert Series("s", "s", "%", 99.5, None, ((0.0, 99.0),)).seconds_outside == SAMPLE_STEP

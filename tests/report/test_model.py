@@ -75,7 +75,7 @@ def test_a_signoff_is_bound_and_a_lapsed_one_says_so() -> None:
     assert (change.signoff.revision, change.signoff.image) == ("6", "registry.example/llm:1.4.1")
     assert change.signoff.evidence == (("nodes", "pass"), ("capacity", "pass"))
     sre = item(r, "canary", "sre")
-    assert sre.state == "pending"
+    assert (sre.state, sre.by) == ("pending", "dave (SRE lead), lapsed")
     assert sre.signoff is not None and sre.signoff.lapsed is not None
     assert sre.signoff.lapsed.text == "revision changed: 7 → 8"
     assert item(r, "canary", "soak").state == "unknown"
@@ -145,3 +145,12 @@ def test_a_gap_in_the_journal_is_not_counted_as_a_breach() -> None:
     assert series.step == 30.0
     assert series.seconds_outside == 30 + 60 + 30 + 30
     assert Series("s", "s", "%", 99.5, None, ((0.0, 99.0),)).seconds_outside == SAMPLE_STEP
+
+
+def test_a_later_verdict_on_a_signed_item_keeps_its_signer() -> None:
+    journal = go_live()
+    journal.add(25, "bob", "verdict", phase="preflight", item="change", verdict="done",
+                reason="signed", evidence=None)
+    r = build_report(journal.parsed(), journal.chain())
+    change = item(r, "preflight", "change")
+    assert (change.state, change.cause, change.by) == ("done", "verdict", "carol (change manager)")

@@ -215,11 +215,11 @@ class _Fold:
 
     def _tick(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         self._set(self._key(p), tick=replace(mark, text=fields.text(p, "note")), untick=None,
-                  state="done", state_at=at)
+                  state="done", state_at=at, cause="tick")
 
     def _untick(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         self._set(self._key(p), tick=None, untick=replace(mark, text=fields.text(p, "reason")),
-                  state="pending", state_at=at)
+                  state="pending", state_at=at, cause="untick")
 
     def _note(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         if fields.text(p, "item") is None:
@@ -241,16 +241,15 @@ class _Fold:
             image=fields.text(bound, "image"),
             evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
         )
-        self._set(self._key(p), signoff=signed, state="done", state_at=at)
+        self._set(self._key(p), signoff=signed, state="done", state_at=at, cause="signoff")
 
     def _signoff_lapsed(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         key = self._key(p)
         signed = self._item(key).signoff
         lapse = replace(mark, text=fields.text(p, "why"))
         if signed is not None:
-            self._set(key, signoff=replace(signed, lapsed=lapse), state="pending", state_at=at)
-        else:
-            self._set(key, state="pending", state_at=at)
+            self._set(key, signoff=replace(signed, lapsed=lapse))
+        self._set(key, state="pending", state_at=at, cause="signoff_lapsed")
 
     def _verdict(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         key = self._key(p)
@@ -258,7 +257,8 @@ class _Fold:
         verdict = fields.text(p, "verdict") or "unknown"
         history = item.verdicts if item.verdicts[-1:] == (verdict,) else (*item.verdicts, verdict)
         found = Verdict(verdict, fields.text(p, "reason") or "", at, fields.evidence(p))
-        self._set(key, verdict=found, verdicts=history, state=verdict, state_at=at)
+        self._set(key, verdict=found, verdicts=history, state=verdict, state_at=at,
+                  cause="verdict")
 
     def _trigger_raised(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         tid = fields.text(p, "trigger") or "—"

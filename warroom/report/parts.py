@@ -57,6 +57,7 @@ class Item:
     role: str | None
     state: str = "unknown"
     state_at: float | None = None
+    cause: str | None = None  # the kind of the record that set `state`
     verdict: Verdict | None = None
     verdicts: tuple[str, ...] = ()
     tick: Mark | None = None
@@ -67,15 +68,14 @@ class Item:
 
     @property
     def by(self) -> str | None:
-        """Who stands behind the state: the signer (with role) or the ticker."""
-        if self.signoff is not None and self.state_at == self.signoff.at:
-            return f"{self.signoff.operator} ({self.signoff.role})"
-        if self.tick is not None and self.state == "done":
+        """Who stands behind the item: the signer (with role), else the ticker or unticker."""
+        if self.signoff is not None:
+            lapsed = ", lapsed" if self.signoff.lapsed is not None else ""
+            return f"{self.signoff.operator} ({self.signoff.role}){lapsed}"
+        if self.tick is not None:
             return self.tick.operator
-        if self.untick is not None and self.state == "pending":
+        if self.untick is not None:
             return self.untick.operator
-        if self.signoff is not None and self.signoff.lapsed is not None:
-            return f"{self.signoff.operator} ({self.signoff.role}), lapsed"
         return None
 
 

@@ -27,20 +27,21 @@ def slo(series: Series) -> str:
 
 
 def evidence(item: Item) -> str:
-    """What the item's state rests on: the last verdict's reason and evidence, else the
-    tick's note, else the sign-off's statement."""
-    if item.verdict is not None and item.state == item.verdict.verdict:
+    """What the item's state rests on, from the record that set it: the verdict's reason and
+    evidence, the tick's note, the sign-off's statement, the untick's or the lapse's why."""
+    if item.cause == "verdict" and item.verdict is not None:
         parts = [item.verdict.reason] if item.verdict.reason else []
         if item.verdict.evidence is not None:
             parts.append(item.verdict.evidence.summary())
         return " — ".join(parts)
-    if item.signoff is not None and item.signoff.lapsed is not None and item.state == "pending":
-        return f"sign-off lapsed: {item.signoff.lapsed.text or '—'}"
-    if item.signoff is not None and item.state == "done" and item.state_at == item.signoff.at:
+    if item.cause == "signoff_lapsed":
+        lapse = item.signoff.lapsed if item.signoff is not None else None
+        return f"sign-off lapsed: {(lapse.text if lapse else None) or '—'}"
+    if item.cause == "signoff" and item.signoff is not None:
         return f"“{item.signoff.statement}”"
-    if item.tick is not None and item.state == "done":
+    if item.cause == "tick" and item.tick is not None:
         return item.tick.text or "ticked"
-    if item.untick is not None and item.state == "pending":
+    if item.cause == "untick" and item.untick is not None:
         return f"unticked: {item.untick.text or '—'}"
     return ""
 

@@ -1,0 +1,180 @@
+"""The go-live record as ONE self-contained HTML file: inline CSS and SVG, no script, no URL
+to fetch, so it opens the same from a ticket attachment, offline, years later.
+
+Every string from the journal goes through `esc`: operator names, notes and the layout's
+text are typed by people and may hold markup.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from warroom.report import text
+from warroom.report.model import Report
+from warroom.report.parts import Item, Phase, Trigger
+from warroom.report.style import TONES, stylesheet
+from warroom.report.svg import line_graph
+from warroom.report.times import minutes
+
+
+def esc(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def badge(verdict: str, label: str | None = None) -> str:
+    """A verdict's colour with its word in it; a verdict we have no colour for is grey."""
+    tone = verdict if verdict in TONES else "unknown"
+    return f'<span class="v v-{tone}">{esc(label or verdict)}</span>'
+
+
+def _lines(value: str) -> str:
+    """Journal text with its line breaks shown."""
+    return "<br>".join(esc(line) for line in value.splitlines()) if value else ""
+
+
+def render_html(report: Report) -> str:
+    """The whole record as an HTML document."""
+    body = [f"<h1>{esc(report.title)}</h1>"]
+    if not report.chain.ok:
+        body.append(f'<div class="alert" role="alert">{esc(text.chain_warning(report.chain))}'
+                    "</div>")
+    body.append('<dl class="facts">' + "".join(
+        f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>" for label, value in text.facts(report)
+    ) + "</dl>")
+    body.append(_summary(report))
+    body += [_phase(report, phase) for phase in report.phases]
+    if report.overrides:
+        body.append("<section><h2>Overrides</h2>" + "".join(
+            f'<p class="override">{esc(report.when(o.at))} · <b>{esc(o.operator)}</b> overrode '
+            f"<b>{esc(o.phase_title)}</b>: {_lines(o.reason)}"
+            + (f" <span class=\"muted\">(unmet: {esc(', '.join(o.unmet))})</span>"
+               if o.unmet else "") + "</p>"
+            for o in report.overrides
+        ) + "</section>")
+    if report.triggers:
+        body.append(_triggers(report))
+    if report.signals:
+        body.append(_signals(report))
+    body.append(_timeline(report))
+    body.append(f'<footer class="mono">{esc(text.chain_line(report.chain))}</footer>')
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(report.title)}</title>\n<style>{stylesheet()}</style>\n</head>\n<body>\n"
+        + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+def _summary(report: Report) -> str:
+    s = report.summary
+    counts = [badge(v, f"{s.counts.get(v, 0)} {word}") for v, word in (
+        ("pass", "passed"), ("fail", "failed"), ("unknown", "unknown"),
+        ("pending", "pending"), ("done", "done"),
+    )]
+    return (f'<p class="summary"><b>{s.items} items:</b> {" ".join(counts)} · '
+            f"{s.overrides} override{'s' if s.overrides != 1 else ''}, "
+            f"{s.triggers} trigger{'s' if s.triggers != 1 else ''} raised</p>")
+
+
+def _phase(report: Report, phase: Phase) -> str:
+    title = phase.title + (f" ({phase.planned})" if phase.planned else "")
+    out = [f'<section class="phase"><h2>Phase: {esc(title)}</h2>']
+    if phase.started is not None:
+        early = ""
+        if phase.early:
+            early = ", <b>early</b>" + (f": {_lines(phase.started.text)}"
+                                        if phase.started.text else "")
+        out.append(f"<p>Started by <b>{esc(phase.started.operator)}</b> at "
+                   f"{esc(report.when(phase.started.at))}{early}</p>")
+    else:
+        out.append('<p class="muted">Not started.</p>')
+    for o in phase.overrides:
+        unmet = f" (unmet: {esc(', '.join(o.unmet))})" if o.unmet else ""
+        out.append(f'<p class="override"><b>Overridden</b> by <b>{esc(o.operator)}</b> at '
+                   f"{esc(report.when(o.at))}: {_lines(o.reason)}{unmet}</p>")
+    out.append("<table><thead><tr><th>item</th><th>verdict</th><th>evidence</th><th>by</th>"
+               "<th>when</th></tr></thead><tbody>")
+    for item in phase.items:
+        optional = "" if item.required else ' <span class="muted">(optional)</span>'
+        out.append(
+            f"<tr><td><b>{esc(item.title)}</b>{optional}{_details(report, item)}</td>"
+            f"<td>{badge(item.state)}</td><td>{_lines(text.evidence(item))}</td>"
+            f"<td>{esc(item.by or '')}</td>"
+            f"<td>{esc(report.when(item.state_at)) if item.state_at is not None else ''}</td>"
+            "</tr>"
+        )
+    out.append("</tbody></table></section>")
+    return "".join(out)
+
+
+def _details(report: Report, item: Item) -> str:
+    """What does not fit the row: verdict history, sign-off binding, notes, commands."""
+    lines = []
+    if len(item.verdicts) > 1:
+        lines.append("verdicts: " + " → ".join(badge(v) for v in item.verdicts))
+    if item.signoff is not None:
+        s = item.signoff
+        lines.append(f"signed by <b>{esc(s.operator)}</b> as {esc(s.role)} at "
+                     f"{esc(report.when(s.at))}: “{_lines(s.statement)}”")
+        lines.append(f'bound to: <span class="mono">{esc(text.bound(item) or "")}</span>')
+        if s.note:
+            lines.append(f"sign-off note: {_lines(s.note)}")
+        if s.lapsed is not None:
+            lines.append(f'<span class="lapsed">sign-off lapsed</span> at '
+                         f"{esc(report.when(s.lapsed.at))}: {_lines(s.lapsed.text or '—')}")
+    if item.tick is not None and item.tick.text:
+        lines.append(f"ticked by <b>{esc(item.tick.operator)}</b>: {_lines(item.tick.text)}")
+    lines += [f"note by <b>{esc(n.operator)}</b> at {esc(report.when(n.at))}: "
+              f"{_lines(n.text or '')}" for n in item.notes]
+    lines += [f"command approved by <b>{esc(c.operator)}</b> at {esc(report.when(c.at))}: "
+              f"<code>{esc(c.text or '')}</code>" for c in item.commands]
+    if not lines:
+        return ""
+    return '<ul class="details">' + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"
+
+
+def _triggers(report: Report) -> str:
+    rows = "".join(
+        f"<tr><td>{esc(t.title)}</td>"
+        f"<td>{badge('fail', 'raised')} {esc(report.when(t.raised.at))} by "
+        f"{esc(t.raised.operator)}</td>"
+        f"<td>{_cleared(report, t)}</td>"
+        f"<td>{esc(t.evidence.summary()) if t.evidence else ''}</td></tr>"
+        for t in report.triggers
+    )
+    return ("<section><h2>Triggers</h2><table><thead><tr><th>trigger</th><th>raised</th>"
+            f"<th>cleared</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+            "</section>")
+
+
+def _cleared(report: Report, trigger: Trigger) -> str:
+    if trigger.cleared is None:
+        return badge("fail", "not cleared")
+    return f"{badge('pass', 'cleared')} {esc(report.when(trigger.cleared.at))}"
+
+
+def _signals(report: Report) -> str:
+    rows = "".join(
+        f"<tr><td>{esc(s.title)}</td><td>{esc(s.unit)}</td><td>{esc(text.slo(s))}</td>"
+        f"<td>{text.number(s.min)}</td><td>{text.number(s.max)}</td>"
+        f"<td>{text.number(s.last)}</td>"
+        f"<td>{minutes(s.seconds_outside) if s.points else '—'}</td></tr>"
+        for s in report.signals
+    )
+    graphs = "".join(
+        "<figure>" + line_graph(s.points, title=s.title, unit=s.unit, slo_min=s.slo_min,
+                                slo_max=s.slo_max) + "</figure>"
+        for s in report.signals
+    )
+    return ("<section><h2>Signals</h2><table><thead><tr><th>signal</th><th>unit</th>"
+            "<th>SLO</th><th>min</th><th>max</th><th>last</th><th>minutes outside SLO</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>{graphs}</section>")
+
+
+def _timeline(report: Report) -> str:
+    items = "".join(
+        f"<li><span class=\"mono\">{esc(report.when(e.at))}</span><b>{esc(e.operator)}</b>"
+        f"<span>{badge(e.tone, e.word) if e.tone else ''}{_lines(e.text)}</span></li>"
+        for e in report.timeline
+    ) or "<li>nothing recorded</li>"
+    return f'<section><h2>Timeline</h2><ol class="timeline">{items}</ol></section>'

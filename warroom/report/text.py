@@ -1,0 +1,99 @@
+"""The words and numbers both writers share, so the Markdown and the HTML say the same thing."""
+
+from __future__ import annotations
+
+from warroom.report.model import ChainStatus, Report
+from warroom.report.parts import Item
+from warroom.report.series import Series
+from warroom.report.times import stamp
+
+
+def number(value: float | None) -> str:
+    """Four significant figures, no exponent for everyday sizes: 412, 99.87, 0.0123."""
+    if value is None:
+        return "—"
+    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def slo(series: Series) -> str:
+    low, high = series.slo_min, series.slo_max
+    if low is not None and high is not None:
+        return f"{number(low)}–{number(high)}"
+    if high is not None:
+        return f"≤ {number(high)}"
+    if low is not None:
+        return f"≥ {number(low)}"
+    return "none"
+
+
+def evidence(item: Item) -> str:
+    """What the item's state rests on, from the record that set it: the verdict's reason and
+    evidence, the tick's note, the sign-off's statement, the untick's or the lapse's why."""
+    if item.cause == "verdict" and item.verdict is not None:
+        parts = [item.verdict.reason] if item.verdict.reason else []
+        if item.verdict.evidence is not None:
+            parts.append(item.verdict.evidence.summary())
+        return " — ".join(parts)
+    if item.cause == "signoff_lapsed":
+        lapse = item.signoff.lapsed if item.signoff is not None else None
+        return f"sign-off lapsed: {(lapse.text if lapse else None) or '—'}"
+    if item.cause == "signoff" and item.signoff is not None:
+        return f"“{item.signoff.statement}”"
+    if item.cause == "tick" and item.tick is not None:
+        return item.tick.text or "ticked"
+    if item.cause == "untick" and item.untick is not None:
+        return f"unticked: {item.untick.text or '—'}"
+    return ""
+
+
+def bound(item: Item) -> str | None:
+    """What a sign-off was bound to, in one line; None without a sign-off."""
+    signed = item.signoff
+    if signed is None:
+        return None
+    parts = [f"{name} {value}" for name, value in (
+        ("target", signed.target), ("revision", signed.revision), ("image", signed.image),
+    ) if value]
+    if signed.evidence:
+        parts.append("evidence " + ", ".join(f"{k}={v}" for k, v in signed.evidence))
+    return "; ".join(parts) or "nothing recorded"
+
+
+def chain_line(chain: ChainStatus) -> str:
+    if chain.ok:
+        return f"Journal: {chain.records} records, hash chain verifies; head {chain.head}"
+    return (f"Journal: {chain.records} records, hash chain does NOT verify: "
+            f"{chain.problem or 'no reason given'}; head {chain.head}")
+
+
+def chain_warning(chain: ChainStatus) -> str:
+    return (f"The journal's hash chain does NOT verify: {chain.problem or 'no reason given'}. "
+            "This record may not be what happened.")
+
+
+def facts(report: Report) -> list[tuple[str, str]]:
+    """The session's facts as (label, value) rows, in reading order."""
+    s = report.session
+    rows = [("Layout", s.layout)]
+    if s.layout_path:
+        rows.append(("Layout file", s.layout_path))
+    if s.layout_hash:
+        rows.append(("Layout sha256", s.layout_hash))
+    rows += [
+        ("Context", s.context),
+        ("API server", s.server),
+        ("Namespaces", ", ".join(s.namespaces) or "—"),
+        ("Go-live", stamp(s.go_live) if s.go_live is not None else "not set"),
+        ("Kind", ("drill" if s.drill else "real go-live")
+         + (", production" if s.production else ", not production")),
+    ]
+    if s.opened is not None:
+        rows.append(("Opened", f"by {s.opened.operator} at {report.when(s.opened.at)}"))
+    if s.closed is not None:
+        reason = f" ({s.closed.text})" if s.closed.text else ""
+        rows.append(("Closed", f"by {s.closed.operator} at {report.when(s.closed.at)}{reason}"))
+    if s.operators:
+        rows.append(("Operators", ", ".join(s.operators)))
+    if s.warroom:
+        rows.append(("warroom", s.warroom))
+    return rows

@@ -1,0 +1,135 @@
+"""The timeline's sentences: one short line per journal record worth reading.
+
+Samples are left out (they are the graphs), and so is a verdict that repeats the item's last
+one: the journal writes verdicts as they are re-evaluated, the reader wants the changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from warroom.report import fields
+
+# Past this many characters an unknown kind's payload is cut: the timeline is for reading.
+SHORT_PAYLOAD = 120
+
+
+@dataclass
+class Names:
+    """Titles of the layout's ids as session_opened declared them; an id it did not declare
+    reads as itself, so a record about an unknown item still says which."""
+
+    phases: dict[str, str] = field(default_factory=dict)
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
+    triggers: dict[str, str] = field(default_factory=dict)
+
+    def phase(self, phase: str | None) -> str:
+        return self.phases.get(phase or "", phase or "—")
+
+    def title(self, phase: str | None, item: str | None) -> str:
+        """The item's own title (without its phase's)."""
+        return self.items.get((phase or "", item or ""), item or "—")
+
+    def item(self, phase: str | None, item: str | None) -> str:
+        return f"{self.phase(phase)} › {self.title(phase, item)}"
+
+    def trigger(self, trigger: str | None) -> str:
+        return self.triggers.get(trigger or "", trigger or "—")
+
+
+# The word a timeline line's colour carries (never colour alone); a verdict line says its verdict.
+_WORDS = {
+    "phase_started": "early", "override": "override", "tick": "ticked", "signoff": "signed",
+    "signoff_lapsed": "lapsed", "trigger_raised": "raised", "trigger_cleared": "cleared",
+}
+
+
+def word(kind: str, tone: str) -> str:
+    """The word written in a timeline line's verdict colour."""
+    return tone if kind == "verdict" else _WORDS.get(kind, tone)
+
+
+def short_payload(payload: Any) -> str:
+    """An unknown kind's payload as compact JSON, cut to SHORT_PAYLOAD characters."""
+    try:
+        dumped = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        dumped = repr(payload)
+    if len(dumped) > SHORT_PAYLOAD:
+        return dumped[: SHORT_PAYLOAD - 1] + "…"
+    return dumped
+
+
+def _with(text: str, extra: str | None, joiner: str = ": ") -> str:
+    return f"{text}{joiner}{extra}" if extra else text
+
+
+def sentence(
+    kind: str, payload: Mapping[str, Any], names: Names, prior: str | None = None
+) -> tuple[str, str | None] | None:
+    """(the line, its verdict tone or None), or None when the record is not worth a line.
+    `prior` is the item's verdict before this one, for verdict records."""
+    p = payload
+    phase, item = fields.text(p, "phase"), fields.text(p, "item")
+    if kind == "samples":
+        return None
+    if kind == "session_opened":
+        where = f"{fields.text(p, 'context') or '—'} ({fields.text(p, 'server') or '—'})"
+        drill = ", a drill" if fields.flag(p, "drill") else ""
+        return f"session opened: {fields.text(p, 'layout') or '—'} on {where}{drill}", None
+    if kind == "session_closed":
+        return _with("session closed", fields.text(p, "reason")), None
+    if kind == "phase_started":
+        started = f"phase started: {names.phase(phase)}"
+        if fields.flag(p, "early"):
+            return _with(f"{started}, early", fields.text(p, "reason")), "pending"
+        return started, None
+    if kind == "override":
+        unmet = ", ".join(names.title(phase, i) for i in fields.strings(p, "unmet"))
+        line = f"override of {names.phase(phase)}: {fields.text(p, 'reason') or '(no reason)'}"
+        return _with(line, unmet, " — unmet: "), "pending"
+    if kind == "tick":
+        return _with(f"ticked {names.item(phase, item)}", fields.text(p, "note"), " — "), "done"
+    if kind == "untick":
+        return _with(f"unticked {names.item(phase, item)}", fields.text(p, "reason"), " — "), None
+    if kind == "note":
+        about = f" on {names.item(phase, item)}" if item else (
+            f" on {names.phase(phase)}" if phase else ""
+        )
+        return f"note{about}: {fields.text(p, 'text') or ''}", None
+    if kind == "signoff":
+        bound = fields.mapping(p, "bound")
+        to = ", ".join(
+            f"{key} {value}" for key in ("target", "revision", "image")
+            if (value := fields.text(bound, key))
+        )
+        line = (f"signed {names.item(phase, item)} as {fields.text(p, 'role') or '—'}: "
+                f"“{fields.text(p, 'statement') or ''}”")
+        return _with(line, to, " — bound to "), "done"
+    if kind == "signoff_lapsed":
+        return _with(f"sign-off lapsed: {names.item(phase, item)}", fields.text(p, "why")), "fail"
+    if kind == "verdict":
+        verdict = fields.text(p, "verdict") or "unknown"
+        if verdict == prior:
+            return None
+        change = f"{prior} → {verdict}" if prior else verdict
+        line = _with(f"{names.item(phase, item)}: {change}", fields.text(p, "reason"), " — ")
+        found = fields.evidence(p)
+        return _with(line, found.summary() if found else None, "; "), verdict
+    if kind == "trigger_raised":
+        trigger = fields.text(p, "trigger")
+        title = fields.text(p, "title") or names.trigger(trigger)
+        found = fields.evidence(p)
+        return _with(f"trigger raised: {title}", found.summary() if found else None, " — "), "fail"
+    if kind == "trigger_cleared":
+        return f"trigger cleared: {names.trigger(fields.text(p, 'trigger'))}", "pass"
+    if kind == "operator_changed":
+        return f"operator: {fields.text(p, 'from') or '—'} → {fields.text(p, 'to') or '—'}", None
+    if kind == "command_approved":
+        line = f"command approved for {names.item(phase, item)}: {fields.text(p, 'command') or ''}"
+        return line, None
+    return f"{kind}: {short_payload(payload)}", None

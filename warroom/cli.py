@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from warroom.journal import Verification
     from warroom.ui.keys import Keymap
 
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
@@ -286,6 +287,19 @@ def verify(session: str) -> None:
     """Check that every record of SESSION (a name or a journal's path) follows the one before.
 
     Prints SESSION: ok, or FILE:LINE: what is wrong for the first bad line (exit 1)."""
+    path, checked = _verified(session)
+    if not checked.ok:
+        first = checked.problems[0]
+        click.echo(f"{path}:{first.line}: {first.message}")
+        sys.exit(1)
+    click.echo(f"{session}: ok: {checked.records} records, head {checked.head}")
+    for note in checked.problems:  # a torn last line: never acknowledged, so still ok
+        click.echo(f"{path}:{note.line}: {note.message}", err=True)
+
+
+def _verified(session: str) -> tuple[Path, Verification]:
+    """The journal of SESSION and what its chain says; a missing or unreadable session is
+    one sentence and exit 2."""
     from warroom.journal import SessionNameError, session_path, verify_file
 
     try:
@@ -297,17 +311,56 @@ def verify(session: str) -> None:
         click.echo(f"{session}: no such session (there is no {path})", err=True)
         sys.exit(2)
     try:
-        checked = verify_file(path)
+        return path, verify_file(path)
     except OSError as exc:
         click.echo(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})", err=True)
         sys.exit(2)
-    if not checked.ok:
-        first = checked.problems[0]
-        click.echo(f"{path}:{first.line}: {first.message}")
-        sys.exit(1)
-    click.echo(f"{session}: ok: {checked.records} records, head {checked.head}")
-    for note in checked.problems:  # a torn last line: never acknowledged, so still ok
-        click.echo(f"{path}:{note.line}: {note.message}", err=True)
+
+
+@main.command()
+@click.argument("session")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown (for a ticket) or one self-contained HTML file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write it here instead of printing it.",
+)
+def report(session: str, fmt: str, output: Path | None) -> None:
+    """The go-live record of SESSION: timeline, phases with their items and evidence, who
+    ticked and signed what, overrides, triggers, the signals against their SLOs, and
+    whether the journal's hash chain verifies (its head hash anchors it elsewhere)."""
+    from warroom.journal import readable_records
+    from warroom.report import ChainStatus, write_report
+
+    path, checked = _verified(session)
+    problem = next((p for p in checked.problems if not checked.ok), None)
+    chain = ChainStatus(
+        checked.ok,
+        checked.records,
+        checked.head,
+        f"{path}:{problem.line}: {problem.message}" if problem else None,
+    )
+    try:
+        text = write_report(readable_records(path), chain, fmt, output)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {output} ({(exc.strerror or str(exc)).lower()}); choose another -o"
+        ) from exc
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        said = "verifies" if checked.ok else "does NOT verify"
+        click.echo(
+            f"{output}: the {fmt} report of {session}; its journal {said}, head {checked.head}"
+        )
 
 
 @main.command()

@@ -31,7 +31,7 @@ from warroom.journal.records import (
     line_hash,
 )
 from warroom.journal.redact import REDACTED, redact
-from warroom.journal.replay import Problem, Verification, verify_file
+from warroom.journal.replay import Problem, Verification, readable_records, verify_file
 
 __all__ = [
     "GENESIS",
@@ -54,6 +54,7 @@ __all__ = [
     "line_hash",
     "list_sessions",
     "open_journal",
+    "readable_records",
     "redact",
     "session_path",
     "sessions_dir",

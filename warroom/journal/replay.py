@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from warroom.journal.files import torn_path
-from warroom.journal.records import GENESIS, Record, RecordError, from_json
+from warroom.journal.records import GENESIS, Record, RecordError, from_json, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,20 @@ def verify_file(path: Path) -> Verification:
         problems=problems,
         torn=torn,
     )
+
+
+def readable_records(path: Path) -> list[dict[str, Any]]:
+    """Every line of the journal at `path` that is a JSON object, in file order, as written:
+    what a report shows, even of a journal whose chain is broken (the report says so)."""
+    out = []
+    for line in read_all(path).split(b"\n"):
+        try:
+            value = parse(line)
+        except ValueError:
+            continue  # a torn or edited line: the verification names it
+        if isinstance(value, dict):
+            out.append(value)
+    return out
 
 
 def read_all(path: Path) -> bytes:

@@ -321,6 +321,20 @@ class CommandCheck(BaseModel):
     auto: StrictBool = False
     imported: StrictBool = False  # came from `warroom import`: never auto
 
+    @model_validator(mode="after")
+    def _never_auto_when_imported(self) -> CommandCheck:
+        if self.auto and self.imported:
+            raise FieldProblems(
+                [
+                    (
+                        ("auto",),
+                        "a command that came from warroom import never runs by itself; "
+                        "remove auto, or review the command and remove imported",
+                    )
+                ]
+            )
+        return self
+
 
 class SoakCheck(BaseModel):
     """Every named signal within its SLO for a duration; a breach restarts the timer."""

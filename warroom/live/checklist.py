@@ -63,6 +63,7 @@ class ChecklistRun:
         self.version = 0
         self._next_sample = -math.inf
         self._seen = 0
+        self._auto_asked: set[str] = set()  # auto commands this process has started
         for record in journal.records if journal is not None else ():
             self._fold(record)
 
@@ -127,6 +128,7 @@ class ChecklistRun:
         if self.journal is not None:
             for record in self.journal.poll():
                 self._fold(record)
+        self._run_auto()
         evaluation = self.evaluator.evaluate(self.world())
         if self.journal is not None and not self.journal.read_only:
             try:
@@ -136,6 +138,22 @@ class ChecklistRun:
         self.evaluation = evaluation
         self.version += 1
         return evaluation
+
+    def _run_auto(self) -> None:
+        """`auto: true` commands run by themselves once approved in this session (the screen
+        asked, `r`), and again each time warroom opens the session."""
+        if self.probes is None:
+            return
+        for _, item in self.layout.items():
+            command = item.command
+            if (
+                command is not None
+                and command.auto
+                and item.id in self.session.approved
+                and item.id not in self._auto_asked
+            ):
+                self._auto_asked.add(item.id)
+                self.probes.ask(item.id)
 
     def _record(self, ev: Evaluation) -> None:
         for verdict in ev.changes:
@@ -298,6 +316,7 @@ class ChecklistRun:
             raise Refused(
                 f"{found.item.title} has nothing to run; it is judged from what the room watches"
             )
+        self._auto_asked.add(item_id)
         return f"running {found.item.title}"
 
     def needs_approval(self, item_id: str) -> str | None:

@@ -56,7 +56,7 @@ class OverviewPane(Pane):
 
     def show_phase(self, glance: PhaseGlance | None) -> None:
         """The checklist's phase in progress (None: the layout has no checklist)."""
-        self.phase.display = self.phase_wide.display = glance is not None
+        self.set_class(glance is None, "-no-checklist")
         for panel in (self.phase, self.phase_wide):
             panel.show(glance)
 

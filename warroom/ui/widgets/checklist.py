@@ -94,8 +94,9 @@ class ChecklistList(RowView):
 
     @property
     def title_width(self) -> int:
-        """The item column: what the verdict and reason columns leave (28 for the reason)."""
-        return max(20, (self.size.width or 80) - 10 - 1 - 28)
+        """The item column: what the verdict and reason columns leave (28 for the reason),
+        at most 64 so that on a wide screen the reason stays next to its item."""
+        return min(64, max(20, (self.size.width or 80) - 10 - 1 - 28))
 
     def header_segments(self) -> Segments:
         return [fixed("   verdict", 10), fixed("item", self.title_width), Segment("reason")]

@@ -36,17 +36,21 @@ phases:
 """
 
 
-def pod(name: str, ready: bool = True, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def pod(
+    name: str, ready: bool = True, labels: dict[str, str] | None = None, image: str = "api:1",
+    digest: str = "sha256:aaa",
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": NS, "uid": f"uid-{name}",
-                     "labels": labels or {"app": "api"}},
-        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "api:1"}]},
+                     "labels": labels or {"app": "api"}, "resourceVersion": digest},
+        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": image}]},
         "status": {
             "phase": "Running",
             "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
             "containerStatuses": [{"name": "app", "ready": ready, "restartCount": 0,
+                                   "image": image, "imageID": f"ghcr.io/x/api@{digest}",
                                    "state": {"running": {}}}],
         },
     }  # fmt: skip
@@ -182,3 +186,24 @@ def test_the_one_who_started_a_phase_may_not_sign_its_gate_when_the_layout_says_
     assert evaluator.evaluate(world(picture, session)).items["sign"].verdict == "pending"
     session.apply("signoff", signed, "ben", 3.0)
     assert evaluator.evaluate(world(picture, session)).items["sign"].reason == "signed by ben"
+
+
+def test_a_signoff_is_bound_to_the_image_digest_the_pods_run() -> None:
+    evaluator, picture = setup(revision=1)
+    session = SessionState()
+    bound = evaluator.bound(evaluator.layout.phases[1].items[0], world(picture, session))
+    assert bound is not None and bound.digest == "sha256:aaa"
+    session.apply(
+        "signoff",
+        {"phase": "second", "item": "sign", "role": "lead", "statement": "Ready.",
+         "bound": {"revision": "1", "image": "api:1", "digest": "sha256:aaa"}},
+        "ana",
+        10.0,
+    )  # fmt: skip
+    assert evaluator.evaluate(world(picture, session)).items["sign"].verdict == "done"
+    # The same tag pushed again and the pods restarted on the new build: not what was signed.
+    rebuilt = [pod(f"api-{i}", digest="sha256:bbb") for i in range(3)]
+    picture.cache("pods", NS).replace(rebuilt, "2")
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.items["sign"].verdict == "pending"
+    assert ev.lapses[0].why == "bizra-prod/api runs another build of api:1 (sha256:bbb…)"

@@ -7,12 +7,16 @@ picture are judged again only when the kinds they read changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from warroom.checklist import kube_checks, signal_checks
 from warroom.checklist.verdicts import Evidence, ItemVerdict, PhaseState, TriggerState, Verdict
 from warroom.checklist.world import World
+from warroom.kinds.deployment import revision_of
+from warroom.kinds.objects import section
 from warroom.layout.checklist import Item, Phase
 from warroom.layout.schema import Layout
 
@@ -63,6 +67,7 @@ class Bound:
     target: str
     revision: str | None
     image: str | None
+    digest: str | None = None  # what the pods of that image run (imageID), when they report it
 
 
 @dataclass
@@ -96,6 +101,13 @@ class Evaluator:
             _started(s, i <= current or s.id in world.session.started) for i, s in enumerate(phases)
         )
         triggers = tuple(self._trigger(tid, world) for tid in self.layout.triggers)
+        # No data proves neither way: a raised trigger stays raised until data clears it.
+        triggers = tuple(
+            replace(t, raised=self._last_triggers[t.id].raised)
+            if t.unknown and t.id in self._last_triggers
+            else t
+            for t in triggers
+        )
         trigger_changes = [
             t
             for t in triggers
@@ -304,17 +316,17 @@ class Evaluator:
         d = world.picture.cache("deployments", target.namespace).get(target.namespace, name)
         if d is None:
             return Bound(f"{target.namespace}/{name}", None, None)
-        from warroom.kinds.deployment import revision_of
-
         containers = d.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or [{}]
         chosen = next(
             (c for c in containers if target.container and c.get("name") == target.container),
             containers[0],
         )
+        image = str(chosen.get("image") or "") or None
         return Bound(
             f"{target.namespace}/{name}",
             str(revision_of(d)),
-            str(chosen.get("image") or "") or None,
+            image,
+            _digest(world, target.namespace, d, str(chosen.get("name") or ""), image),
         )
 
     # -- phases and triggers -----------------------------------------------------------
@@ -356,8 +368,6 @@ def lapses_for(lapses: list[Lapse], item: str) -> bool:
 
 
 def _started(state: PhaseState, started: bool) -> PhaseState:
-    from dataclasses import replace
-
     return replace(state, started=started)
 
 
@@ -373,6 +383,25 @@ def _events_since(since: object, phase: Phase, world: World) -> float:
     return world.now - since.total_seconds()
 
 
+def _digest(
+    world: World, namespace: str, d: Mapping[str, Any], container: str, image: str | None
+) -> str | None:
+    """The image digest the Deployment's pods report for `container` running `image`
+    (status.containerStatuses[].imageID, `…@sha256:…`): what was really signed."""
+    if world.picture is None or image is None:
+        return None
+    wanted = section(section(d, "spec"), "selector").get("matchLabels") or {}
+    for pod in world.picture.cache("pods", namespace):
+        labels = section(pod, "metadata").get("labels") or {}
+        if not wanted or any(labels.get(k) != v for k, v in wanted.items()):
+            continue
+        for cs in section(pod, "status").get("containerStatuses") or ():
+            image_id = str(cs.get("imageID") or "")
+            if cs.get("name") == container and cs.get("image") == image and "@" in image_id:
+                return image_id.rsplit("@", 1)[1]
+    return None
+
+
 def _lapsed(signed: object, now: Bound | None) -> str:
     """Why a sign-off bound to `signed` no longer holds for the target `now`, or ""."""
     if now is None or not isinstance(signed, dict):
@@ -382,11 +411,14 @@ def _lapsed(signed: object, now: Bound | None) -> str:
         return f"{now.target} moved from revision {was_rev} to {now.revision}"
     if was_image and now.image and was_image != now.image:
         return f"{now.target} image changed from {was_image} to {now.image}"
+    was_digest = signed.get("digest")
+    if was_digest and now.digest and was_digest != now.digest:
+        return f"{now.target} runs another build of {now.image} ({now.digest[:19]}…)"
     return ""
 
 
 def _bound_text(bound: object) -> str | None:
     if not isinstance(bound, dict):
         return None
-    parts = [f"{k} {bound[k]}" for k in ("target", "revision", "image") if bound.get(k)]
+    parts = [f"{k} {bound[k]}" for k in ("target", "revision", "image", "digest") if bound.get(k)]
     return ", ".join(parts) or None

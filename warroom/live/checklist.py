@@ -304,6 +304,7 @@ class ChecklistRun:
                     "target": bound.target if bound else None,
                     "revision": bound.revision if bound else None,
                     "image": bound.image if bound else None,
+                    "digest": bound.digest if bound else None,
                     "evidence": evidence,
                 },
             },

@@ -500,7 +500,9 @@ class WarRoomApp(App[None]):
         if bound is not None:
             body.append(
                 f"Bound to {bound.target} revision {bound.revision or '–'}, image "
-                f"{bound.image or '–'}: a new revision lapses it.\n"
+                f"{bound.image or '–'}"
+                + (f" ({bound.digest})" if bound.digest else "")
+                + ": a new revision or build lapses it.\n"
             )
 
         def confirmed(yes: bool | None) -> None:

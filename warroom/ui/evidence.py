@@ -83,7 +83,8 @@ class EvidenceDetail(Toned):
             text.append(f"  signed by {s.operator} as {s.role} at {clock_text(s.at)}\n")
             text.append(f"    “{s.statement}”\n", style=self.tone("dim"))
             bound = s.bound
-            parts = [f"{k} {bound[k]}" for k in ("target", "revision", "image") if bound.get(k)]
+            keys = ("target", "revision", "image", "digest")
+            parts = [f"{k} {bound[k]}" for k in keys if bound.get(k)]
             if parts:
                 text.append(f"    bound to {', '.join(parts)}\n", style=self.tone("dim"))
         if item.id in self.session.lapsed:
@@ -96,8 +97,8 @@ class EvidenceDetail(Toned):
             for note in notes:
                 text.append(f"  {clock_text(note.at)} {note.operator}: ", style=BOLD)
                 text.append(f"{note.text}\n")
-        keys = "t tick · u untick · n note · s sign · r run now · o override phase · Esc close"
-        text.append(f"\n{keys}\n", style=self.tone("dim"))
+        help_line = "t tick · u untick · n note · s sign · r run now · o override phase · Esc close"
+        text.append(f"\n{help_line}\n", style=self.tone("dim"))
         return text
 
 

@@ -215,8 +215,9 @@ class PhasePanel(Panel):
         said = {"fail": "failing", "unknown": "unknown", "pending": "waiting"}
         for verdict in ("fail", "unknown", "pending"):
             if counts.get(verdict):
-                tone = self.tone(LOOKS[verdict][2])
-                text.append(f" · {counts[verdict]} {said[verdict]}", style=tone)
+                text.append(
+                    f" · {counts[verdict]} {said[verdict]}", style=self.tone(LOOKS[verdict][2])
+                )
         for verdict, title, reason in data.waiting[: self.limit]:
             glyph, word, tone = LOOKS[verdict]
             text.append(f"\n{glyph} {word:<6} ", style=self.tone(tone))

@@ -78,6 +78,12 @@ class Evaluator:
     _memo: dict[str, tuple[object, tuple[Verdict, str, Evidence]]] = field(default_factory=dict)
     _since: dict[str, float] = field(default_factory=dict)  # hpa `for`: in range since
 
+    def forget(self) -> None:
+        """Forget what was last said, so the next evaluation reports every verdict and raised
+        trigger as changed (the journal could not take the last ones)."""
+        self._last.clear()
+        self._last_triggers.clear()
+
     def evaluate(self, world: World) -> Evaluation:
         items: dict[str, ItemVerdict] = {}
         changes: list[ItemVerdict] = []

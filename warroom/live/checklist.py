@@ -62,7 +62,6 @@ class ChecklistRun:
         self.write_error = ""
         self.version = 0
         self._next_sample = -math.inf
-        self._seen = 0
         self._auto_asked: set[str] = set()  # auto commands this process has started
         for record in journal.records if journal is not None else ():
             self._fold(record)
@@ -135,6 +134,8 @@ class ChecklistRun:
                 self._record(evaluation)
             except JournalError as failed:
                 self.write_error = str(failed)
+                # What could not be written is written once the journal takes writes again.
+                self.evaluator.forget()
         self.evaluation = evaluation
         self.version += 1
         return evaluation
@@ -209,7 +210,6 @@ class ChecklistRun:
 
     def _fold(self, record: Record) -> None:
         self.session.apply(record.kind, record.payload, record.operator, record.at_cluster)
-        self._seen += 1
 
     # -- what the operator does ----------------------------------------------------------
 

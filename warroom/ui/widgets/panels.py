@@ -82,8 +82,9 @@ class RolloutPanel(Panel):
         if not views:
             return Text("No target Deployment found yet.", style=self.tone("dim"))
         parts: list[RenderableType] = []
-        # The image column gets what the other columns leave (role, counts, traffic).
-        image_width = max(16, self.size.width - 38)
+        # The image column gets what the other columns leave: role, counts and traffic with
+        # their padding take 42 cells.
+        image_width = max(16, self.size.width - 42)
         for view in views:
             title = Text(f"{view.namespace}/{view.name}", style=BOLD)
             title.append(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shlex
 import subprocess
 import sys
 import uuid
@@ -123,3 +126,43 @@ def test_closing_the_tmux_pane_stops_the_demo_and_its_prometheus() -> None:
     except AssertionError:
         left = {p: n for p, n in started.items() if Path(f"/proc/{p}").exists()}
         raise AssertionError(f"still running after the pane closed: {left}") from None
+
+
+def test_the_demos_checklist_in_tmux_ticks_an_item_and_journals_it() -> None:
+    require_tool("tmux")
+    session = f"warroom-test-{uuid.uuid4().hex[:8]}"
+    name = f"tmux-{uuid.uuid4().hex[:6]}"
+    data = os.environ["WARROOM_DATA_DIR"]  # the test's own (tests/conftest.py); said outright,
+    # because a tmux server started earlier would hand the pane its own environment
+    command = (
+        f"env -u COLORTERM TERM=tmux-256color WARROOM_DATA_DIR={shlex.quote(data)} "
+        f"{sys.executable} -m warroom demo --speed 10 --session {name} --operator carol; "
+        "sleep 60"
+    )
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    try:
+        wait_for_screen(session, r"Rollout.*HPA")
+        tmux("send-keys", "-t", session, "6")
+        screen = wait_for_screen(session, r"Phase 1: Pre-Deployment Validation.*✓ pass")
+        assert re.search(r"◔ wait\s+Storage Provisioned\s+to tick", screen), screen
+        # The cursor starts on the phase row; Storage Provisioned is the third item under it.
+        tmux("send-keys", "-t", session, "j", "j", "j", "t")
+        wait_for_screen(session, r"Tick — Storage Provisioned")
+        tmux("send-keys", "-t", session, "-l", "PV bound, md5 checked")
+        tmux("send-keys", "-t", session, "Enter")
+        screen = wait_for_screen(session, r"● done\s+Storage Provisioned\s+by carol")
+        assert "Traceback" not in screen
+        path = Path(data) / "sessions" / f"{name}.jsonl"
+        ticks = [r for r in map(json.loads, path.read_text().splitlines()) if r["kind"] == "tick"]
+        assert [(t["operator"], t["payload"]) for t in ticks] == [
+            (
+                "carol",
+                {
+                    "phase": "pre-deployment",
+                    "item": "storage-provisioned",
+                    "note": "PV bound, md5 checked",
+                },
+            )
+        ]
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -277,7 +277,7 @@ class ChecklistRun:
         ):
             raise Refused(
                 f"{operator} started {found.phase.title}, and this layout forbids the one who "
-                "started a phase from signing its gate; hand over to someone else (o)"
+                "started a phase from signing its gate; hand over to someone else (w)"
             )
         if any(s.operator == operator for s in self.session.signoffs.get(item_id, [])):
             raise Refused(f"{operator} has already signed {found.item.title}")

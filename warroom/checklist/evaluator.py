@@ -183,7 +183,7 @@ class Evaluator:
             if result is not None:
                 reason = "running"
             elif item.command is not None:
-                reason = "not run (r runs it)"
+                reason = "not run: run it to judge it"
             else:
                 reason = "not run yet"
             return "pending", reason, Evidence(item.title, source, query), None

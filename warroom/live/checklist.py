@@ -223,7 +223,7 @@ class ChecklistRun:
         """Tick a manual item (recorded before it shows as done)."""
         found = self.find(item_id)
         if found.item.signoff is not None:
-            raise Refused(f"{found.item.title} is a sign-off; sign it (s) rather than tick it")
+            raise Refused(f"{found.item.title} is a sign-off; sign it rather than tick it")
         if not found.item.ticked_by_person:
             raise Refused(
                 f"{found.item.title} is proved by its check ({found.item.kind}); "
@@ -277,7 +277,7 @@ class ChecklistRun:
         ):
             raise Refused(
                 f"{operator} started {found.phase.title}, and this layout forbids the one who "
-                "started a phase from signing its gate; hand over to someone else (w)"
+                "started a phase from signing its gate; hand over to someone else"
             )
         if any(s.operator == operator for s in self.session.signoffs.get(item_id, [])):
             raise Refused(f"{operator} has already signed {found.item.title}")

@@ -536,16 +536,25 @@ class WarRoomApp(App[None]):
         if key.startswith(PHASE_PREFIX):
             return
         found = run.find(key)
-        role = ""
-        if found.item.signoff is not None:
-            role = run.layout.roles.get(found.item.signoff.role, "")
+        label = self.keymap.label
+        keys = " · ".join(
+            f"{label(k)} {what}"
+            for k, what in (
+                ("checklist.tick", "tick"),
+                ("checklist.untick", "untick"),
+                ("checklist.note", "note"),
+                ("checklist.sign", "sign"),
+                ("checklist.run", "run now"),
+                ("checklist.override", "override phase"),
+            )
+        )
         detail = EvidenceDetail(
             found.phase,
             found.item,
             run.evaluation.items[key],
             run.session,
             self.model.clock(),
-            role,
+            f"{keys} · esc close",
         )
         self.push_screen(DetailScreen(detail, None))
 

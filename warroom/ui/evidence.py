@@ -36,11 +36,12 @@ class EvidenceDetail(Toned):
         verdict: ItemVerdict,
         session: SessionState,
         now: float,
-        role: str = "",
+        keys: str = "",
     ) -> None:
+        """`keys`: what the keys in force do here, as the keymap has them."""
         super().__init__()
         self.phase, self.item, self.verdict = phase, item, verdict
-        self.session, self.now, self.role = session, now, role
+        self.session, self.now, self.keys = session, now, keys
 
     def render(self) -> RenderableType:
         item, v, ev = self.item, self.verdict, self.verdict.evidence
@@ -97,8 +98,8 @@ class EvidenceDetail(Toned):
             for note in notes:
                 text.append(f"  {clock_text(note.at)} {note.operator}: ", style=BOLD)
                 text.append(f"{note.text}\n")
-        help_line = "t tick · u untick · n note · s sign · r run now · o override phase · Esc close"
-        text.append(f"\n{help_line}\n", style=self.tone("dim"))
+        if self.keys:
+            text.append(f"\n{self.keys}\n", style=self.tone("dim"))
         return text
 
 

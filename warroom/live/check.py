@@ -40,13 +40,13 @@ async def settle(room: Room, probes: ProbeRunner | None, deadline: float) -> lis
         await room.sources.wait_synced(left)
     poller = room.signals
     while time.monotonic() < deadline:
-        waiting = False
-        if poller is not None:
+        # Listed is not enough: a reflector is current (not stale) once its watch is open,
+        # and judging before that makes every Kubernetes item unknown.
+        waiting = any(s.stale and not s.failing for s in room.picture.sources())
+        if poller is not None and poller.freshness().state != "failed":
             readings = poller.snapshot()
-            reachable = poller.freshness()
-            if reachable.state == "failed":
-                break
-            waiting = any(r.freshness.state == "pending" for r in readings) or not poller.backfilled
+            waiting = waiting or any(r.freshness.state == "pending" for r in readings)
+            waiting = waiting or not poller.backfilled
         if probes is not None:
             waiting = waiting or any(r.running for r in probes.results.values())
             waiting = waiting or len(probes.results) < probes.automatic

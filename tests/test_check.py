@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,7 +173,8 @@ phases:
     assert ran.code == 2, ran
     row = next(line for line in ran.out.splitlines() if "Requests elsewhere" in line)
     assert " UNKNOWN " in row and "no data" in row
-    assert ran.out.splitlines()[-1] == "check e2e: 1 pass, 1 unknown — exit 2: some unknown (no data)"
+    last = ran.out.splitlines()[-1]
+    assert last == "check e2e: 1 pass, 1 unknown — exit 2: some unknown (no data)"
 
 
 async def test_prometheus_down_is_unreachable_exit_3_in_one_sentence(
@@ -275,3 +277,95 @@ phases:
     assert {i["item"]: i["verdict"] for i in ran.json()["items"]} == {
         "rolled": "pass", "pods": "pass",
     }  # fmt: skip
+
+
+HELD = """
+name: held
+cluster: {namespaces: [bizra-prod]}
+prometheus: {interval: 1s}
+signals:
+  rps:
+    query: sum(rate(http_requests_total{namespace="bizra-prod"}[2s]))
+    unit: rps
+phases:
+  - id: traffic
+    title: Traffic
+    items:
+      - {id: held, title: Traffic for 6 s, promql: {signal: rps, op: ">", value: 0, for: 6s}}
+"""
+
+
+@pytest.fixture
+async def realtime_sim() -> AsyncIterator[SimCluster]:
+    """The sim at the wall clock's pace: `warroom check` lives a second or two, too short for
+    its connection to learn a faster pace from the Date headers (it needs 5 s), so a `for`
+    is judged at pace 1; at speed 1 that is the truth."""
+    async with SimCluster("gpu-inference", speed=1, scrape_interval=0.5) as cluster:
+        cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)
+        cluster.set_users(f"{NS}/bizra-inference", 600)
+        yield cluster
+
+
+async def test_for_is_judged_from_prometheus_history_so_it_passes_at_once(
+    realtime_sim: SimCluster, tmp_path: Path
+) -> None:
+    sim = realtime_sim
+    binary = require_tool("prometheus")
+    query = 'sum(rate(http_requests_total{namespace="bizra-prod"}[2s]))'
+    async with PrometheusProcess(
+        f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary
+    ) as prom, httpx.AsyncClient(base_url=prom.url) as client:
+
+        async def held_for() -> float:
+            """How long Prometheus has seen traffic, to the newest point (0 when none)."""
+            now = time.time()
+            answer = await client.get(
+                "/api/v1/query_range",
+                params={"query": query, "start": now - 20, "end": now, "step": 0.5},
+            )
+            result = answer.json()["data"]["result"]
+            points = [(float(t), float(v)) for t, v in result[0]["values"]] if result else []
+            since = None
+            for t, v in reversed(points):
+                if not v > 0:
+                    break
+                since = t
+            return points[-1][0] - since if since is not None else 0.0
+
+        await until_value(held_for, lambda s: s >= 8, timeout=60, every=0.5,
+                          what="Prometheus holding 8 s of traffic")  # fmt: skip
+        path = tmp_path / "held.yaml"
+        path.write_text(HELD, encoding="utf-8")
+        started = time.time()
+        ran = await warroom_check(str(path), *on(sim, prom.url), "--json")
+    assert ran.code == 0, ran
+    (item,) = ran.json()["items"]
+    assert item["verdict"] == "pass", item
+    # Held since before this check's process existed: its own polls cannot say so, only the
+    # history it fetched at start (as much as the longest `for`: 6 s before its first poll).
+    since = item["evidence"]["since"]
+    assert since is not None and since < started - 3, (since, started)
+
+
+@pytest.mark.parametrize(
+    ("layout_text", "args", "said"),
+    [
+        ("name: x\nphases: [{id: a, title: A, items: [{id: i, title: I, podz: {}}]}]\n", (),
+         "layout.yaml:2: "),
+        (None, (), "no such layout file"),
+        (HEAD + PASSING, ("--phase", "nope"), "has no phase 'nope' (its phases: deploy, traffic)"),
+        (HEAD + PASSING, ("--timeout", "0"), "Invalid value for '--timeout'"),
+    ],
+    ids=["bad-layout", "missing-layout", "unknown-phase", "bad-option"],
+)
+async def test_a_layout_or_command_line_it_cannot_use_exits_4_not_a_verdict(
+    tmp_path: Path, layout_text: str | None, args: tuple[str, ...], said: str
+) -> None:
+    """1 and 2 are verdicts (fail, unknown): a typo in the gate's own setup must not read as
+    either."""
+    path = tmp_path / "layout.yaml"
+    if layout_text is not None:
+        path.write_text(layout_text, encoding="utf-8")
+    ran = await warroom_check(str(path), *args)
+    assert ran.code == 4, ran
+    assert said in ran.err and "Traceback" not in ran.err and ran.out == ""

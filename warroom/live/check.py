@@ -3,7 +3,8 @@
 It waits (within a deadline) for every watch to list, every signal's first answer and the
 history its `for`s and soaks judge from, and every probe's first result; then judges once.
 Exit codes: 0 all pass, 1 any fails (or has not held long enough yet), 2 any unknown (no
-data), 3 a source unreachable (the API server, Prometheus).
+data), 3 a source unreachable (the API server, Prometheus); the CLI adds 4 for a layout or
+command line it cannot use (warroom/cli.py).
 """
 
 from __future__ import annotations

@@ -184,8 +184,10 @@ async def test_prometheus_down_is_unreachable_exit_3_in_one_sentence(
     ran = await warroom_check(str(layout(tmp_path, PASSING)), *on(sim))
     assert ran.code == 3, ran
     said = [line for line in ran.out.splitlines() if line.startswith("unreachable: ")]
-    assert said == ["unreachable: Prometheus answered 503 (unavailable): Prometheus is "
-                    "unavailable (warroom sim fault injection)"], ran.out
+    assert said == [
+        "unreachable: Prometheus answered 503 (unavailable): Prometheus is "
+        "unavailable (warroom sim fault injection)"
+    ], ran.out
     assert "Traceback" not in ran.out + ran.err
     rows = ran.out.splitlines()
     # What Prometheus would prove is unknown; what the API server proves is still judged.
@@ -230,9 +232,7 @@ async def closed_port() -> int:
     return port
 
 
-async def test_phase_selects_and_json_carries_the_evidence(
-    sim: SimCluster, tmp_path: Path
-) -> None:
+async def test_phase_selects_and_json_carries_the_evidence(sim: SimCluster, tmp_path: Path) -> None:
     path = str(layout(tmp_path, PASSING))
     ran = await warroom_check(path, *on(sim), "--phase", "traffic", "--json")
     assert ran.code == 0, ran
@@ -312,9 +312,10 @@ async def test_for_is_judged_from_prometheus_history_so_it_passes_at_once(
     sim = realtime_sim
     binary = require_tool("prometheus")
     query = 'sum(rate(http_requests_total{namespace="bizra-prod"}[2s]))'
-    async with PrometheusProcess(
-        f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary
-    ) as prom, httpx.AsyncClient(base_url=prom.url) as client:
+    async with (
+        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        httpx.AsyncClient(base_url=prom.url) as client,
+    ):
 
         async def held_for() -> float:
             """How long Prometheus has seen traffic, to the newest point (0 when none)."""
@@ -350,8 +351,11 @@ async def test_for_is_judged_from_prometheus_history_so_it_passes_at_once(
 @pytest.mark.parametrize(
     ("layout_text", "args", "said"),
     [
-        ("name: x\nphases: [{id: a, title: A, items: [{id: i, title: I, podz: {}}]}]\n", (),
-         "layout.yaml:2: "),
+        (
+            "name: x\nphases: [{id: a, title: A, items: [{id: i, title: I, podz: {}}]}]\n",
+            (),
+            "layout.yaml:2: ",
+        ),
         (None, (), "no such layout file"),
         (HEAD + PASSING, ("--phase", "nope"), "has no phase 'nope' (its phases: deploy, traffic)"),
         (HEAD + PASSING, ("--timeout", "0"), "Invalid value for '--timeout'"),

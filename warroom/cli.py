@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +28,35 @@ class UnknownWord(click.ClickException):
     """A first word that is neither a command nor a file: a usage error (exit 2), one line."""
 
     exit_code = 2
+
+
+#: `warroom check`'s exit code for a layout it cannot load or a command line it cannot use:
+#: apart from its verdicts (0 pass, 1 fail, 2 unknown, 3 unreachable), so a CI gate never
+#: reads a typo in the layout as "some check failed" or "no data".
+CHECK_USAGE = 4
+
+
+class CheckUsageError(click.ClickException):
+    """`warroom check` could not start: its layout or its command line is wrong (exit 4)."""
+
+    exit_code = CHECK_USAGE
+
+
+class CheckCommand(click.Command):
+    """`warroom check`: click's usage errors (exit 2, which check means "unknown") exit 4."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = CHECK_USAGE
+            raise
 
 
 def looks_like_layout(word: str) -> bool:
@@ -373,7 +402,7 @@ def schema() -> None:
     click.echo(json.dumps(layout_schema(), indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.command(cls=CheckCommand)
 @click.argument("layout", type=click.Path())
 @click.option("--phase", help="Check only this phase (its id).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON with the evidence.")
@@ -400,7 +429,8 @@ def check(
     timeout: float,
 ) -> None:
     """Evaluate LAYOUT's automatic checks once, headless: exit 0 all pass, 1 any fail,
-    2 any unknown (no data), 3 a source unreachable.
+    2 any unknown (no data), 3 a source unreachable, 4 the layout or the command line is
+    wrong.
 
     `for` durations and soaks are judged from Prometheus' history. Items a person ticks are
     listed, not judged. Runs without a terminal: a gate for CI.
@@ -408,11 +438,14 @@ def check(
     from warroom.layout import Layout
     from warroom.live.check_command import run_check
 
-    loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
+    try:
+        loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
+    except click.ClickException as exc:
+        raise CheckUsageError(exc.message) from exc
     assert isinstance(loaded, Layout)
     if phase is not None and phase not in {p.id for p in loaded.phases}:
         known = ", ".join(p.id for p in loaded.phases) or "none"
-        raise click.UsageError(f"{layout} has no phase {phase!r} (its phases: {known})")
+        raise CheckUsageError(f"{layout} has no phase {phase!r} (its phases: {known})")
     code = asyncio.run(
         run_check(
             loaded,

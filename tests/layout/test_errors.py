@@ -256,3 +256,84 @@ def test_hostile_layouts_end_in_a_layout_error(text: str, expected: str) -> None
     with pytest.raises(LayoutError) as caught:
         parse_layout(text, "demo.yaml")
     assert str(caught.value) == expected
+
+
+# The checklist's keys: each mistake on the line of the key or value it is about.
+CHECKLIST_HEAD = (
+    HEAD
+    + "signals:\n  p95_latency: {query: up}\n"  # lines 4-5
+    + "roles:\n  eng_lead: Engineering lead\n"  # lines 6-7
+    + "phases:\n  - id: go\n    title: Go\n"  # lines 8-10
+)
+ITEM = "    items:\n      - id: a\n        title: A\n"  # lines 11-13; its check is line 14
+CHECKLIST_CASES: list[tuple[str, str, str]] = [
+    (
+        "unknown signal in a promql check, the nearest suggested",
+        ITEM + "        promql: {signal: p95_latncy, op: '<', value: 1}\n",
+        "demo.yaml:14: phases[0].items[0].promql.signal: 'p95_latncy' is not a signal of this "
+        "layout; did you mean 'p95_latency'?",
+    ),
+    (
+        "unknown role in a sign-off",
+        ITEM + "        signoff: {role: eng_laed, statement: ok}\n",
+        "demo.yaml:14: phases[0].items[0].signoff.role: 'eng_laed' is not a role of this "
+        "layout; did you mean 'eng_lead'?",
+    ),
+    (
+        "bad JSONPath",
+        ITEM + "        field: {object: Deployment/x, path: '.spec[?(@.x', value: 1}\n",
+        "demo.yaml:14: phases[0].items[0].field.path: unclosed filter [?( at column 6",
+    ),
+    (
+        "bad selector",
+        ITEM + "        pods: {selector: 'app in (a,b', min: 1}\n",
+        "demo.yaml:14: phases[0].items[0].pods.selector: 'app in (a,b' is not a label "
+        "selector: ')' is missing",
+    ),
+    (
+        "two checks on one item: the second one written is blamed, on its line",
+        ITEM + "        pods: {selector: app=x}\n        rollout: {target: x}\n",
+        "demo.yaml:15: phases[0].items[0].rollout: the item already has pods; an item has one "
+        "check — split it into two items",
+    ),
+    (
+        "duplicate item id",
+        "    items:\n      - {id: a, title: A}\n      - {id: a, title: B}\n",
+        "demo.yaml:13: phases[0].items[1].id: item 'a' is already in phase 'go'; item ids are "
+        "unique across the checklist",
+    ),
+    (
+        "a go-live offset whose duration is not one",
+        "    at: T-6x\n" + ITEM,
+        "demo.yaml:11: phases[0].at: 'T-6x' is not a go-live offset ('6x' is not a duration); "
+        "write it like T-6h, T-30m, T or T+1h",
+    ),
+    (
+        "unknown kind in object, the right spelling suggested",
+        ITEM + "        exists: {object: Daemonset/x}\n",
+        "demo.yaml:14: phases[0].items[0].exists.object: 'Daemonset' is not a kind a check can "
+        "read; did you mean 'DaemonSet'?",
+    ),
+    (
+        "a wrong op is one problem naming every choice",
+        ITEM + "        promql: {signal: p95_latency, op: 5, value: 1}\n",
+        "demo.yaml:14: phases[0].items[0].promql.op: the number 5 is not allowed; use '<', "
+        "'<=', '>', '>=', '==', '!=' or 'between'",
+    ),
+    (
+        "a phase whose only item is bad is not also said to be empty",
+        "    items:\n      - {id: a}\n",
+        "demo.yaml:12: phases[0].items[0].title: required key is missing; add it",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(t, e) for _, t, e in CHECKLIST_CASES],
+    ids=[c[0] for c in CHECKLIST_CASES],
+)
+def test_checklist_mistakes_are_line_precise(text: str, expected: str) -> None:
+    with pytest.raises(LayoutError) as caught:
+        parse_layout(CHECKLIST_HEAD + text, "demo.yaml")
+    assert str(caught.value) == expected

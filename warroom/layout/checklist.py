@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -55,7 +55,14 @@ def parse_offset(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not a go-live offset; write it like T-6h, T-30m, T or T+1h")
     if match.group("sign") is None:
         return timedelta()
-    amount = parse_duration(match.group("amount"))
+    try:
+        amount = parse_duration(match.group("amount"))
+    except ValueError:
+        # Name what was written (T-6x), not the part after the sign: the user wrote an offset.
+        raise ValueError(
+            f"{text!r} is not a go-live offset ({match.group('amount')!r} is not a duration); "
+            "write it like T-6h, T-30m, T or T+1h"
+        ) from None
     return -amount if match.group("sign") == "-" else amount
 
 
@@ -96,9 +103,13 @@ class Item(BaseModel):
     soak: SoakCheck | None = None
     signoff: Signoff | None = None
 
-    @model_validator(mode="after")
-    def _one_check(self) -> Item:
-        given = [kind for kind in CHECK_KINDS if getattr(self, kind) is not None]
+    @model_validator(mode="before")
+    @classmethod
+    def _one_check(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        # In the order written, so the problem is the second key, on its own line.
+        given = [key for key, value in data.items() if key in CHECK_KINDS and value is not None]
         if len(given) > 1:
             raise FieldProblems(
                 [
@@ -109,7 +120,7 @@ class Item(BaseModel):
                     )
                 ]
             )
-        return self
+        return data
 
     @property
     def kind(self) -> str:

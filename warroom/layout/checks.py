@@ -206,7 +206,8 @@ class Threshold(BaseModel):
     model_config = _FROZEN
 
     signal: SignalId
-    op: Operator | Literal["between"] = "<"
+    # One Literal, not a union of two: a wrong op is then one problem naming every choice.
+    op: Literal[Operator, "between"] = "<"
     value: Number | None = None
     between: tuple[Number, Number] | None = None
     for_: Duration | None = Field(default=None, alias="for")

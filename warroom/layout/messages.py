@@ -74,6 +74,39 @@ def model_at(root: type[BaseModel], path: Path) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the name the file writes (its alias: `for`, `json`)."""
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
+def without_union_tags(root: type[BaseModel], loc: Path) -> Path:
+    """`loc` without the parts pydantic inserts to name the member of a union it tried
+    (`since["literal['session','phase']"]`): the user wrote only the keys."""
+    out: list[str | int] = []
+    current: Any = root
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        out.append(part)
+        current = _unwrap(current) if current is not None else None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = _fields(current).get(str(part))
+            current = field.annotation if field is not None else None
+        elif get_origin(current) in (tuple, list):
+            current = get_args(current)[0] if get_args(current) else None
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        else:
+            current = None
+        inner = _unwrap(current) if current is not None else None
+        if get_origin(inner) in (Union, types.UnionType) and parts and isinstance(parts[0], str):
+            tag = parts.pop(0)
+            current = next(
+                (m for m in get_args(inner) if isinstance(m, type) and m.__name__ == tag), None
+            )
+    return tuple(out)
+
+
 def _suggestion(root: type[BaseModel], path: Path) -> str | None:
     model = model_at(root, path[:-1])
     if model is None:
@@ -134,6 +167,10 @@ def _sentence(error: ErrorDetails) -> str:
     return message[:1].lower() + message[1:]
 
 
+def _length(value: object) -> int:
+    return len(value) if isinstance(value, list | tuple | dict) else 0
+
+
 def _expand(error: ErrorDetails) -> Iterator[tuple[Path, bool, str]]:
     """(path, point at the key rather than the value, message) for one pydantic error."""
     loc: Path = tuple(_key_text(part) for part in error["loc"])
@@ -141,6 +178,10 @@ def _expand(error: ErrorDetails) -> Iterator[tuple[Path, bool, str]]:
     if isinstance(ctx.get("error"), FieldProblems):
         for relative, message in ctx["error"].items:
             yield (*loc, *relative), False, message
+        return
+    if error["type"] == "too_short" and _length(error.get("input")) >= ctx.get("min_length", 1):
+        # pydantic counts only the entries that validated: "is empty" would be untrue, and
+        # each bad entry has its own problem already.
         return
     if loc and loc[-1] == _KEY_MARK:
         yield loc[:-1], True, _sentence(error)
@@ -162,8 +203,10 @@ def problems_from_validation(
     found: list[tuple[Path, bool, str, str]] = []
     for details in error.errors(include_url=False):
         for path, at_key, message in _expand(details):
-            if path not in skip:
-                found.append((path, at_key, details["type"], message))
+            path = without_union_tags(root, path)
+            entry = (path, at_key, details["type"], message)
+            if path not in skip and entry not in found:
+                found.append(entry)
     # `qeury:` is reported as "did you mean query?"; "query is missing" would only repeat it.
     misspelt = {
         (*path[:-1], suggestion)

@@ -3,7 +3,8 @@
 It waits (within a deadline) for every watch to list, every signal's first answer and the
 history its `for`s and soaks judge from, and every probe's first result; then judges once.
 Exit codes: 0 all pass, 1 any fails (or has not held long enough yet), 2 any unknown (no
-data), 3 a source unreachable (the API server, Prometheus).
+data), 3 a source unreachable (the API server, Prometheus); the CLI adds 4 for a layout or
+command line it cannot use (warroom/cli.py).
 """
 
 from __future__ import annotations
@@ -40,13 +41,13 @@ async def settle(room: Room, probes: ProbeRunner | None, deadline: float) -> lis
         await room.sources.wait_synced(left)
     poller = room.signals
     while time.monotonic() < deadline:
-        waiting = False
-        if poller is not None:
+        # Listed is not enough: a reflector is current (not stale) once its watch is open,
+        # and judging before that makes every Kubernetes item unknown.
+        waiting = any(s.stale and not s.failing for s in room.picture.sources())
+        if poller is not None and poller.freshness().state != "failed":
             readings = poller.snapshot()
-            reachable = poller.freshness()
-            if reachable.state == "failed":
-                break
-            waiting = any(r.freshness.state == "pending" for r in readings) or not poller.backfilled
+            waiting = waiting or any(r.freshness.state == "pending" for r in readings)
+            waiting = waiting or not poller.backfilled
         if probes is not None:
             waiting = waiting or any(r.running for r in probes.results.values())
             waiting = waiting or len(probes.results) < probes.automatic

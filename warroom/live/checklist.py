@@ -253,7 +253,8 @@ class ChecklistRun:
         reason = reason.strip()
         if not reason:
             raise Refused("an override needs a reason; type why it is safe to go on")
-        ev = self.evaluation or self.tick()
+        # Judged now, not from the last tick: an item ticked a moment ago is not unmet.
+        ev = self.tick()
         state = next((p for p in ev.phases if p.id == phase_id), None)
         if state is None:
             raise Refused(f"there is no phase {phase_id!r} in this layout")
@@ -283,7 +284,7 @@ class ChecklistRun:
             raise Refused(f"{operator} has already signed {found.item.title}")
         world = self.world()
         bound = self.evaluator.bound(found.item, world)
-        ev = self.evaluation or self.tick()
+        ev = self.tick()  # what the phase says at the moment of signing, not at the last tick
         evidence = {
             v.item: v.verdict
             for p in ev.phases

@@ -301,7 +301,7 @@ class Evaluator:
             value=", ".join(s.operator for s in signed) or None,
             threshold=item.signoff.statement,
             since=signed[-1].at if signed else None,
-            detail=_bound_text(signed[-1].bound) if signed else None,
+            detail=bound_text(signed[-1].bound) if signed else None,
         )
         if item.id in session.lapsed and not signed:
             return ItemVerdict(phase.id, item.id, "pending", "lapsed", evidence)
@@ -423,7 +423,8 @@ def _lapsed(signed: object, now: Bound | None) -> str:
     return ""
 
 
-def _bound_text(bound: object) -> str | None:
+def bound_text(bound: object) -> str | None:
+    """`target ns/name, revision 4, image …, digest …`: what a sign-off was bound to."""
     if not isinstance(bound, dict):
         return None
     parts = [f"{k} {bound[k]}" for k in ("target", "revision", "image", "digest") if bound.get(k)]

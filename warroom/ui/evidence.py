@@ -10,6 +10,7 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 
+from warroom.checklist.evaluator import bound_text
 from warroom.checklist.session import SessionState
 from warroom.checklist.verdicts import ItemVerdict, countdown
 from warroom.layout.checklist import Item, Phase
@@ -83,11 +84,9 @@ class EvidenceDetail(Toned):
         for s in signed:
             text.append(f"  signed by {s.operator} as {s.role} at {clock_text(s.at)}\n")
             text.append(f"    “{s.statement}”\n", style=self.tone("dim"))
-            bound = s.bound
-            keys = ("target", "revision", "image", "digest")
-            parts = [f"{k} {bound[k]}" for k in keys if bound.get(k)]
-            if parts:
-                text.append(f"    bound to {', '.join(parts)}\n", style=self.tone("dim"))
+            bound = bound_text(s.bound)
+            if bound:
+                text.append(f"    bound to {bound}\n", style=self.tone("dim"))
         if item.id in self.session.lapsed:
             text.append(
                 f"  sign-off lapsed: {self.session.lapsed[item.id]}\n", style=self.tone("warn")

@@ -207,3 +207,29 @@ def test_a_signoff_is_bound_to_the_image_digest_the_pods_run() -> None:
     ev = evaluator.evaluate(world(picture, session))
     assert ev.items["sign"].verdict == "pending"
     assert ev.lapses[0].why == "bizra-prod/api runs another build of api:1 (sha256:bbb…)"
+
+
+def test_a_rollout_is_read_in_its_targets_namespace() -> None:
+    layout = parse_layout(
+        """
+name: two namespaces
+cluster: {namespaces: [edge, bizra-prod]}
+targets: [{name: api, namespace: bizra-prod}]
+phases:
+  - {id: go, title: Go, items: [{id: rolled, title: Rolled out, rollout: {target: api}}]}
+"""
+    )
+    picture = ClusterPicture(["edge", NS], clock=lambda: 1_800_000_000.0)
+    picture.cache("deployments", NS).replace([deployment(1, "api:1")], "1")
+    ev = Evaluator(layout).evaluate(world(picture, SessionState()))
+    rolled = ev.items["rolled"]
+    assert (rolled.verdict, rolled.reason) == ("pass", "complete")
+    assert rolled.evidence.query == "kubectl rollout status deployment/api -n bizra-prod"
+
+
+def test_a_pods_check_names_the_pods_not_ready_with_their_status() -> None:
+    evaluator, picture = setup(pods=3)
+    picture.cache("pods", NS).apply("MODIFIED", pod("api-1", ready=False, digest="sha256:bbb"))
+    ev = evaluator.evaluate(world(picture, SessionState()))
+    assert ev.items["pods"].evidence.value == "2 of 3 Ready"
+    assert ev.items["pods"].evidence.detail == "not Ready: api-1 Running"

@@ -4,11 +4,13 @@ and no data or stale data never passing."""
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import timedelta
 
 import pytest
 
-from warroom.checklist.signal_checks import held_since, soak, threshold
+from warroom.checklist.signal_checks import Scans, held_since, last_breach, soak, threshold
 from warroom.checklist.world import SignalFacts
 from warroom.layout.checks import SoakCheck, Threshold
 
@@ -154,3 +156,43 @@ def test_a_soak_breaching_now_fails_and_one_signal_without_data_is_unknown() -> 
     )
     stale = facts([(0, 0.5)], fresh=False, status="stale: newest data is 40 s old")
     assert soak(check, [stale], now=100)[:2] == ("unknown", "p95 latency stale")
+
+
+def test_remembered_scans_agree_with_whole_scans_as_a_series_moves() -> None:
+    # Points come one at a time and the oldest go, as the poller keeps them; now and then
+    # history is backfilled or the series starts over. Whatever Scans remembers, held_since
+    # and last_breach must say what a scan of the whole series says.
+    rng = random.Random(11)
+    scans = Scans()
+    points: list[tuple[float, float]] = [(float(t), 0.5) for t in range(50)]
+    ok = lambda v: v < 1.0  # noqa: E731
+    for step in range(3000):
+        roll = rng.random()
+        if roll < 0.02:
+            points = [(points[0][0] - 10 - i, rng.choice([0.5, 1.5])) for i in range(5)][
+                ::-1
+            ] + points
+        elif roll < 0.03:
+            points = [(points[-1][0] + 1 + i, 0.5) for i in range(rng.randrange(1, 20))]
+        elif roll < 0.04 and len(points) > 1:
+            points[-1] = (points[-1][0], 2.0)  # the newest point rewritten in place
+        else:
+            value = rng.choice([0.2, 0.5, 0.9, 1.2, math.nan]) if rng.random() < 0.3 else 0.5
+            points.append((points[-1][0] + 1, value))
+            while len(points) > 60:
+                del points[0]
+        series = tuple(points)
+        assert held_since(series, ok, scans, "s") == held_since(series, ok), step
+        assert last_breach(series, ok, scans, "s") == last_breach(series, ok), step
+
+
+def test_an_evaluators_threshold_holds_across_ticks_like_a_fresh_one() -> None:
+    check = below(1.0, "5m")
+    scans = Scans()
+    pts = [(float(t), 0.5) for t in range(0, 3600, 5)]
+    for t in range(3600, 4200, 5):
+        pts = [*pts[1:], (float(t), 2.0 if t == 3800 else 0.5)]
+        signal = facts(pts)
+        assert threshold(check, signal, 10_000 + t, scans, "gate") == threshold(
+            check, signal, 10_000 + t
+        )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.kinds.pod import pod_status, unschedulable
+from warroom.kinds.pod import pod_status, restart_count, unschedulable
 
 NOW = datetime(2026, 11, 22, 6, 0, 0, tzinfo=UTC)
 NOW_S = NOW.timestamp()
@@ -135,6 +135,7 @@ def printed(pod):
 ])
 def test_pod_status_matches_printers_test(pod, want):
     assert printed(pod) == want[:4]
+    assert restart_count(pod) == int(want[3].split()[0])
 
 
 SIDECARS = [{"name": "restartable-init-1", "restartPolicy": "Always"},
@@ -181,6 +182,7 @@ SIDECARS = [{"name": "restartable-init-1", "restartPolicy": "Always"},
 ])
 def test_pod_status_with_restartable_init_containers(pod, want):
     assert printed(pod) == want[:4]
+    assert restart_count(pod) == int(want[3].split()[0])
 
 
 def test_init_container_failure_reasons():

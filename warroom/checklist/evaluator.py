@@ -13,23 +13,21 @@ from datetime import timedelta
 from typing import Any
 
 from warroom.checklist import kube_checks, signal_checks
+from warroom.checklist.pod_index import PodIndexes
 from warroom.checklist.verdicts import Evidence, ItemVerdict, PhaseState, TriggerState, Verdict
 from warroom.checklist.world import World
 from warroom.kinds.deployment import revision_of
-from warroom.kinds.objects import section
+from warroom.kinds.objects import Obj, section
 from warroom.layout.checklist import Item, Phase
+from warroom.layout.checks import RolloutCheck
 from warroom.layout.schema import Layout
 
-# The picture kinds each Kubernetes check reads (their versions key the memo).
+# The picture kinds each Kubernetes check reads (their versions key the memo). Pods and
+# restarts checks are keyed on their selection instead (PodIndex), events on the time too.
 _READS = {
     "rollout": ("deployments", "pods"),
-    "pods": ("pods",),
     "nodes": ("nodes",),
-    "events": ("events",),
-    "restarts": ("pods",),
     "hpa": ("hpas",),
-    "exists": (),
-    "field": (),
 }
 
 
@@ -77,6 +75,10 @@ class Evaluator:
     _last_triggers: dict[str, TriggerState] = field(default_factory=dict)
     _memo: dict[str, tuple[object, tuple[Verdict, str, Evidence]]] = field(default_factory=dict)
     _since: dict[str, float] = field(default_factory=dict)  # hpa `for`: in range since
+    _pods: PodIndexes = field(default_factory=PodIndexes)
+    _scans: signal_checks.Scans = field(default_factory=signal_checks.Scans)
+    # An events check's events of its reasons, and the events version they were read at.
+    _events: dict[str, tuple[int, list[Obj]]] = field(default_factory=dict)
 
     def forget(self) -> None:
         """Forget what was last said, so the next evaluation reports every verdict and raised
@@ -156,7 +158,8 @@ class Evaluator:
         now = world.now
         if kind == "promql":
             assert item.promql is not None
-            return signal_checks.threshold(item.promql, world.signals.get(item.promql.signal), now)
+            signal = world.signals.get(item.promql.signal)
+            return signal_checks.threshold(item.promql, signal, now, self._scans, item.id)
         if kind == "soak":
             assert item.soak is not None
             ids = item.soak.signals or tuple(
@@ -169,7 +172,7 @@ class Evaluator:
                     f"soak of {', '.join(ids)}", "Prometheus", detail=f"{missing} not polled"
                 )
                 return "unknown", "no data", ev, None
-            return signal_checks.soak(item.soak, facts, now)
+            return signal_checks.soak(item.soak, facts, now, self._scans, item.id)
         if kind in ("http", "ssh", "command"):
             return self._probe(item, world)
         return (*self._kube(phase, item, world), None)
@@ -225,33 +228,59 @@ class Evaluator:
             return kube_checks.field(item.field, namespace, found)
         if world.picture is None or not world.picture_fresh:
             return self._stale(item, world)
-        reads = _READS[kind]
-        key = (
-            namespace,
-            tuple(world.picture.kind_version(k) for k in reads),
-            world.now if kind in ("events", "hpa") else None,
-        )
+        picture = world.picture
+        if item.events is not None:
+            version = picture.kind_version("events")
+            seen = self._events.get(item.id)
+            if seen is None or seen[0] != version:
+                wanted = kube_checks.wanted_events(world, namespace, item.events.reasons)
+                seen = self._events[item.id] = (version, wanted)
+            since = _events_since(item.events.since, phase, world)
+            return kube_checks.events(item.events, namespace, since, seen[1])
+        if item.pods is not None or item.restarts is not None:
+            index = self._pods.of(picture.cache("pods", namespace))
+            selector = item.pods.selector if item.pods is not None else item.restarts.selector  # type: ignore[union-attr]
+            chosen = index.select(selector)
+            key: tuple[object, ...] = (namespace, id(chosen), chosen.version)
+        else:
+            if item.rollout is not None:
+                namespace = self._rollout_namespace(item.rollout)
+            key = (
+                namespace,
+                tuple(picture.kind_version(k) for k in _READS[kind]),
+                world.now if kind == "hpa" else None,
+            )
         memo = self._memo.get(item.id)
         if memo is not None and memo[0] == key:
             return memo[1]
-        judged = self._kube_judge(phase, item, namespace, world)
+        judged = self._kube_judge(item, namespace, world)
         self._memo[item.id] = (key, judged)
         return judged
 
+    def _rollout_namespace(self, check: RolloutCheck) -> str:
+        """The check's namespace, else its target's, else the layout's first."""
+        if check.namespace:
+            return check.namespace
+        target = next((t for t in self.layout.targets if t.name == check.target), None)
+        return target.namespace if target is not None else self.layout.cluster.namespace
+
     def _kube_judge(
-        self, phase: Phase, item: Item, namespace: str, world: World
+        self, item: Item, namespace: str, world: World
     ) -> tuple[Verdict, str, Evidence]:
+        assert world.picture is not None
         if item.rollout is not None:
-            return kube_checks.rollout(item.rollout, item.rollout.namespace or namespace, world)
+            index = self._pods.of(world.picture.cache("pods", namespace))
+            return kube_checks.rollout(item.rollout, namespace, world, index)
         if item.pods is not None:
-            return kube_checks.pods(item.pods, namespace, world)
+            return kube_checks.pods(
+                item.pods, namespace, self._pods.of(world.picture.cache("pods", namespace))
+            )
         if item.nodes is not None:
             return kube_checks.nodes(item.nodes, world)
         if item.restarts is not None:
-            return kube_checks.restarts(item.restarts, namespace, world)
-        if item.events is not None:
-            since = _events_since(item.events.since, phase, world)
-            return kube_checks.events(item.events, namespace, since, world)
+            return kube_checks.restarts(
+                item.restarts, namespace, self._pods.of(world.picture.cache("pods", namespace))
+            )
         assert item.hpa is not None
         verdict, reason, evidence = kube_checks.hpa(item.hpa, namespace, world)
         if item.hpa.for_ is None:
@@ -332,8 +361,23 @@ class Evaluator:
             f"{target.namespace}/{name}",
             str(revision_of(d)),
             image,
-            _digest(world, target.namespace, d, str(chosen.get("name") or ""), image),
+            self._digest(world, target.namespace, d, str(chosen.get("name") or ""), image),
         )
+
+    def _digest(
+        self, world: World, namespace: str, d: Mapping[str, Any], container: str, image: str | None
+    ) -> str | None:
+        """The image digest the Deployment's pods report for `container` running `image`
+        (status.containerStatuses[].imageID, `…@sha256:…`): what was really signed."""
+        if world.picture is None or image is None:
+            return None
+        index = self._pods.of(world.picture.cache("pods", namespace))
+        for pod in index.pods(index.select(kube_checks.match_labels(d))):
+            for cs in section(pod, "status").get("containerStatuses") or ():
+                image_id = str(cs.get("imageID") or "")
+                if cs.get("name") == container and cs.get("image") == image and "@" in image_id:
+                    return image_id.rsplit("@", 1)[1]
+        return None
 
     # -- phases and triggers -----------------------------------------------------------
 
@@ -362,7 +406,7 @@ class Evaluator:
     def _trigger(self, tid: str, world: World) -> TriggerState:
         trigger = self.layout.triggers[tid]
         verdict, reason, evidence, _ = signal_checks.threshold(
-            trigger, world.signals.get(trigger.signal), world.now
+            trigger, world.signals.get(trigger.signal), world.now, self._scans, ("trigger", tid)
         )
         return TriggerState(
             tid, trigger.title, verdict == "pass", reason, evidence, unknown=verdict == "unknown"
@@ -387,25 +431,6 @@ def _events_since(since: object, phase: Phase, world: World) -> float:
         return start.at if start is not None else opened
     assert isinstance(since, timedelta)
     return world.now - since.total_seconds()
-
-
-def _digest(
-    world: World, namespace: str, d: Mapping[str, Any], container: str, image: str | None
-) -> str | None:
-    """The image digest the Deployment's pods report for `container` running `image`
-    (status.containerStatuses[].imageID, `…@sha256:…`): what was really signed."""
-    if world.picture is None or image is None:
-        return None
-    wanted = section(section(d, "spec"), "selector").get("matchLabels") or {}
-    for pod in world.picture.cache("pods", namespace):
-        labels = section(pod, "metadata").get("labels") or {}
-        if not wanted or any(labels.get(k) != v for k, v in wanted.items()):
-            continue
-        for cs in section(pod, "status").get("containerStatuses") or ():
-            image_id = str(cs.get("imageID") or "")
-            if cs.get("name") == container and cs.get("image") == image and "@" in image_id:
-                return image_id.rsplit("@", 1)[1]
-    return None
 
 
 def _lapsed(signed: object, now: Bound | None) -> str:

@@ -3,9 +3,11 @@ restarts and HPAs — each judged as kubectl would show it, with what it found a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
+from warroom.checklist.pod_index import PodIndex
 from warroom.checklist.verdicts import Evidence, Verdict
 from warroom.checklist.world import World
 from warroom.kinds.catalogue import split_ref
@@ -40,37 +42,21 @@ def _objects(world: World, kind: str, namespace: str) -> Iterator[Obj]:
         yield from cache
 
 
-def _ready(pod: Obj) -> bool:
-    if section(pod, "metadata").get("deletionTimestamp"):
-        return False
-    for cond in section(pod, "status").get("conditions") or ():
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
+def match_labels(d: Obj) -> str:
+    """The selector of a Deployment's spec.selector.matchLabels, as kubectl writes it."""
+    labels = section(section(d, "spec"), "selector").get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in labels.items())
 
 
-def _selected(world: World, namespace: str, selector: str) -> list[Obj]:
-    chosen = parse_selector(selector)
-    return [
-        pod
-        for pod in _objects(world, "pods", namespace)
-        if chosen.matches(section(pod, "metadata").get("labels"))
-    ]
-
-
-def rollout(check: RolloutCheck, namespace: str, world: World) -> Judged:
+def rollout(check: RolloutCheck, namespace: str, world: World, index: PodIndex) -> Judged:
     assert world.picture is not None
     measured = f"rollout of deployment {namespace}/{check.target}"
     query = f"kubectl rollout status deployment/{check.target} -n {namespace}"
     d = world.picture.cache("deployments", namespace).get(namespace, check.target)
     if d is None:
         return "fail", "not found", Evidence(measured, API, query, "no such deployment", None)
-    labels = section(section(d, "spec"), "selector").get("matchLabels") or {}
-    pods = [
-        p
-        for p in _objects(world, "pods", namespace)
-        if all(section(p, "metadata").get("labels", {}).get(k) == v for k, v in labels.items())
-    ]
+    # The pods are read only for a warning while the rollout is not done.
+    pods = index.pods(index.select(match_labels(d)))
     said = rollout_status(d, pods)
     evidence = Evidence(measured, API, query, said.error or said.printed, "successfully rolled out")
     if said.done:
@@ -85,19 +71,24 @@ def rollout(check: RolloutCheck, namespace: str, world: World) -> Judged:
     return "pending", f"{updated} of {want} updated", evidence
 
 
-def pods(check: PodsCheck, namespace: str, world: World) -> Judged:
-    found = _selected(world, namespace, check.selector)
-    ready = sum(1 for p in found if _ready(p))
+def pods(check: PodsCheck, namespace: str, index: PodIndex) -> Judged:
+    chosen = index.select(check.selector)
+    ready = chosen.ready
+    # The first pods that are not Ready, with their STATUS as kubectl shows it.
+    waiting = islice((uid for uid, f in chosen.members.items() if not f.ready), 10)
+    objects = [index.cache.by_uid(uid) for uid in waiting]
     names = ", ".join(
-        f"{section(p, 'metadata').get('name')} {pod_status(p).reason}" for p in found[:10]
+        f"{section(p, 'metadata').get('name')} {pod_status(p).reason}"
+        for p in objects
+        if p is not None
     )
     evidence = Evidence(
         f"pods Ready for {check.selector} in {namespace}",
         API,
         f"kubectl get pods -n {namespace} -l {check.selector}",
-        f"{ready} of {len(found)} Ready",
+        f"{ready} of {len(chosen.members)} Ready",
         f">= {check.min} Ready",
-        detail=names or None,
+        detail=f"not Ready: {names}" if names else None,
     )
     verdict: Verdict = "pass" if ready >= check.min else "fail"
     return (
@@ -185,14 +176,20 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def events(check: EventsCheck, namespace: str, since: float, world: World) -> Judged:
-    wanted = set(check.reasons)
+def wanted_events(world: World, namespace: str, reasons: Iterable[str]) -> list[Obj]:
+    """The namespace's events of these reasons (what an events check counts from)."""
+    wanted = set(reasons)
+    return [ev for ev in _objects(world, "events", namespace) if ev.get("reason") in wanted]
+
+
+def events(check: EventsCheck, namespace: str, since: float, found: Iterable[Obj]) -> Judged:
+    """`found`: the namespace's events of the check's reasons (wanted_events)."""
     seen: dict[str, int] = {}
     last: str | None = None
-    for ev in _objects(world, "events", namespace):
+    for ev in found:
         reason = str(ev.get("reason", ""))
         when = event_time(ev)
-        if reason in wanted and when is not None and when >= since:
+        if when is not None and when >= since:
             seen[reason] = seen.get(reason, 0) + max(1, as_int(ev.get("count")))
             involved = section(ev, "involvedObject")
             last = f"{involved.get('kind')}/{involved.get('name')}: {ev.get('message', '')}"
@@ -211,21 +208,17 @@ def events(check: EventsCheck, namespace: str, since: float, world: World) -> Ju
     return "pass", "none", evidence
 
 
-def restarts(check: RestartsCheck, namespace: str, world: World) -> Judged:
-    found = _selected(world, namespace, check.selector)
-    counts = sorted(
-        ((pod_status(p).restarts, str(section(p, "metadata").get("name"))) for p in found),
-        reverse=True,
-    )
-    worst = counts[0][0] if counts else 0
+def restarts(check: RestartsCheck, namespace: str, index: PodIndex) -> Judged:
+    chosen = index.select(check.selector)
+    worst, name = chosen.worst()
     evidence = Evidence(
         f"restarts of {check.selector} in {namespace}",
         API,
         f"kubectl get pods -n {namespace} -l {check.selector}",
-        f"at most {worst}" + (f" ({counts[0][1]})" if counts and worst else ""),
+        f"at most {worst}" + (f" ({name})" if worst else ""),
         f"<= {check.max}",
     )
-    if not found:
+    if not chosen.members:
         return "unknown", "no pods", evidence
     verdict: Verdict = "pass" if worst <= check.max else "fail"
     return verdict, f"{worst} restarts", evidence

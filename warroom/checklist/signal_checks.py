@@ -8,7 +8,9 @@ A query that failed, returned nothing or has gone stale is unknown, never pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 
 from warroom.checklist.verdicts import Evidence, Verdict, countdown
 from warroom.checklist.world import Point, SignalFacts
@@ -37,26 +39,100 @@ def holds(value: float, threshold: Threshold) -> bool:
     }[op]
 
 
-def held_since(points: Sequence[Point], ok: Callable[[float], bool]) -> float | None:
+def _newest_failing(points: Sequence[Point], failing: Callable[[float], bool]) -> float | None:
+    for ts, value in reversed(points):
+        if failing(value):
+            return ts
+    return None
+
+
+def _after(points: Sequence[Point], ts: float) -> float | None:
+    """The time of the first point after `ts`; None when `ts` is the newest."""
+    i = bisect_right(points, ts, key=_time)
+    return points[i][0] if i < len(points) else None
+
+
+def _time(point: Point) -> float:
+    return point[0]
+
+
+@dataclass(slots=True)
+class _Scanned:
+    first: float  # the oldest point's time
+    last: Point  # the newest point
+    failing: float | None  # the newest failing point's time
+
+
+@dataclass
+class Scans:
+    """What earlier evaluations found in each series, so the next scans only the points that
+    came since. A series is taken as its earlier self with points appended and the oldest
+    dropped (how the poller keeps history); anything else (backfilled history, a series
+    replaced) is scanned whole again."""
+
+    _memo: dict[Hashable, _Scanned] = field(default_factory=dict)
+
+    def newest_failing(
+        self, key: Hashable, points: Sequence[Point], failing: Callable[[float], bool]
+    ) -> float | None:
+        """The time of the newest point that is `failing`, or None."""
+        if not points:
+            self._memo.pop(key, None)
+            return None
+        seen = self._memo.get(key)
+        found: float | None
+        if seen is not None and points[0][0] >= seen.first:
+            i = bisect_right(points, seen.last[0], key=_time) - 1
+            if i >= 0 and points[i] == seen.last:
+                found = _newest_failing(points[i + 1 :], failing)
+                if found is None and seen.failing is not None and seen.failing >= points[0][0]:
+                    found = seen.failing
+                self._memo[key] = _Scanned(points[0][0], points[-1], found)
+                return found
+        found = _newest_failing(points, failing)
+        self._memo[key] = _Scanned(points[0][0], points[-1], found)
+        return found
+
+
+def held_since(
+    points: Sequence[Point],
+    ok: Callable[[float], bool],
+    scans: Scans | None = None,
+    key: Hashable = None,
+) -> float | None:
     """The time from which every point to the newest satisfies `ok` (the oldest point's time
     when all do); None when the newest does not."""
-    since = None
-    for ts, value in reversed(points):
-        if not ok(value):
-            break
-        since = ts
-    return since
+    if not points:
+        return None
+    failing = lambda v: not ok(v)  # noqa: E731
+    broke = (
+        scans.newest_failing(("held", key), points, failing)
+        if scans is not None
+        else _newest_failing(points, failing)
+    )
+    if broke is None:
+        return points[0][0]
+    return _after(points, broke)
 
 
-def last_breach(points: Sequence[Point], ok: Callable[[float], bool]) -> float | None:
+def last_breach(
+    points: Sequence[Point],
+    ok: Callable[[float], bool],
+    scans: Scans | None = None,
+    key: Hashable = None,
+) -> float | None:
     """When the timer restarted: the first point after the newest one failing `ok` (the
-    newest point's time while it still fails); None without a breach."""
-    after = None
-    for ts, value in reversed(points):
-        if not math.isnan(value) and not ok(value):
-            return after if after is not None else ts
-        after = ts
-    return None
+    newest point's time while it still fails); None without a breach. NaN is no breach."""
+    breach = lambda v: not math.isnan(v) and not ok(v)  # noqa: E731
+    broke = (
+        scans.newest_failing(("breach", key), points, breach)
+        if scans is not None
+        else _newest_failing(points, breach)
+    )
+    if broke is None:
+        return None
+    after = _after(points, broke)
+    return after if after is not None else broke
 
 
 def _cluster_time(facts: SignalFacts, prom_time: float, now: float) -> float:
@@ -90,8 +166,15 @@ def _unknown(facts: SignalFacts | None, measured: str, threshold: str) -> Judged
     )
 
 
-def threshold(check: Threshold, facts: SignalFacts | None, now: float) -> Judged:
-    """`signal op value` held for `check.held`."""
+def threshold(
+    check: Threshold,
+    facts: SignalFacts | None,
+    now: float,
+    scans: Scans | None = None,
+    key: Hashable = None,
+) -> Judged:
+    """`signal op value` held for `check.held`; `scans` (under `key`, one per check) remember
+    what earlier calls scanned."""
     title = (facts.title or check.signal) if facts is not None else check.signal
     unit = facts.unit if facts is not None else ""
     if check.op == "between" and check.between is not None:
@@ -105,7 +188,7 @@ def threshold(check: Threshold, facts: SignalFacts | None, now: float) -> Judged
         return _unknown(facts, title, want)
     ok = lambda v: holds(v, check)  # noqa: E731
     value = _shown(facts)
-    sinces = [held_since(pts, ok) for _, pts in facts.series if pts]
+    sinces = [held_since(pts, ok, scans, (key, legend)) for legend, pts in facts.series if pts]
     evidence = Evidence(title, "Prometheus", facts.query, value, want, taken=now)
     if any(s is None for s in sinces):
         return "fail", f"{title} {value}", evidence, None
@@ -119,7 +202,13 @@ def threshold(check: Threshold, facts: SignalFacts | None, now: float) -> Judged
     return "pass", f"{title} {value}", evidence, None
 
 
-def soak(check: SoakCheck, signals: Sequence[SignalFacts], now: float) -> Judged:
+def soak(
+    check: SoakCheck,
+    signals: Sequence[SignalFacts],
+    now: float,
+    scans: Scans | None = None,
+    key: Hashable = None,
+) -> Judged:
     """Every signal within its SLO for `check.for_`; a breach restarts the timer."""
     need = check.for_.total_seconds()
     names = ", ".join(f.title or f.id for f in signals)
@@ -133,12 +222,12 @@ def soak(check: SoakCheck, signals: Sequence[SignalFacts], now: float) -> Judged
     breaching: list[str] = []
     for facts in signals:
         inside = _within(facts)
-        for _, pts in facts.series:
+        for legend, pts in facts.series:
             if not pts:
                 continue
             oldest = _cluster_time(facts, pts[0][0], now)
             start = min(start, oldest)
-            broke = last_breach(pts, inside)
+            broke = last_breach(pts, inside, scans, (key, facts.id, legend))
             if broke is not None:
                 at = _cluster_time(facts, broke, now)
                 if breach is None or at > breach[0]:

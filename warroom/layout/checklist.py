@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
@@ -122,7 +123,7 @@ class Item(BaseModel):
             )
         return data
 
-    @property
+    @cached_property  # read for every item on every tick; an Item never changes
     def kind(self) -> str:
         """The check's key (`promql`, `rollout` …), or `manual`."""
         return next((k for k in CHECK_KINDS if getattr(self, k) is not None), "manual")

@@ -9,93 +9,32 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 import pytest
 
 from tests.metrics.test_smi import TWO_GPUS
+from tests.sshhost import FakeSshHost
 from tests.waiting import until
 from warroom.metrics.smi import COMMAND, SmiError, SshGpus, read_gpus
 from warroom.probes.ssh import SshConnection, SshError, SshTarget, run_command, shown_path
 
 
-class NoAuthServer(asyncssh.SSHServer):
-    def __init__(self, connections: list[asyncssh.SSHServerConnection]) -> None:
-        self.connections = connections
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self.connections.append(conn)
-
-    def begin_auth(self, username: str) -> bool:
-        return False  # no authentication needed: the test is about host keys
-
-
 @dataclass
-class FakeGpuHost:
+class FakeGpuHost(FakeSshHost):
     """An SSH server on 127.0.0.1 whose `nvidia-smi` prints `output`."""
 
-    folder: Path
     output: str = TWO_GPUS
     exit_status: int = 0
-    commands: list[str] = field(default_factory=list)
-    connections: list[asyncssh.SSHServerConnection] = field(default_factory=list)
-    port: int = 0
-    host_key: asyncssh.SSHKey | None = None
-    _server: asyncssh.SSHAcceptor | None = None
 
-    async def start(self) -> None:
-        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
-        self._server = await asyncssh.create_server(
-            lambda: NoAuthServer(self.connections),
-            "127.0.0.1",
-            0,
-            server_host_keys=[self.host_key],
-            process_factory=self._session,
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def _session(self, process: asyncssh.SSHServerProcess[str]) -> None:
-        command = process.command or ""
-        self.commands.append(command)
-        if command.split()[:1] == ["nvidia-smi"]:
-            if self.exit_status == 0:
-                process.stdout.write(self.output)
-            else:
-                process.stderr.write(self.output)
-            process.exit(self.exit_status)
-        else:
-            process.exit(127)
-
-    async def stop(self) -> None:
-        """The host goes away: no new connections, and the open ones drop."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for conn in self.connections:
-            conn.close()
-
-    def known_hosts(self, key: asyncssh.SSHKey | None = None, name: str = "") -> str:
-        """A known_hosts file trusting `key` (default: the real host key) for this server."""
-        key = key or self.host_key
-        assert key is not None
-        path = self.folder / (name or "known_hosts")
-        line = f"[127.0.0.1]:{self.port} {key.export_public_key().decode().strip()}\n"
-        path.write_text(line)
-        return str(path)
-
-    def target(self, known_hosts: str, **options: object) -> SshTarget:
-        return SshTarget(
-            "127.0.0.1",
-            self.port,
-            username="ops",
-            known_hosts=known_hosts,
-            client_keys=None,
-            connect_timeout=5.0,
-            **options,  # type: ignore[arg-type]
-        )
+    def reply(self, command: str) -> tuple[int, str, str]:
+        if command.split()[:1] != ["nvidia-smi"]:
+            return 127, "", ""
+        if self.exit_status == 0:
+            return 0, self.output, ""
+        return self.exit_status, "", self.output
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tests.probes.sshhost import FakeSshHost
+from tests.sshhost import FakeSshHost
 from warroom.probes.command import CUT_NOTE, OUTPUT_LIMIT, judge_output
 from warroom.probes.ssh import SshConnection, SshTarget, ssh_check
 
@@ -33,7 +33,7 @@ async def host(tmp_path: Path) -> AsyncIterator[FakeSshHost]:
 
 
 async def test_a_command_that_passes(host: FakeSshHost) -> None:
-    outcome = await ssh_check(host.target(), VERIFY, timeout=10)
+    outcome = await ssh_check(host.target(name="db-1"), VERIFY, timeout=10)
     assert outcome.exit_code == 0 and outcome.error is None and not outcome.timed_out
     assert host.commands == [VERIFY]
     assert judge_output(outcome.exit_code, outcome.stdout, pattern="^Verified OK$") == (
@@ -43,32 +43,32 @@ async def test_a_command_that_passes(host: FakeSshHost) -> None:
 
 
 async def test_a_failing_command_and_a_found_pattern_fail(host: FakeSshHost) -> None:
-    down = await ssh_check(host.target(), "pg_isready", timeout=10)
+    down = await ssh_check(host.target(name="db-1"), "pg_isready", timeout=10)
     assert (down.exit_code, down.stderr) == (2, "no response\n")
     assert judge_output(down.exit_code, down.stdout) == ("fail", "exit 2, wants 0")
-    scan = await ssh_check(host.target(), "trivy fs /", timeout=10)
+    scan = await ssh_check(host.target(name="db-1"), "trivy fs /", timeout=10)
     assert judge_output(scan.exit_code, scan.stdout, absent_pattern="CRITICAL") == (
         "fail",
         "'CRITICAL' found",
     )
-    missing = await ssh_check(host.target(), "trivy image x", timeout=10)
+    missing = await ssh_check(host.target(name="db-1"), "trivy image x", timeout=10)
     assert missing.exit_code == 127
 
 
 async def test_a_command_that_hangs_times_out(host: FakeSshHost) -> None:
-    outcome = await ssh_check(host.target(), "hang", timeout=0.3)
+    outcome = await ssh_check(host.target(name="db-1"), "hang", timeout=0.3)
     assert outcome.timed_out and outcome.exit_code is None
     assert outcome.error == "db-1: `hang` did not finish within 0.3 s; the host may be overloaded"
     assert judge_output(outcome.exit_code, outcome.stdout)[0] == "fail"
 
 
 async def test_output_past_64_kib_is_cut(host: FakeSshHost) -> None:
-    outcome = await ssh_check(host.target(), "dmesg", timeout=10)
+    outcome = await ssh_check(host.target(name="db-1"), "dmesg", timeout=10)
     assert outcome.stdout == "x" * OUTPUT_LIMIT + CUT_NOTE
 
 
 async def test_an_open_connection_is_reused_and_left_open(host: FakeSshHost) -> None:
-    target = host.target()
+    target = host.target(name="db-1")
     async with SshConnection(target) as conn:
         first = await ssh_check(target, VERIFY, timeout=10, connection=conn)
         second = await ssh_check(target, "pg_isready", timeout=10, connection=conn)
@@ -79,7 +79,7 @@ async def test_an_open_connection_is_reused_and_left_open(host: FakeSshHost) -> 
 
 async def test_a_wrong_host_key_runs_nothing(host: FakeSshHost) -> None:
     known_hosts = host.known_hosts(asyncssh.generate_private_key("ssh-ed25519"))
-    outcome = await ssh_check(host.target(known_hosts), VERIFY, timeout=10)
+    outcome = await ssh_check(host.target(known_hosts, name="db-1"), VERIFY, timeout=10)
     assert outcome.exit_code is None and not outcome.timed_out
     assert outcome.error is not None and outcome.error.startswith("db-1: host key does not match ")
     assert host.commands == []

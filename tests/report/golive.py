@@ -144,7 +144,7 @@ def go_live() -> Journal:
             j.add(minute, "dave", "signoff", phase="canary", item="sre", role="SRE lead",
                   statement="canary healthy, go for full rollout", note="watched the burn",
                   bound={"target": "inference/llm", "revision": "7",
-                         "image": "registry.example/llm:1.4.2",
+                         "image": "registry.example/llm:1.4.2", "digest": "sha256:4a1f09",
                          "evidence": {"latency": "pass", "soak": "pending"}})
         if minute == 14:
             j.add(minute, "alice", "signoff_lapsed", phase="canary", item="sre",

@@ -85,6 +85,8 @@ def test_the_browser_shows_the_items_people_and_reasons(dom: str) -> None:
         assert who in text
     assert "overrode Canary 10%: soak runs after the switch, agreed" in text
     assert "sign-off lapsed at 2026-12-02 21:14:00Z (T+14m): revision changed: 7 → 8" in text
+    assert "bound to: target inference/llm; revision 7; image registry.example/llm:1.4.2; " in text
+    assert "signed by dave as SRE lead at 2026-12-02 21:12:00Z" in text
     assert "Go-live record: llm-inference <b>v2</b>" in text
     assert "Journal: 106 records, hash chain verifies" in text
 

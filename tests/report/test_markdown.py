@@ -45,7 +45,10 @@ def test_the_record_says_the_facts_reasons_and_bindings() -> None:
     assert "overrode **Canary 10%**: soak runs after the switch, agreed" in md
     assert "(unmet: Soak 15 minutes)" in md
     assert "early: window moved up by the change board" in md
-    assert "bound to: target inference/llm; revision 7; image registry.example/llm:1.4.2" in md
+    assert (
+        "bound to: target inference/llm; revision 7; image registry.example/llm:1.4.2; "
+        "digest sha256:4a1f09" in md
+    )
     assert "**sign-off lapsed** at 2026-12-02 21:14:00Z (T+14m): revision changed: 7 → 8" in md
     assert "verdicts: pending → fail → pass" in md
     assert "**Summary:** 9 items: 4 passed, 0 failed, 1 unknown, 2 pending, 2 done" in md

@@ -108,29 +108,28 @@ def _phase(report: Report, phase: Phase) -> str:
 
 
 def _details(report: Report, item: Item) -> str:
-    """What does not fit the row: verdict history, sign-off binding, notes, commands."""
-    lines = []
-    if len(item.verdicts) > 1:
-        lines.append("verdicts: " + " → ".join(badge(v) for v in item.verdicts))
-    if item.signoff is not None:
-        s = item.signoff
-        lines.append(f"signed by <b>{esc(s.operator)}</b> as {esc(s.role)} at "
-                     f"{esc(report.when(s.at))}: “{_lines(s.statement)}”")
-        lines.append(f'bound to: <span class="mono">{esc(text.bound(item) or "")}</span>')
-        if s.note:
-            lines.append(f"sign-off note: {_lines(s.note)}")
-        if s.lapsed is not None:
-            lines.append(f'<span class="lapsed">sign-off lapsed</span> at '
-                         f"{esc(report.when(s.lapsed.at))}: {_lines(s.lapsed.text or '—')}")
-    if item.tick is not None and item.tick.text:
-        lines.append(f"ticked by <b>{esc(item.tick.operator)}</b>: {_lines(item.tick.text)}")
-    lines += [f"note by <b>{esc(n.operator)}</b> at {esc(report.when(n.at))}: "
-              f"{_lines(n.text or '')}" for n in item.notes]
-    lines += [f"command approved by <b>{esc(c.operator)}</b> at {esc(report.when(c.at))}: "
-              f"<code>{esc(c.text or '')}</code>" for c in item.commands]
+    """What does not fit the row (text.details), as a list under it."""
+    lines = ["".join(_part(p) for p in line) for line in text.details(report, item)]
     if not lines:
         return ""
     return '<ul class="details">' + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"
+
+
+_WRAPPED = {
+    "who": "<b>{}</b>",
+    "quote": "“{}”",
+    "mono": '<span class="mono">{}</span>',
+    "code": "<code>{}</code>",
+    "lapsed": '<span class="lapsed">{}</span>',
+}
+
+
+def _part(part: text.Part) -> str:
+    style, value = part
+    if style == "verdict":
+        return badge(value)
+    shown = _lines(value) if style in ("quote", "prose") else esc(value)
+    return _WRAPPED.get(style, "{}").format(shown)
 
 
 def _triggers(report: Report) -> str:

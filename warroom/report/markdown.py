@@ -118,24 +118,16 @@ def _phase(report: Report, phase: Phase) -> list[str]:
 
 
 def _details(report: Report, item: Item) -> list[str]:
-    """What does not fit a table row: verdict history, sign-off binding, notes, commands."""
-    lines = []
-    if len(item.verdicts) > 1:
-        lines.append(f"  - verdicts: {' → '.join(item.verdicts)}")
-    if item.signoff is not None:
-        s = item.signoff
-        lines.append(f"  - signed by {inline(s.operator)} as {inline(s.role)} at "
-                     f"{inline(report.when(s.at))}: “{inline(s.statement)}”")
-        lines.append(f"  - bound to: {inline(text.bound(item) or '')}")
-        if s.note:
-            lines.append(f"  - sign-off note: {inline(s.note)}")
-        if s.lapsed is not None:
-            lines.append(f"  - **sign-off lapsed** at {inline(report.when(s.lapsed.at))}: "
-                         f"{inline(s.lapsed.text or '—')}")
-    if item.tick is not None and item.tick.text:
-        lines.append(f"  - ticked by {inline(item.tick.operator)}: {inline(item.tick.text)}")
-    lines += [f"  - note by {inline(n.operator)} at {inline(report.when(n.at))}: "
-              f"{inline(n.text or '')}" for n in item.notes]
-    lines += [f"  - command approved by {inline(c.operator)} at {inline(report.when(c.at))}: "
-              f"{code(c.text or '')}" for c in item.commands]
+    """What does not fit a table row (text.details), as a list under the item's title."""
+    lines = [f"  - {''.join(_part(p) for p in line)}" for line in text.details(report, item)]
     return [f"- **{inline(item.title)}**", *lines] if lines else []
+
+
+_WRAPPED = {"quote": "“{}”", "lapsed": "**{}**"}
+
+
+def _part(part: text.Part) -> str:
+    style, value = part
+    if style == "code":
+        return code(value)
+    return _WRAPPED.get(style, "{}").format(inline(value))

@@ -240,6 +240,7 @@ class _Fold:
             revision=fields.text(bound, "revision"),
             image=fields.text(bound, "image"),
             evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
+            digest=fields.text(bound, "digest"),
         )
         self._set(self._key(p), signoff=signed, state="done", state_at=at, cause="signoff")
 

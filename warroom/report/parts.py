@@ -41,6 +41,7 @@ class Signoff:
     image: str | None
     evidence: tuple[tuple[str, str], ...]
     lapsed: Mark | None = None
+    digest: str | None = None  # the image digest the target's pods ran when signed
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,49 @@ def bound(item: Item) -> str | None:
         return None
     parts = [f"{name} {value}" for name, value in (
         ("target", signed.target), ("revision", signed.revision), ("image", signed.image),
+        ("digest", signed.digest),
     ) if value]
     if signed.evidence:
         parts.append("evidence " + ", ".join(f"{k}={v}" for k, v in signed.evidence))
     return "; ".join(parts) or "nothing recorded"
+
+
+# One piece of a details line and how it is shown: text (as written), who (a person),
+# quote (a statement signed), prose (journal text, may span lines), mono (identifiers),
+# code (a command), lapsed (the warning word), verdict (a verdict's word).
+Part = tuple[str, str]
+
+
+def details(report: Report, item: Item) -> list[list[Part]]:
+    """What does not fit the item's row, as lines of parts both writers render: the verdict
+    history, the sign-off and what it was bound to, ticks' notes, notes, approved commands."""
+    lines: list[list[Part]] = []
+    if len(item.verdicts) > 1:
+        history: list[Part] = [("text", "verdicts: ")]
+        for i, verdict in enumerate(item.verdicts):
+            history += [("text", " → ")] if i else []
+            history.append(("verdict", verdict))
+        lines.append(history)
+    s = item.signoff
+    if s is not None:
+        lines.append([("text", "signed by "), ("who", s.operator),
+                      ("text", f" as {s.role} at {report.when(s.at)}: "), ("quote", s.statement)])
+        lines.append([("text", "bound to: "), ("mono", bound(item) or "")])
+        if s.note:
+            lines.append([("text", "sign-off note: "), ("prose", s.note)])
+        if s.lapsed is not None:
+            lines.append([("lapsed", "sign-off lapsed"),
+                          ("text", f" at {report.when(s.lapsed.at)}: "),
+                          ("prose", s.lapsed.text or "—")])
+    if item.tick is not None and item.tick.text:
+        lines.append([("text", "ticked by "), ("who", item.tick.operator), ("text", ": "),
+                      ("prose", item.tick.text)])
+    lines += [[("text", "note by "), ("who", n.operator), ("text", f" at {report.when(n.at)}: "),
+               ("prose", n.text or "")] for n in item.notes]
+    lines += [[("text", "command approved by "), ("who", c.operator),
+               ("text", f" at {report.when(c.at)}: "), ("code", c.text or "")]
+              for c in item.commands]
+    return lines
 
 
 def chain_line(chain: ChainStatus) -> str:

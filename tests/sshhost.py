@@ -1,7 +1,8 @@
-"""An SSH host on 127.0.0.1 (asyncssh) that answers check commands from a table.
+"""An SSH host on 127.0.0.1 (asyncssh) for tests: no client authentication (the tests are about
+host keys and commands), a fresh ed25519 host key, and a known_hosts file written for it.
 
-Built the way tests/metrics/test_ssh.py's GPU host is: no client authentication, a fresh
-ed25519 host key, a known_hosts file written for it; `hang` never finishes until `stop`.
+`reply(command)` says what a command prints and exits with; by default it is looked up in
+`answers` (`sh: …: not found` otherwise). `hang` never finishes until `stop`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class FakeSshHost:
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
+    def reply(self, command: str) -> tuple[int, str, str]:
+        """(exit status, stdout, stderr) of `command`."""
+        return self.answers.get(command, (127, "", f"sh: {command}: not found\n"))
+
     async def _session(self, process: asyncssh.SSHServerProcess[str]) -> None:
         command = process.command or ""
         self.commands.append(command)
@@ -55,12 +60,13 @@ class FakeSshHost:
             await self.release.wait()
             process.exit(0)
             return
-        code, out, err = self.answers.get(command, (127, "", f"sh: {command}: not found\n"))
+        code, out, err = self.reply(command)
         process.stdout.write(out)
         process.stderr.write(err)
         process.exit(code)
 
     async def stop(self) -> None:
+        """The host goes away: no new connections, and the open ones drop."""
         self.release.set()
         if self._server is not None:
             self._server.close()
@@ -69,20 +75,21 @@ class FakeSshHost:
         for conn in self.connections:
             conn.close()
 
-    def known_hosts(self, key: asyncssh.SSHKey | None = None) -> str:
+    def known_hosts(self, key: asyncssh.SSHKey | None = None, name: str = "") -> str:
+        """A known_hosts file trusting `key` (default: the real host key) for this server."""
         key = key or self.host_key
         assert key is not None
-        path = self.folder / "known_hosts"
+        path = self.folder / (name or "known_hosts")
         path.write_text(f"[127.0.0.1]:{self.port} {key.export_public_key().decode().strip()}\n")
         return str(path)
 
-    def target(self, known_hosts: str | None = None) -> SshTarget:
+    def target(self, known_hosts: str | None = None, **options: object) -> SshTarget:
         return SshTarget(
             "127.0.0.1",
             self.port,
             username="ops",
             known_hosts=known_hosts or self.known_hosts(),
             client_keys=None,
-            name="db-1",
             connect_timeout=5.0,
+            **options,  # type: ignore[arg-type]
         )

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.kinds.pod import pod_status, restart_count, unschedulable
+from warroom.checklist.pod_index import facts_of
+from warroom.kinds.pod import pod_status, unschedulable
 
 NOW = datetime(2026, 11, 22, 6, 0, 0, tzinfo=UTC)
 NOW_S = NOW.timestamp()
@@ -135,7 +136,7 @@ def printed(pod):
 ])
 def test_pod_status_matches_printers_test(pod, want):
     assert printed(pod) == want[:4]
-    assert restart_count(pod) == int(want[3].split()[0])
+    assert facts_of(pod).restarts == int(want[3].split()[0])
 
 
 SIDECARS = [{"name": "restartable-init-1", "restartPolicy": "Always"},
@@ -182,7 +183,7 @@ SIDECARS = [{"name": "restartable-init-1", "restartPolicy": "Always"},
 ])
 def test_pod_status_with_restartable_init_containers(pod, want):
     assert printed(pod) == want[:4]
-    assert restart_count(pod) == int(want[3].split()[0])
+    assert facts_of(pod).restarts == int(want[3].split()[0])
 
 
 def test_init_container_failure_reasons():

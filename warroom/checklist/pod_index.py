@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from warroom.kinds.labels import Selector, parse_selector
 from warroom.kinds.objects import Obj, section
-from warroom.kinds.pod import pod_ready, restart_count
+from warroom.kinds.pod import pod_status
 from warroom.state.store import ObjectCache
 
 
@@ -32,10 +32,23 @@ class PodFacts(NamedTuple):
 
 
 def facts_of(pod: Obj) -> PodFacts:
-    meta = section(pod, "metadata")
-    return PodFacts(
-        str(meta.get("name", "")), meta.get("labels") or {}, pod_ready(pod), restart_count(pod)
-    )
+    """The pod's name, labels, Ready (its Ready condition True and not being deleted) and
+    RESTARTS as kubectl counts it (pod_status), in one pass: this runs for every pod that
+    changed. Without init containers RESTARTS is the sum of the containers' restartCount."""
+    meta, status = section(pod, "metadata"), section(pod, "status")
+    ready = False
+    if not meta.get("deletionTimestamp"):
+        for cond in status.get("conditions") or ():
+            if cond.get("type") == "Ready":
+                ready = cond.get("status") == "True"
+                break
+    if status.get("initContainerStatuses"):
+        restarts = pod_status(pod).restarts
+    else:
+        restarts = 0
+        for cs in status.get("containerStatuses") or ():
+            restarts += int(cs.get("restartCount") or 0)
+    return PodFacts(str(meta.get("name", "")), meta.get("labels") or {}, ready, restarts)
 
 
 @dataclass(eq=False)

@@ -142,25 +142,6 @@ def pod_status(pod: Obj) -> PodStatus:
     return PodStatus(ready, total, str(reason), int(restarts), last_restart)
 
 
-def pod_ready(pod: Obj) -> bool:
-    """The pod's Ready condition is True and it is not being deleted."""
-    if section(pod, "metadata").get("deletionTimestamp"):
-        return False
-    for cond in section(pod, "status").get("conditions") or ():
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
-def restart_count(pod: Obj) -> int:
-    """RESTARTS as pod_status counts it, without the rest of its work when the pod has no
-    init containers: then it is the sum of the containers' restartCount."""
-    status = section(pod, "status")
-    if status.get("initContainerStatuses"):
-        return pod_status(pod).restarts
-    return sum(int(cs.get("restartCount") or 0) for cs in status.get("containerStatuses") or ())
-
-
 def unschedulable(pod: Obj) -> str:
     """The scheduler's message when it could not place the pod (PodScheduled False,
     reason Unschedulable), else "": kubectl shows such a pod as plain Pending."""

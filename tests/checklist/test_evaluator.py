@@ -233,3 +233,7 @@ def test_a_pods_check_names_the_pods_not_ready_with_their_status() -> None:
     ev = evaluator.evaluate(world(picture, SessionState()))
     assert ev.items["pods"].evidence.value == "2 of 3 Ready"
     assert ev.items["pods"].evidence.detail == "not Ready: api-1 Running"
+    # Read from a current watch, the reading is as of this evaluation, remembered or not.
+    assert ev.items["pods"].evidence.taken == 1_800_000_000.0
+    later = World(1_800_000_060.0, picture, True, session=SessionState())
+    assert evaluator.evaluate(later).items["pods"].evidence.taken == 1_800_000_060.0

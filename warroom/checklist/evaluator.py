@@ -222,10 +222,12 @@ class Evaluator:
                 found = result.obj
             elif not world.picture_fresh:
                 return self._stale(item, world)
+            # Read from the watch, the object is as of now; fetched, as of its fetch.
+            taken = world.now if kept else world.probes[item.id].taken
             if item.exists is not None:
-                return kube_checks.exists(item.exists, namespace, found)
+                return _taken(kube_checks.exists(item.exists, namespace, found), taken)
             assert item.field is not None
-            return kube_checks.field(item.field, namespace, found)
+            return _taken(kube_checks.field(item.field, namespace, found), taken)
         if world.picture is None or not world.picture_fresh:
             return self._stale(item, world)
         picture = world.picture
@@ -236,7 +238,8 @@ class Evaluator:
                 wanted = kube_checks.wanted_events(world, namespace, item.events.reasons)
                 seen = self._events[item.id] = (version, wanted)
             since = _events_since(item.events.since, phase, world)
-            return kube_checks.events(item.events, namespace, since, seen[1])
+            judged = kube_checks.events(item.events, namespace, since, seen[1])
+            return _taken(judged, world.now)
         if item.pods is not None or item.restarts is not None:
             index = self._pods.of(picture.cache("pods", namespace))
             selector = item.pods.selector if item.pods is not None else item.restarts.selector  # type: ignore[union-attr]
@@ -252,10 +255,10 @@ class Evaluator:
             )
         memo = self._memo.get(item.id)
         if memo is not None and memo[0] == key:
-            return memo[1]
+            return _taken(memo[1], world.now)
         judged = self._kube_judge(item, namespace, world)
         self._memo[item.id] = (key, judged)
-        return judged
+        return _taken(judged, world.now)
 
     def _rollout_namespace(self, check: RolloutCheck) -> str:
         """The check's namespace, else its target's, else the layout's first."""
@@ -411,6 +414,15 @@ class Evaluator:
         return TriggerState(
             tid, trigger.title, verdict == "pass", reason, evidence, unknown=verdict == "unknown"
         )
+
+
+def _taken(
+    judged: tuple[Verdict, str, Evidence], at: float | None
+) -> tuple[Verdict, str, Evidence]:
+    """A picture check's judgement with when its reading was taken: a current watch's
+    picture is as of now, so a remembered judgement is still today's."""
+    verdict, reason, evidence = judged
+    return verdict, reason, replace(evidence, taken=at)
 
 
 def lapses_for(lapses: list[Lapse], item: str) -> bool:

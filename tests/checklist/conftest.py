@@ -30,6 +30,11 @@ signals:
         rate(http_request_duration_seconds_bucket{namespace="bizra-prod"}[30s])))
     unit: s
     slo: {max: 1.0}
+  ihsan:
+    query: >-
+      sum(rate(ihsan_checks_total{namespace="bizra-prod", result="pass"}[30s]))
+      / sum(rate(ihsan_checks_total{namespace="bizra-prod"}[30s]))
+    unit: ratio
 phases:
   - id: go
     title: Go
@@ -40,6 +45,7 @@ phases:
       - {id: runbook, title: Runbook written}
 triggers:
   slow: {title: p95 over 1s, signal: p95, op: ">", value: 1.0}
+  ihsan_low: {title: احسان pass rate under 50%, signal: ihsan, op: "<", value: 0.5}
 """
 
 

@@ -126,3 +126,21 @@ async def test_a_regression_raises_the_trigger_and_the_journal_records_it(
         "trigger_cleared",
     ]
     journal.close()
+
+
+async def test_answers_failing_the_ihsan_check_raise_the_seeds_trigger(
+    room: Room, sim: SimCluster
+) -> None:
+    # Seed 000's rollback trigger "احسان pass rate < 50%", read from the load model's
+    # ihsan_checks_total: a build whose answers fail the check raises it, and only it.
+    run = ChecklistRun(room, None, pace=lambda: SPEED)
+    await until_verdict(run, "soak", lambda v: v.verdict != "unknown")
+    assert not run.tick().raised
+    sim.regress_image(STABLE, latency=1.0, errors=0.0, ihsan=0.6)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not (raised := run.tick().raised):
+        assert loop.time() < deadline, "the trigger was not raised"
+        await asyncio.sleep(0.1)
+    assert [t.id for t in raised] == ["ihsan_low"]
+    assert raised[0].evidence.threshold == "< 50.00%"

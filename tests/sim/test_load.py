@@ -37,6 +37,17 @@ def total(samples: list[tuple[str, dict[str, str], float]], name: str, **labels:
     )
 
 
+def ihsan_rate(before: list, after: list, **labels: str) -> float:
+    """The share of ihsan checks that passed between two scrapes."""
+    passed = total(after, "ihsan_checks_total", result="pass", **labels) - total(
+        before, "ihsan_checks_total", result="pass", **labels
+    )
+    every = total(after, "ihsan_checks_total", **labels) - total(
+        before, "ihsan_checks_total", **labels
+    )
+    return passed / every
+
+
 def replicas(sim: SimCluster) -> int:
     d = sim.store.get(DEPLOYMENTS, NS, "bizra-inference")
     assert d is not None
@@ -134,6 +145,10 @@ async def test_nominal_load_gives_the_configured_latency_and_errors(sim: SimClus
         before, "inference_tokens_generated_total"
     )
     assert tokens == pytest.approx(served * 0.998 * 96, rel=0.02)
+    # Every answered request is checked for احسان; the scenario's service passes 93 %.
+    checked = total(after, "ihsan_checks_total") - total(before, "ihsan_checks_total")
+    assert checked == pytest.approx(served * 0.998, rel=0.02)
+    assert ihsan_rate(before, after) == pytest.approx(0.93, abs=0.005)
 
 
 async def test_load_ramp_scales_the_hpa_up_and_new_pods_take_traffic(sim: SimCluster) -> None:
@@ -207,6 +222,9 @@ async def test_a_regressed_canary_is_slower_and_fails_more_than_stable(sim: SimC
     )
     assert error_ratio(before, after, version="2.0.1-rc2") > 0.05
     assert error_ratio(before, after, version="2.0.0-production") < 0.01
+    # The regressed build's answers also fail the احسان check: 0.93 - 0.5 of them pass.
+    assert ihsan_rate(before, after, version="2.0.1-rc2") == pytest.approx(0.43, abs=0.01)
+    assert ihsan_rate(before, after, version="2.0.0-production") == pytest.approx(0.93, abs=0.01)
     # Clearing the regression makes the canary as good as stable again.
     sim.clear_regression(REGRESSED)
     await sim.advance(10)
@@ -217,6 +235,7 @@ async def test_a_regressed_canary_is_slower_and_fails_more_than_stable(sim: SimC
         p95_from_buckets(before, after, version="2.0.0-production"), rel=0.05
     )
     assert error_ratio(before, after, version="2.0.1-rc2") < 0.01
+    assert ihsan_rate(before, after, version="2.0.1-rc2") == pytest.approx(0.93, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -387,3 +406,30 @@ async def test_scenario_load_section_is_validated() -> None:
         parse("load:\n  services:\n    - {service: nope}\n", "bad.yaml")
     with pytest.raises(ValueError, match=r"stages\[0\] needs duration and users"):
         parse("load:\n  services:\n    - {service: a/b, stages: [{users: 3}]}\n", "bad.yaml")
+    with pytest.raises(ValueError, match=r"regressions\[img:2\]: unknown keys ihsn"):
+        parse("load:\n  regressions:\n    img:2: {ihsn: 0.5}\n", "bad.yaml")
+
+
+async def test_the_regression_fault_over_http_lowers_the_ihsan_pass_rate(sim: SimCluster) -> None:
+    sim.set_users(SERVICE, 300)
+    await sim.advance(20)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{sim.url}/_sim/faults/regression",
+            json={"image": STABLE, "latency": 1, "errors": 0, "ihsan": 0.6},
+        ) as resp:
+            assert resp.status == 200
+            said = await resp.json()
+        assert said["regressions"][STABLE] == {"latency": 1.0, "errors": 0.0, "ihsan": 0.6}
+        before = await scrape(sim)
+        await sim.advance(60)
+        after = await scrape(sim)
+        assert ihsan_rate(before, after) == pytest.approx(0.33, abs=0.01)
+        async with session.delete(
+            f"{sim.url}/_sim/faults/regression", json={"image": STABLE}
+        ) as resp:
+            assert resp.status == 200
+    before = await scrape(sim)
+    await sim.advance(60)
+    after = await scrape(sim)
+    assert ihsan_rate(before, after) == pytest.approx(0.93, abs=0.01)

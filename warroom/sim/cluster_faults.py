@@ -58,10 +58,13 @@ class ClusterFaults:
         self.load.tick()
         self.load.set_users(service, users)
 
-    def regress_image(self, image: str, latency: float = 3.0, errors: float = 0.05) -> None:
-        """Pods running `image` get `latency`× slower and `errors` more error ratio."""
+    def regress_image(
+        self, image: str, latency: float = 3.0, errors: float = 0.05, ihsan: float = 0.0
+    ) -> None:
+        """Pods running `image` get `latency`× slower, `errors` more error ratio and an
+        `ihsan` lower pass rate of the احسان check (where the service runs it)."""
         self.load.tick()
-        self.load.regressions[image] = Regression(latency, errors)
+        self.load.regressions[image] = Regression(latency, errors, ihsan)
 
     def clear_regression(self, image: str) -> None:
         self.load.tick()

@@ -115,7 +115,12 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         if request.method == "DELETE":
             sim.clear_regression(image)
         else:
-            sim.regress_image(image, _number(body, "latency", 3.0), _number(body, "errors", 0.05))
+            sim.regress_image(
+                image,
+                _number(body, "latency", 3.0),
+                _number(body, "errors", 0.05),
+                _number(body, "ihsan", 0.0),
+            )
         return _json({"regressions": {k: vars(v) for k, v in sim.load.regressions.items()}})
 
     async def error_burst(request: web.Request) -> web.Response:

@@ -50,6 +50,9 @@ class ServiceLoad:
     error_rate: float = 0.002
     capacity_per_pod: float = 40.0  # requests/s one pod serves at 100 % GPU
     model_memory_mib: float = 16_000.0
+    # The share of answered requests that pass the احسان (ihsan) quality check, as seed 000's
+    # service scores its answers; None: the service runs no such check (no ihsan metric).
+    ihsan_pass_rate: float | None = None
 
     @property
     def key(self) -> str:
@@ -60,6 +63,7 @@ class ServiceLoad:
 class Regression:
     latency: float = 1.0  # multiplier
     errors: float = 0.0  # added error ratio
+    ihsan: float = 0.0  # taken off the ihsan pass rate
 
 
 @dataclass
@@ -82,6 +86,8 @@ class PodStats:
     buckets: list[float] = field(default_factory=lambda: [0.0] * (len(BUCKETS) + 1))
     duration_sum: float = 0.0
     tokens: float = 0.0
+    # ihsan checks of answered requests by result (pass, fail); None: the service has none.
+    ihsan: dict[str, float] | None = None
     queue_depth: float = 0.0
     utilisation: float = 0.0  # 0..1+, the pod's GPU load
     rps: float = 0.0  # simulated requests per second right now
@@ -259,7 +265,14 @@ class LoadModel:
             stats.buckets[i] += served * lognormal_cdf(bound, median, sigma)
         stats.buckets[-1] += served
         stats.duration_sum += served * median * math.exp(sigma * sigma / 2)
-        stats.tokens += served * (1 - shed) * (1 - errors) * service.tokens_per_request
+        answered = served * (1 - shed) * (1 - errors)
+        stats.tokens += answered * service.tokens_per_request
+        if service.ihsan_pass_rate is not None:
+            passing = min(1.0, max(0.0, service.ihsan_pass_rate - regression.ihsan))
+            checks = stats.ihsan if stats.ihsan is not None else {"pass": 0.0, "fail": 0.0}
+            checks["pass"] += answered * passing
+            checks["fail"] += answered * (1 - passing)
+            stats.ihsan = checks
         in_flight = rps * median * math.exp(sigma * sigma / 2)
         batch = service.capacity_per_pod * service.p50  # requests a pod works on at once
         stats.queue_depth = max(0.0, in_flight - batch)
@@ -316,6 +329,7 @@ def parse_load(data: Any, source: str) -> tuple[list[ServiceLoad], dict[str, Reg
             "errorRate",
             "capacityPerPod",
             "modelMemoryMiB",
+            "ihsanPassRate",
         }
         unknown = sorted(set(item) - known)
         if unknown:
@@ -333,13 +347,23 @@ def parse_load(data: Any, source: str) -> tuple[list[ServiceLoad], dict[str, Reg
                 error_rate=float(item.get("errorRate", 0.002)),
                 capacity_per_pod=float(item.get("capacityPerPod", 40)),
                 model_memory_mib=float(item.get("modelMemoryMiB", 16_000)),
+                ihsan_pass_rate=(
+                    float(item["ihsanPassRate"]) if item.get("ihsanPassRate") is not None else None
+                ),
             )
         )
     regressions = {}
     for image, spec in (data.get("regressions") or {}).items():
         if not isinstance(spec, dict):
             raise ValueError(f"{source}: load.regressions[{image}] must be a mapping")
+        unknown = sorted(set(spec) - {"latency", "errors", "ihsan"})
+        if unknown:
+            raise ValueError(
+                f"{source}: load.regressions[{image}]: unknown keys {', '.join(unknown)}"
+            )
         regressions[str(image)] = Regression(
-            float(spec.get("latency", 1.0)), float(spec.get("errors", 0.0))
+            float(spec.get("latency", 1.0)),
+            float(spec.get("errors", 0.0)),
+            float(spec.get("ihsan", 0.0)),
         )
     return services, regressions

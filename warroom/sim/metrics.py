@@ -67,6 +67,11 @@ class SimMetrics:
         queue = GaugeMetricFamily(
             "inference_queue_depth", "Requests waiting for a GPU batch slot.", labels=POD_LABELS
         )
+        ihsan = CounterMetricFamily(
+            "ihsan_checks",
+            "احسان (ihsan) quality checks of answered requests, by result.",
+            labels=[*POD_LABELS, "result"],
+        )
         for stats in sorted(self.load.pods.values(), key=lambda s: (s.namespace, s.pod)):
             labels = [stats.namespace, stats.pod, stats.version, stats.service]
             for code, count in stats.requests.items():
@@ -76,7 +81,9 @@ class SimMetrics:
             duration.add_metric(labels, buckets, stats.duration_sum)
             tokens.add_metric(labels, stats.tokens)
             queue.add_metric(labels, stats.queue_depth)
-        yield from (requests, duration, tokens, queue)
+            for result, count in (stats.ihsan or {}).items():
+                ihsan.add_metric([*labels, result], count)
+        yield from (requests, duration, tokens, queue, ihsan)
         gauges = {name: GaugeMetricFamily(name, doc, labels=DCGM_LABELS) for name, doc, _ in DCGM}
         for reading in self.gpus.readings():
             labels = [

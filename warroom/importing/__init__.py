@@ -1,0 +1,1 @@
+"""`warroom import`: a Markdown go-live checklist read into a layout."""

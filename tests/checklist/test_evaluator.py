@@ -237,3 +237,17 @@ def test_a_pods_check_names_the_pods_not_ready_with_their_status() -> None:
     assert ev.items["pods"].evidence.taken == 1_800_000_000.0
     later = World(1_800_000_060.0, picture, True, session=SessionState())
     assert evaluator.evaluate(later).items["pods"].evidence.taken == 1_800_000_060.0
+
+
+def test_following_between_evaluations_loses_no_change() -> None:
+    evaluator, picture = setup(pods=3)
+    assert evaluator.evaluate(world(picture, SessionState())).items["pods"].verdict == "pass"
+    pods = picture.cache("pods", NS)
+    pods.apply("MODIFIED", pod("api-1", ready=False, digest="sha256:b1"))
+    evaluator.follow()  # as the app does between ticks
+    pods.apply("MODIFIED", pod("api-2", ready=False, digest="sha256:b2"))
+    evaluator.follow()
+    pods.apply("DELETED", pod("api-0"))
+    ev = evaluator.evaluate(world(picture, SessionState()))
+    assert (ev.items["pods"].verdict, ev.items["pods"].reason) == ("fail", "0 of 3 ready")
+    assert ev.items["pods"].evidence.value == "0 of 2 Ready"

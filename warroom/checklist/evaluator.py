@@ -86,6 +86,11 @@ class Evaluator:
         self._last.clear()
         self._last_triggers.clear()
 
+    def follow(self) -> None:
+        """Take in the pods that changed since the last call, between evaluations: a busy
+        cluster's changes are then read a few at a time, not all at once in the next one."""
+        self._pods.catch_up()
+
     def evaluate(self, world: World) -> Evaluation:
         items: dict[str, ItemVerdict] = {}
         changes: list[ItemVerdict] = []

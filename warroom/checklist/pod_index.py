@@ -106,7 +106,7 @@ class PodIndex:
 
     def select(self, selector: str) -> Selection:
         """The pods `selector` picks now."""
-        self._catch_up()
+        self.catch_up()
         found = self._selections.get(selector)
         if found is None:
             found = Selection(parse_selector(selector))
@@ -122,7 +122,8 @@ class PodIndex:
             if pod is not None:
                 yield pod
 
-    def _catch_up(self) -> None:
+    def catch_up(self) -> None:
+        """Take in the pods that changed since the last call (select() does it first)."""
         if not self._changed:
             return
         changed = list(self._changed)
@@ -146,6 +147,10 @@ class PodIndexes:
     """A PodIndex per pods cache, made when first read."""
 
     _by_cache: dict[int, PodIndex] = field(default_factory=dict)
+
+    def catch_up(self) -> None:
+        for index in self._by_cache.values():
+            index.catch_up()
 
     def of(self, cache: ObjectCache) -> PodIndex:
         index = self._by_cache.get(id(cache))

@@ -122,6 +122,10 @@ class ChecklistRun:
             )
         return out
 
+    def follow(self) -> None:
+        """Between ticks: read what changed in the cluster since (Evaluator.follow)."""
+        self.evaluator.follow()
+
     def tick(self) -> Evaluation:
         """Fold in others' records, judge everything, journal what changed."""
         if self.journal is not None:

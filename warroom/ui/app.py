@@ -268,6 +268,8 @@ class WarRoomApp(App[None]):
         if now or moment - self._evaluated >= CHECKLIST_INTERVAL:
             self._evaluated = moment
             run.tick()
+        else:
+            run.follow()
         ev = run.evaluation
         if ev is None:
             return

@@ -293,6 +293,7 @@ def run(
 def validate(layout: str) -> None:
     """Check LAYOUT and print each problem as file:line: what to fix."""
     from warroom.layout import Layout
+    from warroom.layout.signals import is_placeholder
 
     loaded = _load(layout)
     assert isinstance(loaded, Layout)
@@ -308,6 +309,12 @@ def validate(layout: str) -> None:
         f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
         f"signal(s){checklist}, namespaces {', '.join(loaded.cluster.namespaces)}"
     )
+    waiting = [sid for sid, s in loaded.signals.items() if is_placeholder(s.query)]
+    if waiting:
+        click.echo(
+            f"{layout}: {len(waiting)} signal(s) still have a placeholder query, so their "
+            f"checks stay unknown: {', '.join(waiting)}; write their PromQL"
+        )
 
 
 @main.command()
@@ -390,6 +397,34 @@ def report(session: str, fmt: str, output: Path | None) -> None:
         click.echo(
             f"{output}: the {fmt} report of {session}; its journal {said}, head {checked.head}"
         )
+
+
+@main.command("import")
+@click.argument("checklist", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Write the layout here (default: stdout).")
+def import_(checklist: str, output: str | None) -> None:
+    """Read a Markdown go-live CHECKLIST into a layout: phases, items, criteria as checks."""
+    import sys
+
+    from warroom.importing.layout import build_layout, render
+    from warroom.importing.reading import ImportProblem, read_file
+    from warroom.layout import parse_layout
+
+    try:
+        layout, summary = build_layout(read_file(checklist))
+    except ImportProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    text = render(layout, Path(checklist).name)
+    parse_layout(text, output or "<import>")  # what we write must load
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as failed:
+            raise click.ClickException(f"cannot write {output}: {failed.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    for line in summary.lines():
+        click.echo(f"{checklist}: {line}", err=True)
 
 
 @main.command()

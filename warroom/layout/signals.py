@@ -35,6 +35,15 @@ UNITS: tuple[str, ...] = (
 )
 
 
+# The metric of a query still to be written (`warroom import` writes them): no Prometheus has
+# it, so checks on it read as unknown until someone writes the real PromQL.
+PLACEHOLDER_METRIC = "warroom_placeholder"
+
+
+def is_placeholder(query: str) -> bool:
+    return query.strip().startswith(PLACEHOLDER_METRIC + "{") or query.strip() == PLACEHOLDER_METRIC
+
+
 # Spellings people reach for first, used only to suggest the right one.
 _SPELLINGS = {
     "sec": "s",

@@ -68,6 +68,14 @@ def test_a_monitored_stage_holds_for_its_time() -> None:
     assert hold_of("- [ ] Runbook written") is None
 
 
+def test_names_and_code_are_not_criteria() -> None:
+    # Seed 003: a file name with digits and a dash is not a range of percentages.
+    line = "- [ ] Stage 1: 10% traffic manifest (`ops/canary/stage1-10pct.yaml`)"
+    assert find_criteria(line) == []
+    assert find_criteria("- [ ] Run `kubectl top pods | awk '$3 > 500'`") == []
+    assert find_criteria("- [ ] node-1-3 drained") == []
+
+
 def test_text_without_a_criterion_has_none() -> None:
     assert find_criteria("- [ ] Runbook written and reviewed by the team") == []
     assert find_criteria("kubectl get pods -n bizra-prod") == []

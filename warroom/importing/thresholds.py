@@ -64,7 +64,10 @@ _UNIT = r"(?:[A-Za-z]+(?:/[A-Za-z]+)?|%)"
 _OP = "|".join(re.escape(k) for k in sorted(_OPS, key=len, reverse=True))
 _VALUE = rf"(?P<dollar>\$)?(?P<value>{_NUMBER})\s?(?P<k>[KkM](?![A-Za-z]))?\s?(?P<unit>{_UNIT})?"
 _RANGE = rf"(?P<low>{_NUMBER})\s?(?:-|–|to)\s?(?P<high>{_NUMBER})\s?(?P<runit>{_UNIT})"
-_COMPARISON = re.compile(rf"(?P<op>{_OP})(?![A-Za-z])\s*{_VALUE}|(?<![\d.]){_RANGE}", re.IGNORECASE)
+# A range starts at a number of its own, not inside a name (`stage1-10pct`, `node-1-3`).
+_COMPARISON = re.compile(
+    rf"(?P<op>{_OP})(?![A-Za-z])\s*{_VALUE}|(?<![\w.-]){_RANGE}", re.IGNORECASE
+)
 _HELD = re.compile(
     rf"(?:for|monitor)\s*(?:>|over|at least)?\s*(?P<n>{_NUMBER})\s?-?\s?(?P<u>[A-Za-z]+)",
     re.IGNORECASE,
@@ -135,8 +138,13 @@ def hold_of(text: str) -> timedelta | None:
     return _duration(found.group("n"), found.group("u")) if found else None
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 def find_criteria(text: str) -> list[Criterion]:
-    """Every measurable criterion in `text`, in order."""
+    """Every measurable criterion in `text`, in order; code spans (`stage1-10pct.yaml`) are
+    names, not criteria."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
     out: list[Criterion] = []
     held_match = _HELD.search(text)
     held = hold_of(text)

@@ -414,8 +414,17 @@ def import_(checklist: str, output: str | None) -> None:
         layout, summary = build_layout(read_file(checklist))
     except ImportProblem as problem:
         raise click.ClickException(str(problem)) from None
+    from warroom.layout.errors import LayoutError
+
     text = render(layout, Path(checklist).name)
-    parse_layout(text, output or "<import>")  # what we write must load
+    try:
+        parse_layout(text, output or "<import>")  # what we write must load
+    except LayoutError as problem:
+        first = str(problem).splitlines()[0]
+        raise click.ClickException(
+            f"the layout made from {checklist} does not load ({first}); this is a bug in "
+            "warroom import: please report it with the checklist"
+        ) from None
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

@@ -54,6 +54,17 @@ def test_seed_004s_thresholds_become_checks_in_its_words(tmp_path: Path) -> None
     assert raw["signals"]["p95_latency"]["query"] == 'warroom_placeholder{signal="p95_latency"}'
     assert raw["signals"]["p95_latency"]["unit"] == "s"
     assert out.read_text().startswith("# Imported by `warroom import` from 004_")
+    # What was nested under an item is its help, code keeping its indentation.
+    seed = yaml.safe_load(warroom("import", str(SEEDS / "000_f6bed7c81dbe897a.txt")).stdout)
+    built = {i["title"]: i for phase in seed["phases"] for i in phase["items"]}
+    assert built["Docker Image Built"]["help"] == (
+        "Container Registry\n"
+        "```bash\n"
+        "docker build -t ghcr.io/bizra/inference:2.0.0-production \\\n"
+        "  -f models/bizra-agentic-v1/Dockerfile.production \\\n"
+        "  models/bizra-agentic-v1/\n"
+        "```"
+    )
 
 
 def test_without_o_the_layout_goes_to_stdout() -> None:

@@ -11,6 +11,7 @@ that are not required.
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -74,9 +75,9 @@ def _duration(held: timedelta) -> str:
 
 
 def _help(item: ReadItem) -> str:
-    lines = [line.strip() for line in item.detail]
-    head = [item.group] if item.group else []
-    return "\n".join(head + lines)
+    """The item's group and the lines under it, dedented together (code keeps its shape)."""
+    body = textwrap.dedent("\n".join(item.detail)).strip("\n")
+    return "\n".join(part for part in (item.group, body) if part)
 
 
 class _Builder:

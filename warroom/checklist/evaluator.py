@@ -276,19 +276,16 @@ class Evaluator:
         self, item: Item, namespace: str, world: World
     ) -> tuple[Verdict, str, Evidence]:
         assert world.picture is not None
-        if item.rollout is not None:
-            index = self._pods.of(world.picture.cache("pods", namespace))
-            return kube_checks.rollout(item.rollout, namespace, world, index)
-        if item.pods is not None:
-            return kube_checks.pods(
-                item.pods, namespace, self._pods.of(world.picture.cache("pods", namespace))
-            )
         if item.nodes is not None:
             return kube_checks.nodes(item.nodes, world)
-        if item.restarts is not None:
-            return kube_checks.restarts(
-                item.restarts, namespace, self._pods.of(world.picture.cache("pods", namespace))
-            )
+        if item.rollout is not None or item.pods is not None or item.restarts is not None:
+            index = self._pods.of(world.picture.cache("pods", namespace))
+            if item.rollout is not None:
+                return kube_checks.rollout(item.rollout, namespace, world, index)
+            if item.pods is not None:
+                return kube_checks.pods(item.pods, namespace, index)
+            assert item.restarts is not None
+            return kube_checks.restarts(item.restarts, namespace, index)
         assert item.hpa is not None
         verdict, reason, evidence = kube_checks.hpa(item.hpa, namespace, world)
         if item.hpa.for_ is None:

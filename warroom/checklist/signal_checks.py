@@ -94,6 +94,15 @@ class Scans:
         return found
 
 
+def _newest(
+    points: Sequence[Point], failing: Callable[[float], bool], scans: Scans | None, key: Hashable
+) -> float | None:
+    """The newest failing point's time, remembered in `scans` under `key` when given."""
+    if scans is None:
+        return _newest_failing(points, failing)
+    return scans.newest_failing(key, points, failing)
+
+
 def held_since(
     points: Sequence[Point],
     ok: Callable[[float], bool],
@@ -104,12 +113,7 @@ def held_since(
     when all do); None when the newest does not."""
     if not points:
         return None
-    failing = lambda v: not ok(v)  # noqa: E731
-    broke = (
-        scans.newest_failing(("held", key), points, failing)
-        if scans is not None
-        else _newest_failing(points, failing)
-    )
+    broke = _newest(points, lambda v: not ok(v), scans, ("held", key))
     if broke is None:
         return points[0][0]
     return _after(points, broke)
@@ -123,12 +127,7 @@ def last_breach(
 ) -> float | None:
     """When the timer restarted: the first point after the newest one failing `ok` (the
     newest point's time while it still fails); None without a breach. NaN is no breach."""
-    breach = lambda v: not math.isnan(v) and not ok(v)  # noqa: E731
-    broke = (
-        scans.newest_failing(("breach", key), points, breach)
-        if scans is not None
-        else _newest_failing(points, breach)
-    )
+    broke = _newest(points, lambda v: not math.isnan(v) and not ok(v), scans, ("breach", key))
     if broke is None:
         return None
     after = _after(points, broke)

@@ -2,7 +2,7 @@
 
     python scripts/screenshots.py
 
-Runs the gpu-inference sim at speed, ramps the load so the HPA scales, starts a rollout to a
+Runs the bizra-inference-10k sim at speed, ramps the load so the HPA scales, starts a rollout to a
 regressed canary image, lets the graphs fill, and saves each view at 160×45, the overview at
 80×24 (what an on-call laptop in a tmux split shows) and at 250×70 (a big monitor).
 """
@@ -26,7 +26,7 @@ CANARY = "ghcr.io/bizra/inference:2.0.1-rc2"  # regressed in the scenario: slowe
 
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
-    async with SimCluster("gpu-inference", speed=15, scrape_interval=1.0) as sim:
+    async with SimCluster("bizra-inference-10k", speed=15, scrape_interval=1.0) as sim:
         sim.set_users(f"{NS}/bizra-inference", 4000)
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url

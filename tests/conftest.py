@@ -23,7 +23,7 @@ def require_tool(name: str) -> str:
 def canary_ingress(
     name: str, namespace: str, service: str, weight: int, total: int | None = None
 ) -> dict[str, Any]:
-    """An NGINX canary Ingress on the gpu-inference scenario's host, sending `weight` of
+    """An NGINX canary Ingress on the bizra-inference-10k scenario's host, sending `weight` of
     `total` (ingress-nginx's canary-weight-total, 100 when None) of its requests to `service`."""
     annotations = {
         "nginx.ingress.kubernetes.io/canary": "true",

@@ -100,7 +100,7 @@ async def warroom_check(*args: str, timeout: float = 30) -> Ran:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=10, scrape_interval=0.5) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=10, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the replica count
         cluster.set_users(f"{NS}/bizra-inference", 600)
         yield cluster
@@ -300,7 +300,7 @@ async def realtime_sim() -> AsyncIterator[SimCluster]:
     """The sim at the wall clock's pace: `warroom check` lives a second or two, too short for
     its connection to learn a faster pace from the Date headers (it needs 5 s), so a `for`
     is judged at pace 1; at speed 1 that is the truth."""
-    async with SimCluster("gpu-inference", speed=1, scrape_interval=0.5) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=1, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)
         cluster.set_users(f"{NS}/bizra-inference", 600)
         yield cluster

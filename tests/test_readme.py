@@ -31,7 +31,7 @@ def test_the_readme_layout_line_names_every_option_of_run() -> None:
 
 
 def test_the_readme_names_every_route_of_the_control_api() -> None:
-    sim = SimCluster("gpu-inference")
+    sim = SimCluster("bizra-inference-10k")
     routes = {path for _, path, _ in sim.api.extra_routes if path.startswith("/_sim/")}
     assert len(routes) > 10, "too few control routes found: nothing to check"
     missing = []

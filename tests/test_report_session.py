@@ -114,7 +114,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
 async def script(folder: Path, kubectl_binary: str) -> None:
     layout_path = folder / "bizra.yaml"
     layout_path.write_text(LAYOUT, encoding="utf-8")
-    async with SimCluster("gpu-inference", speed=SPEED, scrape_interval=0.5) as sim:
+    async with SimCluster("bizra-inference-10k", speed=SPEED, scrape_interval=0.5) as sim:
         sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the replica count
         sim.set_users(f"{NS}/bizra-inference", 600)
         kubectl = Kubectl(kubectl_binary, sim.kubeconfig, folder / "kube-cache")

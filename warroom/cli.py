@@ -521,7 +521,7 @@ def check(
 )
 @click.option(
     "--scenario",
-    default="gpu-inference",
+    default="bizra-inference-10k",
     show_default=True,
     help="A packaged scenario name or the path of a scenario YAML file.",
 )

@@ -1,4 +1,4 @@
-"""`warroom demo`: the simulated gpu-inference go-live, its metrics, and the war room on it."""
+"""`warroom demo`: the simulated BIZRA go-live (seed 000), its metrics, and the war room on it."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ async def run_demo(
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
     layout_path = shipped_layout("demo.yaml")
     layout = load_layout(layout_path)
-    async with SimCluster("gpu-inference", speed=speed) as sim:
+    async with SimCluster("bizra-inference-10k", speed=speed) as sim:
         real: PrometheusProcess | None = None
         url = sim.prometheus_url
         if find_binary() is not None:

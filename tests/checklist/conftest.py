@@ -51,7 +51,7 @@ triggers:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=SPEED, scrape_interval=0.5) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=SPEED, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the replica count
         cluster.set_users(f"{NS}/bizra-inference", 600)
         yield cluster

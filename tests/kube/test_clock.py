@@ -93,7 +93,7 @@ def test_answers_without_a_date_change_nothing() -> None:
 async def test_the_sims_clock_at_ten_times_speed_is_followed_over_http() -> None:
     """The sim stamps its answers with its own clock, as an API server does; at --speed 10 the
     client follows it from the answers alone."""
-    async with SimCluster("gpu-inference", speed=10) as sim:
+    async with SimCluster("bizra-inference-10k", speed=10) as sim:
         connection = await connect(sim.kubeconfig, "warroom-sim")
         try:
             started = time.monotonic()

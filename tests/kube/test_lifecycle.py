@@ -126,10 +126,10 @@ async def test_label_selector_reflects_only_matching_objects(
 
 
 async def test_pod_cache_follows_the_controllers_with_its_indexes() -> None:
-    """The gpu-inference cluster at 20× speed: scale a deployment, compare with the store."""
+    """The bizra-inference-10k cluster at 20× speed: scale a deployment, compare with the store."""
     traffic = Traffic()
     async with (
-        SimCluster("gpu-inference", speed=20) as sim,
+        SimCluster("bizra-inference-10k", speed=20) as sim,
         await traced(sim, traffic) as conn,
     ):
         cache = ObjectCache()

@@ -66,7 +66,7 @@ async def test_demo_signals_read_within_their_slos_on_a_healthy_sim(demo: Layout
     store = SeriesStore()
     # A manual clock and our own scrape timestamps keep this deterministic: the sim's
     # counters move by simulated seconds, and we record them at matching times.
-    async with SimCluster("gpu-inference", manual_clock=True, start_time=start) as sim:
+    async with SimCluster("bizra-inference-10k", manual_clock=True, start_time=start) as sim:
         for i in range(6):
             await sim.advance(SCRAPE_EVERY)
             sim.load.tick()

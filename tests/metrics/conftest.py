@@ -14,6 +14,6 @@ SERVICE = f"{NS}/bizra-inference"
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=10, scrape_interval=0.5) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=10, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the replica count
         yield cluster

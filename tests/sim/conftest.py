@@ -78,8 +78,8 @@ def kubectl_binary() -> str:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    """The gpu-inference scenario, running 20× real time."""
-    async with SimCluster("gpu-inference", speed=20) as cluster:
+    """The bizra-inference-10k scenario, running 20× real time."""
+    async with SimCluster("bizra-inference-10k", speed=20) as cluster:
         yield cluster
 
 

@@ -109,8 +109,8 @@ class Api:
 
 @pytest.fixture
 async def msim() -> AsyncIterator[SimCluster]:
-    """The gpu-inference scenario on a frozen clock: time moves only through advance/until."""
-    async with SimCluster("gpu-inference", manual_clock=True) as cluster:
+    """The bizra-inference-10k scenario on a frozen clock: time moves only through advance/until."""
+    async with SimCluster("bizra-inference-10k", manual_clock=True) as cluster:
         yield cluster
 
 

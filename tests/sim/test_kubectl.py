@@ -26,7 +26,7 @@ NEW_IMAGE = "ghcr.io/bizra/inference:2.0.1"
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=40) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=40) as cluster:
         # Hold the HPA's input at its target, so it keeps whatever size kubectl sets.
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)
         yield cluster

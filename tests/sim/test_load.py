@@ -95,7 +95,7 @@ def p95_from_buckets(before: list, after: list, **labels: str) -> float:
 
 @pytest.fixture
 async def sim():
-    async with SimCluster("gpu-inference", manual_clock=True) as cluster:
+    async with SimCluster("bizra-inference-10k", manual_clock=True) as cluster:
         yield cluster
 
 
@@ -373,7 +373,10 @@ async def test_prometheus_outage_makes_the_target_fail_until_cleared(sim: SimClu
 
 
 async def test_apiserver_restart_drops_watches_and_refuses_then_recovers() -> None:
-    async with SimCluster("gpu-inference", speed=20) as sim, aiohttp.ClientSession() as session:
+    async with (
+        SimCluster("bizra-inference-10k", speed=20) as sim,
+        aiohttp.ClientSession() as session,
+    ):
         async with session.get(f"{sim.url}/api/v1/pods", params={"watch": "true"}) as watch:
             first = await watch.content.readline()
             assert b'"ADDED"' in first

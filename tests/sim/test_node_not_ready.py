@@ -29,7 +29,7 @@ GRACE = 50  # --node-monitor-grace-period's default
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", manual_clock=True) as cluster:
+    async with SimCluster("bizra-inference-10k", manual_clock=True) as cluster:
         yield cluster
 
 

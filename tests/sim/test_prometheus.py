@@ -21,7 +21,7 @@ WINDOW = "20s"
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=10) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=10) as cluster:
         cluster.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold 3 replicas
         yield cluster
 

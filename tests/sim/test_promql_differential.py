@@ -66,7 +66,7 @@ HISTORY = 70.0
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=10, scrape_interval=0.5) as cluster:
+    async with SimCluster("bizra-inference-10k", speed=10, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric("bizra-prod", "bizra-inference-hpa", 70)
         cluster.set_users("bizra-prod/bizra-inference", 1500)
         yield cluster

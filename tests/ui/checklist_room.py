@@ -69,7 +69,7 @@ def layout_on(sim: SimCluster) -> Layout:
 
 @contextlib.asynccontextmanager
 async def simulated() -> AsyncIterator[SimCluster]:
-    async with SimCluster("gpu-inference", speed=SPEED, scrape_interval=0.5) as sim:
+    async with SimCluster("bizra-inference-10k", speed=SPEED, scrape_interval=0.5) as sim:
         sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the replica count
         sim.set_users(f"{NS}/bizra-inference", 600)
         yield sim

@@ -46,7 +46,7 @@ class Room:
 
 @pytest.fixture
 async def room() -> AsyncIterator[Room]:
-    async with SimCluster("gpu-inference", speed=20) as sim:
+    async with SimCluster("bizra-inference-10k", speed=20) as sim:
         sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)  # hold the HPA still
         connection = await connect(sim.kubeconfig, "warroom-sim")
         picture = ClusterPicture([NS], clock=sim.clock.now)

@@ -49,7 +49,7 @@ NS = "bizra-prod"
 
 @pytest.fixture
 async def live() -> AsyncIterator[tuple[SimCluster, Room]]:
-    async with SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim:
+    async with SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim:
         sim.set_users(f"{NS}/bizra-inference", 1000)
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
@@ -225,7 +225,7 @@ async def test_bare_metal_gpus_over_ssh_and_a_wrong_host_key(tmp_path: Path) -> 
             ),
         )
         good_name, bad_name = f"127.0.0.1:{good.port}", f"127.0.0.1:{bad.port}"
-        async with SimCluster("gpu-inference", speed=20) as sim:
+        async with SimCluster("bizra-inference-10k", speed=20) as sim:
             layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
                 context="warroom-sim", prometheus=sim.prometheus_url
             )
@@ -282,7 +282,7 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
             ],
         },
     }
-    async with SimCluster("gpu-inference", speed=20) as sim:
+    async with SimCluster("bizra-inference-10k", speed=20) as sim:
         sim.registry.create(
             sim.catalogue.get("apiextensions.k8s.io", "v1", "customresourcedefinitions"),
             "",
@@ -356,7 +356,7 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
 
 
 async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_its_graph() -> None:
-    async with SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim:
+    async with SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim:
         sim.set_users(f"{NS}/bizra-inference", 1000)
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
@@ -408,7 +408,7 @@ async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_it
 
 
 async def test_without_a_prometheus_the_signals_are_listed_as_not_measured() -> None:
-    async with SimCluster("gpu-inference", speed=20) as sim:
+    async with SimCluster("bizra-inference-10k", speed=20) as sim:
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
         layout = layout.model_copy(
             update={"prometheus": layout.prometheus.model_copy(update={"url": None})}
@@ -441,7 +441,7 @@ async def test_without_a_prometheus_the_signals_are_listed_as_not_measured() -> 
 async def test_a_scrape_outage_behind_a_live_prometheus_is_a_banner_and_unknown_signals() -> None:
     binary = require_tool("prometheus")
     async with (
-        SimCluster("gpu-inference", speed=20, scrape_interval=0.5) as sim,
+        SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim,
         PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
     ):
         sim.set_users(f"{NS}/bizra-inference", 1000)
@@ -509,7 +509,9 @@ async def test_ages_follow_the_clusters_clock_not_ours_against_a_fast_sim() -> N
     """`warroom LAYOUT` against `warroom sim --speed 10`: no clock is handed to the room, so
     ages are read against the clock estimated from the API server's answers."""
     # The cluster's clock five hours behind ours, and running ten times as fast.
-    async with SimCluster("gpu-inference", speed=10, start_time=time.time() - 5 * 3600) as sim:
+    async with SimCluster(
+        "bizra-inference-10k", speed=10, start_time=time.time() - 5 * 3600
+    ) as sim:
         layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
         async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
             app = room_app(room, session="test")

@@ -25,8 +25,10 @@ TARGETS = Targets(((NS, "bizra-inference"),), ((NS, "bizra-inference-hpa"),))
 
 
 async def frozen_picture() -> tuple[ClusterPicture, float]:
-    """The gpu-inference scenario mid-rollout, copied into a picture without reflectors."""
-    async with SimCluster("gpu-inference", manual_clock=True, start_time=FROZEN, seed=7) as sim:
+    """The bizra-inference-10k scenario mid-rollout, copied into a picture without reflectors."""
+    async with SimCluster(
+        "bizra-inference-10k", manual_clock=True, start_time=FROZEN, seed=7
+    ) as sim:
         sim.set_hpa_metric(NS, "bizra-inference-hpa", 70)
         sim.set_image_broken("ghcr.io/bizra/inference:2.0.1-rc1")
         deployments = sim.catalogue.get("apps", "v1", "deployments")

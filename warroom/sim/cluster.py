@@ -1,6 +1,6 @@
 """SimCluster: API server, controllers and scenario together, in-process or behind `warroom sim`.
 
-async with SimCluster("gpu-inference", speed=10) as sim:
+async with SimCluster("bizra-inference-10k", speed=10) as sim:
     print(sim.url, sim.kubeconfig)
 """
 
@@ -90,7 +90,7 @@ class SimCluster(ClusterFaults):
 
     def __init__(
         self,
-        scenario: str | Scenario | None = "gpu-inference",
+        scenario: str | Scenario | None = "bizra-inference-10k",
         *,
         port: int = 0,
         speed: float = 1.0,

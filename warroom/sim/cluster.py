@@ -31,6 +31,8 @@ from warroom.sim.controllers.context import NODES, Context, Faults
 from warroom.sim.controllers.daemonset import DaemonSetController
 from warroom.sim.controllers.deployment import DeploymentController
 from warroom.sim.controllers.disruption import DisruptionController
+from warroom.sim.controllers.flagger import FlaggerController
+from warroom.sim.controllers.flagger_checks import Prometheus, Webhooks
 from warroom.sim.controllers.gc import GarbageCollector
 from warroom.sim.controllers.hpa import HpaController, MetricSource, SettableMetrics
 from warroom.sim.controllers.kubelet import Kubelet
@@ -42,6 +44,7 @@ from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
+from warroom.sim.kyverno import ImageVerification
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
 from warroom.sim.names import NameGenerator
@@ -119,6 +122,7 @@ class SimCluster(ClusterFaults):
         self.catalogue = Catalogue()
         self.registry = Registry(self.store, self.catalogue, seed=seed, names=names)
         self.registry.hooks.append(CrdServing(self.catalogue, self.store))
+        self.registry.admission.append(ImageVerification(self.store, self.scenario.signed_images))
         self.access = AccessRules(self.scenario.deny_rules)
         self.recorder = Recorder(self.store)
         self.faults = Faults(
@@ -155,6 +159,7 @@ class SimCluster(ClusterFaults):
         self._prom_runner: web.AppRunner | None = None
         # The built-in Prometheus scrapes the sim itself; the first scrape is at start.
         self._scraper = Repeat(scrape_interval, self.scrape_now, "sim-scraper")
+        self.service_proxy = ServiceProxy(self.store, self.faults, self.load)
         self.manager = ControllerManager(
             self.store,
             self.clock,
@@ -171,6 +176,11 @@ class SimCluster(ClusterFaults):
                 ),
                 DisruptionController(self.ctx),
                 GarbageCollector(self.ctx),
+                FlaggerController(
+                    self.ctx,
+                    Prometheus(self.prometheus),
+                    Webhooks(self.store, self.service_proxy),
+                ),
                 self.traffic,
             ],
         )
@@ -182,7 +192,7 @@ class SimCluster(ClusterFaults):
             bookmark_interval=bookmark_interval,
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
-        self.api.service_proxy = ServiceProxy(self.store, self.faults, self.load)
+        self.api.service_proxy = self.service_proxy
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None

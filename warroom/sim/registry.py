@@ -45,6 +45,9 @@ PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
 
 # Called after an object is written through the API, e.g. to register a CRD's kind.
 WriteHook = Callable[[ResourceType, Obj | None, Obj | None], None]
+# Called before a create (old None) or update is written, dry runs included; raises ApiError
+# to refuse it, as an admission webhook does.
+Admission = Callable[[ResourceType, Obj, Obj | None], None]
 
 
 class Registry:
@@ -63,6 +66,7 @@ class Registry:
         self.names: NameGenerator = names or SimpleNameGenerator(random.Random(seed))
         self._next_ip = 1
         self.hooks: list[WriteHook] = []
+        self.admission: list[Admission] = []
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -130,6 +134,8 @@ class Registry:
         defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
         if rt.kind in defaults.GENERATION_KINDS or rt.custom:
             meta["generation"] = 1
+        for admit in self.admission:
+            admit(rt, obj, None)
         if dry_run:
             # BeforeCreate fills uid and creationTimestamp before the dry run stops the write.
             meta["uid"] = str(uuid.uuid4())
@@ -253,6 +259,9 @@ class Registry:
             new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
         if rt.kind == "Deployment" and rt.group == "apps" and subresource != "status":
             check_deployment_update(old, new)
+        if subresource == "":
+            for admit in self.admission:
+                admit(rt, new, old)
         if dry_run:
             new["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
             return new

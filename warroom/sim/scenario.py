@@ -53,6 +53,8 @@ class Scenario:
     node_pools: list[NodePool] = field(default_factory=list)
     objects: list[dict[str, Any]] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
+    # Images with a cosign signature, for Kyverno verifyImages rules (kyverno.py).
+    signed_images: list[str] = field(default_factory=list)
     image_pull_seconds: dict[str, float] = field(default_factory=dict)
     hpa_metrics: dict[str, float] = field(default_factory=dict)
     deny_rules: list[DenyRule] = field(default_factory=list)
@@ -110,6 +112,7 @@ def parse(text: str, source: str) -> Scenario:
         "nodePools",
         "objects",
         "brokenImages",
+        "signedImages",
         "imagePullSeconds",
         "hpaMetrics",
         "denyRules",
@@ -140,6 +143,9 @@ def parse(text: str, source: str) -> Scenario:
         scenario.objects.append(obj)
     scenario.broken_images = [
         str(i) for i in _expect(data.get("brokenImages", []), list, "brokenImages", source)
+    ]
+    scenario.signed_images = [
+        str(i) for i in _expect(data.get("signedImages", []), list, "signedImages", source)
     ]
     pulls = _expect(data.get("imagePullSeconds", {}), dict, "imagePullSeconds", source)
     scenario.image_pull_seconds = {str(k): float(v) for k, v in pulls.items()}

@@ -23,6 +23,7 @@ from warroom.sim.app_http import AppState, answer
 from warroom.sim.controllers.context import PODS, Faults
 from warroom.sim.errors import ApiError, not_found, unknown_failure
 from warroom.sim.load import LoadModel
+from warroom.sim.loadtester import Loadtesters, is_loadtester
 from warroom.sim.pods import is_ready, is_terminating
 from warroom.sim.selector_errors import SelectorError
 from warroom.sim.selectors import label_selector_from_spec
@@ -124,16 +125,29 @@ class ServiceProxy:
         self.faults = faults
         self.load = load
         self._turn: dict[str, int] = {}
+        self.loadtesters = Loadtesters()
 
     async def serve(self, request: web.Request, namespace: str, service_id: str) -> web.Response:
-        scheme, pod, port = self._locate(namespace, service_id)
+        located = self._locate(namespace, service_id)
         path = _proxied_path(request.path)
         if not path and request.method in ("GET", "HEAD"):
             # proxyRedirectsforRootPath: the root without its slash is redirected to it.
             query = f"?{request.query_string}" if request.query_string else ""
             return web.Response(status=301, headers={"Location": f"{request.path}/{query}"})
-        if request.can_read_body:
-            await request.read()
+        body = await request.read() if request.can_read_body else b""
+        return self._answer(located, request.method, path or "/", body)
+
+    def reach(
+        self, namespace: str, service_id: str, method: str, path: str, body: bytes = b""
+    ) -> web.Response:
+        """The answer of the pod the Service sends `method path` to (also what Flagger's
+        webhooks reach in-cluster)."""
+        return self._answer(self._locate(namespace, service_id), method, path, body)
+
+    def _answer(
+        self, located: tuple[str, Obj, int], method: str, path: str, body: bytes
+    ) -> web.Response:
+        scheme, pod, port = located
         ip = str(pod["status"]["podIP"])
         node = (pod.get("spec") or {}).get("nodeName", "")
         if node in self.faults.failed_nodes:
@@ -143,7 +157,12 @@ class ServiceProxy:
             return _unreachable(f"dial tcp {ip}:{port}: connect: connection refused")
         if scheme == "https":  # the app serves plain HTTP
             return _unreachable("tls: first record does not look like a TLS handshake")
-        reply = answer(self._state(pod, container, port), request.method, path or "/")
+        if is_loadtester(str(container.get("image", ""))):
+            gate = self.loadtesters.answer(pod["metadata"]["uid"], path, body)
+            return web.Response(
+                status=gate.status, body=gate.body, headers={"Content-Type": gate.content_type}
+            )
+        reply = answer(self._state(pod, container, port), method, path)
         return web.Response(
             status=reply.status,
             body=reply.body,

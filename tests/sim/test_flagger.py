@@ -1,0 +1,314 @@
+"""The sim's Flagger on the node0-canary scenario (seed 003), driven with the real kubectl.
+
+Expected words, phases and weights are Flagger's (pkg/controller/scheduler.go,
+scheduler_hooks.go, pkg/canary/status.go); the cases follow scheduler_deployment_test.go:
+initialisation, a new revision advancing step by step to promotion, failed checks rolling
+back at the threshold, the promotion gate and the rollback gate of the loadtester.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.sim.conftest import Kubectl
+from warroom.sim.cluster import SimCluster
+
+NS = "bizra-production"
+INTERVAL = 60.0
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimCluster]:
+    async with SimCluster("node0-canary", manual_clock=True) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def kubectl(kubectl_binary: str, sim: SimCluster, tmp_path: Path) -> Kubectl:
+    return Kubectl(kubectl_binary, sim.kubeconfig, tmp_path / "kube-cache")
+
+
+async def tick(sim: SimCluster, seconds: float = INTERVAL) -> None:
+    """Cluster time passes with Prometheus scraping along, as it would in real time."""
+    for _ in range(int(seconds // 10)):
+        await sim.advance(10)
+        sim.scrape_now()
+
+
+async def canary(kubectl: Kubectl) -> dict:
+    return json.loads(await kubectl.ok("get", "canary", "node0-canary", "-n", NS, "-o", "json"))
+
+
+async def phase_after_ticks(sim: SimCluster, kubectl: Kubectl, want: str, ticks: int) -> dict:
+    """Let up to `ticks` analysis intervals pass until the canary's phase is `want`."""
+    for _ in range(ticks):
+        cd = await canary(kubectl)
+        if cd.get("status", {}).get("phase") == want:
+            return cd
+        await tick(sim)
+    cd = await canary(kubectl)
+    assert cd["status"]["phase"] == want, (cd["status"], await events(kubectl))
+    return cd
+
+
+def promoted(cd: dict) -> tuple[str, str, str, str]:
+    """The canary's Promoted condition: type, status, reason, message."""
+    (condition,) = cd["status"]["conditions"]
+    return condition["type"], condition["status"], condition["reason"], condition["message"]
+
+
+async def events(kubectl: Kubectl) -> list[str]:
+    out = await kubectl.ok(
+        "get",
+        "events",
+        "-n",
+        NS,
+        "--field-selector",
+        "involvedObject.kind=Canary,involvedObject.name=node0-canary",
+        "--sort-by=.lastTimestamp",
+        "-o",
+        "jsonpath={range .items[*]}{.message}{'\\n'}{end}",
+    )
+    return out.splitlines()
+
+
+async def image_of(kubectl: Kubectl, name: str) -> str:
+    return await kubectl.ok(
+        "get",
+        "deployment",
+        name,
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    )
+
+
+async def replicas_of(kubectl: Kubectl, name: str) -> str:
+    return await kubectl.ok("get", "deployment", name, "-n", NS, "-o", "jsonpath={.spec.replicas}")
+
+
+async def gate(kubectl: Kubectl, service: str, action: str) -> str:
+    """POST to the loadtester through the API server's Service proxy, as curl -d would."""
+    body = json.dumps({"name": "node0-canary", "namespace": NS})
+    path = f"/api/v1/namespaces/flagger-system/services/{service}:80/proxy/{action}"
+    return await kubectl.ok("create", "--raw", path, "-f", _body_file(kubectl, body))
+
+
+def _body_file(kubectl: Kubectl, body: str) -> str:
+    path = kubectl.cache_dir.parent / "gate.json"
+    path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+async def test_canary_initialises(sim: SimCluster, kubectl: Kubectl) -> None:
+    cd = await canary(kubectl)
+    assert cd["status"]["phase"] == "Initialized"
+    assert cd["status"]["canaryWeight"] == 0
+    assert cd["status"]["lastAppliedSpec"] == cd["status"]["lastPromotedSpec"]
+    assert promoted(cd) == (
+        "Promoted",
+        "True",
+        "Initialized",
+        "Deployment initialization completed.",
+    )
+    assert await replicas_of(kubectl, "node0") == "0"
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.0.0"
+    services = await kubectl.ok(
+        "get",
+        "svc",
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name}={.spec.selector.app} {end}",
+    )
+    assert set(services.split()) >= {
+        "node0=node0-primary",
+        "node0-canary=node0",
+        "node0-primary=node0-primary",
+    }
+    weight = await kubectl.ok(
+        "get",
+        "ingress",
+        "node0-canary",
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.metadata.annotations.nginx\\.ingress\\.kubernetes\\.io/canary-weight}",
+    )
+    assert weight == "0"
+    assert f"Initialization done! node0-canary.{NS}" in await events(kubectl)
+    assert await kubectl.ok("get", "hpa", "node0-hpa-circuit-breaker-primary", "-n", NS)
+
+
+async def test_kubectl_get_canary_prints_flaggers_columns(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    out = await kubectl.ok("get", "canaries", "-n", NS)
+    header, row = out.splitlines()
+    assert header.split() == ["NAME", "STATUS", "WEIGHT", "LASTTRANSITIONTIME"]
+    assert row.split()[:3] == ["node0-canary", "Initialized", "0"]
+    wide = (await kubectl.ok("get", "canary", "-n", NS, "-o", "wide")).splitlines()[0]
+    assert wide.split() == [
+        "NAME",
+        "STATUS",
+        "WEIGHT",
+        "SUSPENDED",
+        "FAILEDCHECKS",
+        "INTERVAL",
+        "MIRROR",
+        "STEPWEIGHT",
+        "STEPWEIGHTS",
+        "MAXWEIGHT",
+        "LASTTRANSITIONTIME",
+    ]
+
+
+async def test_new_image_progresses_to_promotion_through_the_gate(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    cd = await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    weights = []
+    for _ in range(6):
+        await tick(sim)
+        cd = await canary(kubectl)
+        weights.append(cd["status"]["canaryWeight"])
+        if cd["status"]["phase"] == "WaitingPromotion":
+            break
+    assert [w for w in weights if w][:3] == [10, 50, 100], (weights, await events(kubectl))
+    assert cd["status"]["phase"] == "WaitingPromotion"
+    seen = await events(kubectl)
+    assert f"New revision detected! Scaling up node0.{NS}" in seen
+    assert f"Starting canary analysis for node0.{NS}" in seen
+    for weight in (10, 50, 100):
+        assert f"Advance node0-canary.{NS} canary weight {weight}" in seen
+    assert (
+        f"Halt node0-canary.{NS} advancement waiting for promotion approval promotion-gate" in seen
+    )
+    # Held at the last step while the gate is closed.
+    await tick(sim, 2 * INTERVAL)
+    assert (await canary(kubectl))["status"]["phase"] == "WaitingPromotion"
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.0.0"
+
+    await gate(kubectl, "flagger-loadtester", "gate/open")
+    cd = await phase_after_ticks(sim, kubectl, "Succeeded", 8)
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.1.0"
+    assert await replicas_of(kubectl, "node0") == "0"
+    assert cd["status"]["canaryWeight"] == 0
+    assert cd["status"]["lastPromotedSpec"] == cd["status"]["lastAppliedSpec"]
+    assert promoted(cd) == (
+        "Promoted",
+        "True",
+        "Succeeded",
+        "Canary analysis completed successfully, promotion finished.",
+    )
+    seen = await events(kubectl)
+    assert "Confirm-promotion check promotion-gate passed" in seen
+    assert f"Copying node0.{NS} template spec to node0-primary.{NS}" in seen
+    assert "Routing all traffic to primary" in seen
+    assert f"Promotion completed! Scaling down node0.{NS}" in seen
+    stable = await kubectl.ok(
+        "get",
+        "deployment",
+        "node0",
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.metadata.annotations.flagger\\.app/last-stable-revision}",
+    )
+    assert stable.startswith("sha256:")
+
+
+async def test_regressed_image_fails_its_checks_and_rolls_back(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0-rc1", "-n", NS
+    )
+    cd = await phase_after_ticks(sim, kubectl, "Failed", 14)
+    seen = await events(kubectl)
+    assert f"Advance node0-canary.{NS} canary weight 10" in seen
+    assert f"Advance node0-canary.{NS} canary weight 50" not in seen
+    assert any(e.startswith(f"Halt node0-canary.{NS} advancement") for e in seen), seen
+    assert f"Rolling back node0-canary.{NS} failed checks threshold reached 5" in seen
+    assert f"Canary failed! Scaling down node0-canary.{NS}" in seen
+    assert cd["status"]["canaryWeight"] == 0
+    assert promoted(cd) == (
+        "Promoted",
+        "False",
+        "Failed",
+        "Canary analysis failed, Deployment scaled to zero.",
+    )
+    assert await replicas_of(kubectl, "node0") == "0"
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.0.0"
+
+
+async def test_opening_the_rollback_gate_rolls_back(sim: SimCluster, kubectl: Kubectl) -> None:
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    await tick(sim, 2 * INTERVAL)
+    assert (await canary(kubectl))["status"]["canaryWeight"] > 0
+    await gate(kubectl, "flagger-rollback", "rollback/open")
+    cd = await phase_after_ticks(sim, kubectl, "Failed", 2)
+    seen = await events(kubectl)
+    assert "Rollback check rollback-gate passed" in seen
+    assert f"Rolling back node0-canary.{NS} manual webhook invoked" in seen
+    assert cd["status"]["canaryWeight"] == 0
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.0.0"
+
+
+async def test_loadtester_gate_api_answers_as_flaggers(sim: SimCluster, kubectl: Kubectl) -> None:
+    base = "/api/v1/namespaces/flagger-system/services/flagger-loadtester:80/proxy"
+    body = _body_file(kubectl, json.dumps({"name": "podinfo", "namespace": "test"}))
+    closed = await kubectl("create", "--raw", f"{base}/gate/check", "-f", body)
+    assert closed.returncode != 0 and "Forbidden" in closed.stderr
+    assert await kubectl.ok("create", "--raw", f"{base}/gate/open", "-f", body) == ""
+    assert await kubectl.ok("create", "--raw", f"{base}/gate/check", "-f", body) == "Approved"
+    assert await kubectl.ok("create", "--raw", f"{base}/rollback/check", "-f", body) == ("Approved")
+    await kubectl.ok("create", "--raw", f"{base}/gate/close", "-f", body)
+    closed = await kubectl("create", "--raw", f"{base}/gate/check", "-f", body)
+    assert closed.returncode != 0
+    assert await kubectl.ok("get", "--raw", f"{base}/gate/approve") == "OK"
+
+
+async def test_unsigned_image_is_refused_with_kyvernos_words(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    result = await kubectl("run", "test-unsigned", "--image=nginx:latest", "-n", NS)
+    assert result.returncode != 0
+    assert result.stderr == (
+        'Error from server: admission webhook "mutate.kyverno.svc-fail" denied the request: '
+        "\n\nresource Pod/bizra-production/test-unsigned was blocked due to the following "
+        "policies \n\nrequire-signed-images:\n  verify-signature: 'failed to verify image "
+        "docker.io/nginx:latest: .attestors[0].entries[0].keys: no signatures found'\n"
+    )
+    manifest = kubectl.cache_dir.parent / "unsigned.yaml"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: node0-unsigned, namespace: "
+        f"{NS}}}\nspec:\n  selector: {{matchLabels: {{app: x}}}}\n  template:\n    metadata: "
+        "{labels: {app: x}}\n    spec:\n      containers:\n      - name: node0\n        image: "
+        "ghcr.io/bizra/node0:v2.1.0-unsigned\n",
+        encoding="utf-8",
+    )
+    applied = await kubectl("apply", "--validate=false", "-f", str(manifest))
+    assert applied.returncode != 0
+    assert applied.stderr.startswith(
+        f'Error from server: error when creating "{manifest}": admission webhook '
+        '"mutate.kyverno.svc-fail" denied the request: \n\nresource '
+        "Deployment/bizra-production/node0-unsigned was blocked"
+    ), applied.stderr
+    assert "autogen-verify-signature: 'failed to verify image ghcr.io/bizra/node0:v2.1.0-" in (
+        applied.stderr
+    )
+    # Signed images and other namespaces are admitted.
+    await kubectl.ok("run", "signed", "--image=ghcr.io/bizra/node0:v2.1.0", "-n", NS)
+    await kubectl.ok("run", "elsewhere", "--image=nginx:latest", "-n", "monitoring")

@@ -92,6 +92,19 @@ async def replicas_of(kubectl: Kubectl, name: str) -> str:
     return await kubectl.ok("get", "deployment", name, "-n", NS, "-o", "jsonpath={.spec.replicas}")
 
 
+async def last_stable(kubectl: Kubectl) -> str:
+    """What the seed's rollback reads: node0's flagger.app/last-stable-revision."""
+    return await kubectl.ok(
+        "get",
+        "deployment",
+        "node0",
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.metadata.annotations.flagger\\.app/last-stable-revision}",
+    )
+
+
 async def gate(kubectl: Kubectl, service: str, action: str) -> str:
     """POST to the loadtester through the API server's Service proxy, as curl -d would."""
     body = json.dumps({"name": "node0-canary", "namespace": NS})
@@ -214,15 +227,7 @@ async def test_new_image_progresses_to_promotion_through_the_gate(
     assert f"Copying node0.{NS} template spec to node0-primary.{NS}" in seen
     assert "Routing all traffic to primary" in seen
     assert f"Promotion completed! Scaling down node0.{NS}" in seen
-    stable = await kubectl.ok(
-        "get",
-        "deployment",
-        "node0",
-        "-n",
-        NS,
-        "-o",
-        "jsonpath={.metadata.annotations.flagger\\.app/last-stable-revision}",
-    )
+    stable = await last_stable(kubectl)
     assert stable.startswith("sha256:")
 
 
@@ -312,3 +317,41 @@ async def test_unsigned_image_is_refused_with_kyvernos_words(
     # Signed images and other namespaces are admitted.
     await kubectl.ok("run", "signed", "--image=ghcr.io/bizra/node0:v2.1.0", "-n", NS)
     await kubectl.ok("run", "elsewhere", "--image=nginx:latest", "-n", "monitoring")
+
+
+async def test_new_revision_during_analysis_restarts_it(sim: SimCluster, kubectl: Kubectl) -> None:
+    # scheduler_deployment_test.go TestScheduler_DeploymentNewRevisionReset
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    await tick(sim)
+    assert (await canary(kubectl))["status"]["canaryWeight"] > 0
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0-rc1", "-n", NS
+    )
+    await tick(sim)
+    cd = await canary(kubectl)
+    assert (cd["status"]["phase"], cd["status"]["canaryWeight"]) == ("Progressing", 0)
+    assert f"New revision detected! Restarting analysis for node0.{NS}" in await events(kubectl)
+
+
+async def test_seed_rollback_by_last_stable_digest_is_admitted(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    # The seed's runbook: LAST_GOOD from flagger.app/last-stable-revision, set by digest.
+    digest = await last_stable(kubectl)
+    await kubectl.ok(
+        "set", "image", "deployment/node0", f"node0=ghcr.io/bizra/node0@{digest}", "-n", NS
+    )
+    running = await kubectl.ok(
+        "get",
+        "pods",
+        "-n",
+        NS,
+        "-l",
+        "app=node0-primary",
+        "-o",
+        "jsonpath={.items[0].status.containerStatuses[0].imageID}",
+    )
+    assert running == f"ghcr.io/bizra/node0@{digest}"

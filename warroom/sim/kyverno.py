@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from warroom.sim.catalogue import ResourceType
+from warroom.sim.controllers.runtime import image_id
 from warroom.sim.errors import ApiError
 from warroom.sim.store import Obj, Store
 
@@ -102,7 +103,9 @@ class ImageVerification:
 
     def __init__(self, store: Store, signed: Iterable[str]) -> None:
         self.store = store
-        self.signed = {image_name(i) for i in signed}
+        # A signed tag's digest (the kubelet's imageID) is signed too: the seed's rollback
+        # sets the image by digest.
+        self.signed = {image_name(i) for i in signed} | {image_name(image_id(i)) for i in signed}
 
     def __call__(self, rt: ResourceType, new: Obj, old: Obj | None) -> None:
         if rt.kind != "Pod" and rt.kind not in AUTOGEN:

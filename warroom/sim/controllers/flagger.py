@@ -10,7 +10,6 @@ Flagger's: reason Synced, component flagger, Normal or Warning. The canary strat
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +25,7 @@ from warroom.sim.controllers.flagger_objects import (
     FlaggerObjects,
     deployment_ready,
 )
+from warroom.sim.controllers.runtime import image_id
 from warroom.sim.store import Change, Obj, clone
 
 CANARIES = ("flagger.app", "canaries")
@@ -448,28 +448,22 @@ class FlaggerController:
 
     def _mark_stable(self, objs: FlaggerObjects) -> None:
         """The sim's own addition for the seed's runbook: the target's annotation
-        flagger.app/last-stable-revision holds the digest of the image now on the primary."""
+        flagger.app/last-stable-revision holds the digest of the image now on the primary
+        (the kubelet's imageID digest of it)."""
         primary = objs.primary()
         if primary is None:
             return
         containers = ((primary.get("spec") or {}).get("template") or {}).get("spec", {}).get(
             "containers"
         ) or [{}]
-        digest = image_digest(str(containers[0].get("image", "")))
+        image = str(containers[0].get("image", ""))
+        digest = image.split("@", 1)[1] if "@" in image else image_id(image).split("@", 1)[1]
         target = objs.target()
         if (target["metadata"].get("annotations") or {}).get(LAST_STABLE) == digest:
             return
         new = clone(target)
         new["metadata"].setdefault("annotations", {})[LAST_STABLE] = digest
         self.ctx.store.update(("apps", "deployments"), new)
-
-
-def image_digest(image: str) -> str:
-    """The digest the sim's registry gives an image: the one after @, else one made of its
-    name, as the kubelet's imageID is."""
-    if "@" in image:
-        return image.split("@", 1)[1]
-    return "sha256:" + hashlib.sha256(image.encode()).hexdigest()
 
 
 def _dotted(cd: Obj) -> str:

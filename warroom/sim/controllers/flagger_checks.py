@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from warroom.sim.controllers.runtime import go_duration
 from warroom.sim.errors import ApiError
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.errors import QueryError
@@ -208,17 +209,8 @@ def _go_number(value: Any) -> str:
 
 
 def _go_duration(ms: float) -> str:
-    """time.Duration's String() of whole milliseconds: 0s, 450ms, 1.5s, 2m0s."""
-    whole = int(ms)
-    if whole == 0:
-        return "0s"
-    if whole < 1000:
-        return f"{whole}ms"
-    seconds = whole / 1000
-    if seconds < 60:
-        return f"{seconds:g}s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}m{rest:g}s"
+    """time.Duration(int64(ms)) * time.Millisecond, printed."""
+    return go_duration(int(ms) / 1000)
 
 
 def metric_checks(canary: Obj, store: Store, prometheus: Prometheus) -> str | None:

@@ -355,3 +355,34 @@ async def test_seed_rollback_by_last_stable_digest_is_admitted(
         "jsonpath={.items[0].status.containerStatuses[0].imageID}",
     )
     assert running == f"ghcr.io/bizra/node0@{digest}"
+
+
+async def test_pods_a_controller_makes_are_refused_too(sim: SimCluster, kubectl: Kubectl) -> None:
+    manifest = kubectl.cache_dir.parent / "policy.yaml"
+    manifest.write_text(
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: monitoring-signed}\n"
+        "spec:\n  validationFailureAction: Enforce\n  rules:\n  - name: check-image\n"
+        "    match: {any: [{resources: {kinds: [Pod], namespaces: [monitoring]}}]}\n"
+        "    verifyImages: [{imageReferences: ['quay.io/*']}]\n",
+        encoding="utf-8",
+    )
+    await kubectl.ok("apply", "--validate=false", "-f", str(manifest))
+    # The Deployment's images are unchanged, so scaling it is admitted; its new pod is not.
+    await kubectl.ok("scale", "deployment/prometheus", "--replicas=2", "-n", "monitoring")
+    await sim.advance(5)
+    failed = await kubectl.ok(
+        "get",
+        "events",
+        "-n",
+        "monitoring",
+        "--field-selector",
+        "reason=FailedCreate",
+        "-o",
+        "jsonpath={.items[0].message}",
+    )
+    assert failed.startswith(
+        'Error creating: admission webhook "mutate.kyverno.svc-fail" denied the request: \n\n'
+        "resource Pod/monitoring/ was blocked due to the following policies \n\n"
+        "monitoring-signed:\n  check-image: 'failed to verify image "
+        "quay.io/prometheus/prometheus:v2.54.1: .attestors[0].entries[0].keys: no signatures"
+    ), failed

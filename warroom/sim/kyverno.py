@@ -125,8 +125,8 @@ class ImageVerification:
         lines = [
             "",
             "",
-            f"resource {rt.kind}/{namespace}/{new['metadata']['name']} was blocked due to the "
-            "following policies ",
+            f"resource {rt.kind}/{namespace}/{new['metadata'].get('name', '')} was blocked due "
+            "to the following policies ",
             "",
         ]
         for policy_name, rule, message in sorted(failures):

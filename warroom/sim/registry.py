@@ -104,6 +104,9 @@ class Registry:
         obj = defaults.check_object_shape(clone(body))
         check_types(rt, obj, patched=False)
         check_identity(rt, obj, namespace)
+        # Mutating admission sees the object before storage draws a generateName name.
+        for admit in self.admission:
+            admit(rt, obj, None)
         meta = obj["metadata"]
         if not meta.get("name"):
             if isinstance(meta.get("generateName"), str) and meta["generateName"]:
@@ -134,8 +137,6 @@ class Registry:
         defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
         if rt.kind in defaults.GENERATION_KINDS or rt.custom:
             meta["generation"] = 1
-        for admit in self.admission:
-            admit(rt, obj, None)
         if dry_run:
             # BeforeCreate fills uid and creationTimestamp before the dry run stops the write.
             meta["uid"] = str(uuid.uuid4())

@@ -386,3 +386,40 @@ async def test_pods_a_controller_makes_are_refused_too(sim: SimCluster, kubectl:
         "monitoring-signed:\n  check-image: 'failed to verify image "
         "quay.io/prometheus/prometheus:v2.54.1: .attestors[0].entries[0].keys: no signatures"
     ), failed
+
+
+async def test_builtin_nginx_metric_and_a_prometheus_outage_halt_advancement(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    # The builtin request-success-rate reads ingress-nginx's own metrics, which the sim's
+    # load model does not emit: Flagger finds no values, as it would without them.
+    await kubectl.ok(
+        "patch",
+        "canary",
+        "node0-canary",
+        "-n",
+        NS,
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"add","path":"/spec/analysis/metrics/-","value":'
+        '{"name":"request-success-rate","thresholdRange":{"min":99},"interval":"1m"}}]',
+    )
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    await tick(sim, 3 * INTERVAL)
+    seen = await events(kubectl)
+    assert (
+        "Halt advancement no values found for nginx metric request-success-rate probably "
+        f"node0.{NS} is not receiving traffic: running query failed: no values found"
+    ) in seen
+    sim.prometheus_outage(True)
+    await tick(sim)
+    # Builtin metrics are checked before the templates (runBuiltinMetricChecks first).
+    assert any(
+        e.startswith("Prometheus query failed: running query failed: error response: Status 503")
+        for e in await events(kubectl)
+    ), await events(kubectl)
+    assert (await canary(kubectl))["status"]["failedChecks"] >= 2

@@ -213,79 +213,96 @@ def _go_duration(ms: float) -> str:
     return go_duration(int(ms) / 1000)
 
 
+@dataclass(frozen=True)
+class MetricCase:
+    """One metric of a canary's analysis, with what checking it needs."""
+
+    canary: Obj
+    metric: dict[str, Any]
+    model: dict[str, str]
+    variables: dict[str, str]
+    store: Store
+    prometheus: Prometheus
+
+
 def metric_checks(canary: Obj, store: Store, prometheus: Prometheus) -> str | None:
-    """runBuiltinMetricChecks then runMetricChecks: None when every metric is in range,
-    else the event that halts advancement."""
+    """runBuiltinMetricChecks (builtin names and in-line queries) then runMetricChecks
+    (MetricTemplates): None when every metric is in range, else the event that halts."""
+    analysis = (canary.get("spec") or {}).get("analysis") or {}
+    metrics = list(analysis.get("metrics") or ())
+    default_interval = str(analysis.get("interval") or "1m")
+    for check in (_builtin_check, _template_check):
+        for metric in metrics:
+            interval = str(metric.get("interval") or default_interval)
+            model = metric_model(canary, interval)
+            variables = {str(k): str(v) for k, v in (metric.get("templateVariables") or {}).items()}
+            halt = check(MetricCase(canary, metric, model, variables, store, prometheus))
+            if halt is not None:
+                return halt
+    return None
+
+
+def _builtin_check(case: MetricCase) -> str | None:
+    canary, metric, model, variables = case.canary, case.metric, case.model, case.variables
+    prometheus = case.prometheus
     spec = canary.get("spec") or {}
-    analysis = spec.get("analysis") or {}
     ns = canary["metadata"]["namespace"]
     target = str((spec.get("targetRef") or {}).get("name", ""))
     name = f"{canary['metadata']['name']}.{ns}"
     provider = str(spec.get("provider") or "nginx")
-    default_interval = str(analysis.get("interval") or "1m")
-    for metric in analysis.get("metrics") or ():
-        interval = str(metric.get("interval") or default_interval)
-        model = metric_model(canary, interval)
-        variables = {str(k): str(v) for k, v in (metric.get("templateVariables") or {}).items()}
-        mname = str(metric.get("name", ""))
-        template_ref = metric.get("templateRef")
+    mname = str(metric.get("name", ""))
+    if mname in NGINX_QUERIES:
         try:
-            if mname in NGINX_QUERIES and not template_ref and not metric.get("query"):
-                try:
-                    value = prometheus.run(render(NGINX_QUERIES[mname], model, variables))
-                except NoValues as err:
-                    return (
-                        f"Halt advancement no values found for {provider} metric {mname} "
-                        f"probably {target}.{ns} is not receiving traffic: running query "
-                        f"failed: {err}"
-                    )
-                except QueryFailed as err:
-                    return f"Prometheus query failed: running query failed: {err}"
-                if mname == "request-duration":
-                    breach = _duration_breach(name, metric, value)
-                else:
-                    breach = _success_breach(name, metric, value)
-                if breach:
-                    return breach
-                continue
-            if template_ref:
-                tns = str(template_ref.get("namespace") or ns)
-                tname = str(template_ref.get("name", ""))
-                template = store.get(TEMPLATES, tns, tname)
-                if template is None:
-                    return (
-                        f"Metric template {tname}.{tns} error: metrictemplate.flagger.app "
-                        f'"{tname}" not found'
-                    )
-                try:
-                    query = render(
-                        str((template.get("spec") or {}).get("query", "")), model, variables
-                    )
-                except QueryFailed as err:
-                    return f"Metric template {tname}.{tns} query render error: {err}"
-                try:
-                    value = prometheus.run(query)
-                except NoValues as err:
-                    return f"Halt advancement no values found for custom metric: {mname}: {err}"
-                except QueryFailed as err:
-                    return f"Metric query failed for {mname}: {err}"
-            elif metric.get("query"):
-                try:
-                    value = prometheus.run(render(str(metric["query"]), model, variables))
-                except NoValues:
-                    return f"Halt advancement no values found for metric: {mname}"
-                except QueryFailed as err:
-                    return f"Prometheus query failed for {mname}: {err}"
-            else:
-                return (
-                    "Metric query failed for no usable metrics template and query were configured"
-                )
+            value = prometheus.run(render(NGINX_QUERIES[mname], model, variables))
+        except NoValues as err:
+            return (
+                f"Halt advancement no values found for {provider} metric {mname} probably "
+                f"{target}.{ns} is not receiving traffic: running query failed: {err}"
+            )
+        except QueryFailed as err:
+            return f"Prometheus query failed: running query failed: {err}"
+        if mname == "request-duration":
+            return _duration_breach(name, metric, value)
+        return _success_breach(name, metric, value)
+    if metric.get("query"):
+        try:
+            value = prometheus.run(render(str(metric["query"]), model, variables))
+        except NoValues:
+            return f"Halt advancement no values found for metric: {mname}"
         except QueryFailed as err:
             return f"Prometheus query failed for {mname}: {err}"
-        breach = _threshold_breach(canary, metric, value, mname)
-        if breach:
-            return breach
+        return _threshold_breach(canary, metric, value, mname)
     return None
+
+
+def _template_check(case: MetricCase) -> str | None:
+    canary, metric, model, variables = case.canary, case.metric, case.model, case.variables
+    store, prometheus = case.store, case.prometheus
+    ns = canary["metadata"]["namespace"]
+    mname = str(metric.get("name", ""))
+    template_ref = metric.get("templateRef")
+    if not template_ref:
+        if mname not in NGINX_QUERIES and not metric.get("query"):
+            return "Metric query failed for no usable metrics template and query were configured"
+        return None
+    tns = str(template_ref.get("namespace") or ns)
+    tname = str(template_ref.get("name", ""))
+    template = store.get(TEMPLATES, tns, tname)
+    if template is None:
+        return (
+            f'Metric template {tname}.{tns} error: metrictemplate.flagger.app "{tname}" not found'
+        )
+    try:
+        query = render(str((template.get("spec") or {}).get("query", "")), model, variables)
+    except QueryFailed as err:
+        return f"Metric template {tname}.{tns} query render error: {err}"
+    try:
+        value = prometheus.run(query)
+    except NoValues as err:
+        return f"Halt advancement no values found for custom metric: {mname}: {err}"
+    except QueryFailed as err:
+        return f"Metric query failed for {mname}: {err}"
+    return _threshold_breach(canary, metric, value, mname)
 
 
 def _success_breach(name: str, metric: dict[str, Any], value: float) -> str | None:

@@ -154,7 +154,10 @@ async def test_canary_initialises(sim: SimCluster, kubectl: Kubectl) -> None:
         "jsonpath={.metadata.annotations.nginx\\.ingress\\.kubernetes\\.io/canary-weight}",
     )
     assert weight == "0"
-    assert f"Initialization done! node0-canary.{NS}" in await events(kubectl)
+    seen = await events(kubectl)
+    assert seen.index("all the metrics providers are available!") < seen.index(
+        f"Initialization done! node0-canary.{NS}"
+    )
     assert await kubectl.ok("get", "hpa", "node0-hpa-circuit-breaker-primary", "-n", NS)
 
 

@@ -19,6 +19,7 @@ from warroom.sim.controllers.flagger_checks import (
     Webhooks,
     interval_of,
     metric_checks,
+    providers_available,
 )
 from warroom.sim.controllers.flagger_objects import (
     FlaggerError,
@@ -296,6 +297,12 @@ class FlaggerController:
         status = cd.get("status") or {}
         phase = str(status.get("phase", ""))
         initializing = phase in ("", "Initializing")
+        if initializing and not spec.get("skipAnalysis"):
+            unavailable = providers_available(cd, self.ctx.store, self.prometheus)
+            if unavailable is None:
+                self._info(cd, "all the metrics providers are available!")
+            else:
+                self._warn(cd, f"Error checking metric providers: {unavailable}")
         if objs.ensure_primary(label, value) or initializing:
             primary = objs.primary()
             assert primary is not None

@@ -47,6 +47,8 @@ NGINX_QUERIES = {
         "* 1000"
     ),
 }
+# prometheus.go's prometheusOnlineQuery.
+ONLINE_QUERY = "vector(1)"
 _ACTION = re.compile(r"{{-?\s*([^{}]*?)\s*-?}}")
 
 
@@ -285,13 +287,9 @@ def _template_check(case: MetricCase) -> str | None:
         if mname not in NGINX_QUERIES and not metric.get("query"):
             return "Metric query failed for no usable metrics template and query were configured"
         return None
-    tns = str(template_ref.get("namespace") or ns)
-    tname = str(template_ref.get("name", ""))
-    template = store.get(TEMPLATES, tns, tname)
+    tname, tns, template = _template(store, template_ref, ns)
     if template is None:
-        return (
-            f'Metric template {tname}.{tns} error: metrictemplate.flagger.app "{tname}" not found'
-        )
+        return f"Metric template {tname}.{tns} error: {_missing(tname)}"
     try:
         query = render(str((template.get("spec") or {}).get("query", "")), model, variables)
     except QueryFailed as err:
@@ -341,4 +339,41 @@ def _duration_breach(name: str, metric: dict[str, Any], value: float) -> str | N
     threshold = float(metric.get("threshold", 0) or 0)
     if int(value) > threshold:
         return f"Halt {name} advancement request duration {shown} > {_go_duration(threshold)}"
+    return None
+
+
+def _template(store: Store, ref: dict[str, Any], ns: str) -> tuple[str, str, Obj | None]:
+    """A metric's templateRef: (name, namespace, the MetricTemplate or None)."""
+    tns = str(ref.get("namespace") or ns)
+    tname = str(ref.get("name", ""))
+    return tname, tns, store.get(TEMPLATES, tns, tname)
+
+
+def _missing(name: str) -> str:
+    return f'metrictemplate.flagger.app "{name}" not found'
+
+
+def providers_available(canary: Obj, store: Store, prometheus: Prometheus) -> str | None:
+    """checkMetricProviderAvailability, run while a canary initialises: None when every
+    metric's provider answers its online query, else why one does not."""
+    ns = canary["metadata"]["namespace"]
+    for metric in ((canary.get("spec") or {}).get("analysis") or {}).get("metrics") or ():
+        ref = metric.get("templateRef")
+        if str(metric.get("name", "")) in NGINX_QUERIES:
+            where = "prometheus not avaiable: running query failed: {err}"
+        elif ref:
+            tname, tns, template = _template(store, ref, ns)
+            if template is None:
+                return f"metric template {tname}.{tns} error: {_missing(tname)}"
+            kind = str(((template.get("spec") or {}).get("provider") or {}).get("type", ""))
+            where = f"{kind} in metric template {tname}.{tns} not avaiable: running query "
+            where += "failed: {err}"
+        else:
+            continue
+        try:
+            online = prometheus.run(ONLINE_QUERY) == 1
+        except (NoValues, QueryFailed) as err:
+            return where.format(err=err)
+        if not online:
+            return where.format(err=f"value is not 1 for query: {ONLINE_QUERY}")
     return None

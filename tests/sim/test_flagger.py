@@ -317,6 +317,10 @@ async def test_unsigned_image_is_refused_with_kyvernos_words(
     assert "autogen-verify-signature: 'failed to verify image ghcr.io/bizra/node0:v2.1.0-" in (
         applied.stderr
     )
+    policies = (await kubectl.ok("get", "cpol")).splitlines()
+    assert policies[0].split() == ["NAME", "ADMISSION", "BACKGROUND", "READY", "AGE", "MESSAGE"]
+    assert policies[1].split()[:4] == ["require-signed-images", "true", "false", "True"]
+    assert policies[1].split()[-1] == "Ready"
     # Signed images and other namespaces are admitted.
     await kubectl.ok("run", "signed", "--image=ghcr.io/bizra/node0:v2.1.0", "-n", NS)
     await kubectl.ok("run", "elsewhere", "--image=nginx:latest", "-n", "monitoring")

@@ -44,7 +44,7 @@ from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
-from warroom.sim.kyverno import ImageVerification
+from warroom.sim.kyverno import ImageVerification, PolicyReadiness
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
 from warroom.sim.names import NameGenerator
@@ -122,6 +122,7 @@ class SimCluster(ClusterFaults):
         self.catalogue = Catalogue()
         self.registry = Registry(self.store, self.catalogue, seed=seed, names=names)
         self.registry.hooks.append(CrdServing(self.catalogue, self.store))
+        self.registry.hooks.append(PolicyReadiness(self.store))
         self.registry.admission.append(ImageVerification(self.store, self.scenario.signed_images))
         self.access = AccessRules(self.scenario.deny_rules)
         self.recorder = Recorder(self.store)

@@ -20,7 +20,7 @@ from typing import Any
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.controllers.runtime import image_id
 from warroom.sim.errors import ApiError
-from warroom.sim.store import Obj, Store
+from warroom.sim.store import Obj, Store, clone
 
 POLICIES = ("kyverno.io", "clusterpolicies")
 WEBHOOK = "mutate.kyverno.svc-fail"
@@ -167,3 +167,36 @@ class ImageVerification:
                         f"{NO_SIGNATURES}",
                     )
         return None
+
+
+class PolicyReadiness:
+    """Kyverno's policy controller: a ClusterPolicy it has loaded reads Ready (a registry
+    write hook), with the rule counts `kubectl get cpol -o wide` shows."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
+        if rt.storage_key != POLICIES or new is None:
+            return
+        status = new.get("status") or {}
+        if any(c.get("type") == "Ready" for c in status.get("conditions") or ()):
+            return
+        rules = (new.get("spec") or {}).get("rules") or ()
+        ready = clone(new)
+        ready["status"] = {
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "Succeeded",
+                    "message": "Ready",
+                    "lastTransitionTime": self.store.clock.timestamp(),
+                }
+            ],
+            "rulecount": {
+                kind.lower(): sum(1 for r in rules if r.get(kind))
+                for kind in ("generate", "mutate", "validate", "verifyImages")
+            },
+        }
+        self.store.update(POLICIES, ready)

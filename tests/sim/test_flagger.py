@@ -105,6 +105,13 @@ async def last_stable(kubectl: Kubectl) -> str:
     )
 
 
+async def patch_canary(kubectl: Kubectl, operations: str) -> None:
+    """A JSON patch of the canary's spec, as an operator would send it."""
+    await kubectl.ok(
+        "patch", "canary", "node0-canary", "-n", NS, "--type", "json", "-p", operations
+    )
+
+
 async def gate(kubectl: Kubectl, service: str, action: str) -> str:
     """POST to the loadtester through the API server's Service proxy, as curl -d would."""
     body = json.dumps({"name": "node0-canary", "namespace": NS})
@@ -400,15 +407,8 @@ async def test_builtin_nginx_metric_and_a_prometheus_outage_halt_advancement(
 ) -> None:
     # The builtin request-success-rate reads ingress-nginx's own metrics, which the sim's
     # load model does not emit: Flagger finds no values, as it would without them.
-    await kubectl.ok(
-        "patch",
-        "canary",
-        "node0-canary",
-        "-n",
-        NS,
-        "--type",
-        "json",
-        "-p",
+    await patch_canary(
+        kubectl,
         '[{"op":"add","path":"/spec/analysis/metrics/-","value":'
         '{"name":"request-success-rate","thresholdRange":{"min":99},"interval":"1m"}}]',
     )
@@ -430,3 +430,28 @@ async def test_builtin_nginx_metric_and_a_prometheus_outage_halt_advancement(
         for e in await events(kubectl)
     ), await events(kubectl)
     assert (await canary(kubectl))["status"]["failedChecks"] >= 2
+
+
+async def test_blue_green_counts_iterations_then_routes_all_traffic_to_the_canary(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    # scheduler_deployment_test.go TestScheduler_DeploymentBlueGreen. The canary gets no
+    # traffic before the switch (Flagger's docs drive it with the loadtester), so no metrics.
+    await patch_canary(
+        kubectl,
+        '[{"op":"remove","path":"/spec/analysis/stepWeights"},'
+        '{"op":"remove","path":"/spec/analysis/metrics"},'
+        '{"op":"add","path":"/spec/analysis/iterations","value":2}]',
+    )
+    await gate(kubectl, "flagger-loadtester", "gate/open")
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    await phase_after_ticks(sim, kubectl, "Succeeded", 12)
+    seen = await events(kubectl)
+    for step in (1, 2):
+        assert f"Advance node0-canary.{NS} canary iteration {step}/2" in seen
+    assert seen.index("Routing all traffic to canary") < seen.index(
+        f"Copying node0.{NS} template spec to node0-primary.{NS}"
+    )
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.1.0"

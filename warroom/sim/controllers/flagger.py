@@ -4,8 +4,9 @@ Followed: fluxcd/flagger pkg/controller/scheduler.go (advanceCanary, checkCanary
 runCanary, runPromotionTrafficShift, rollback, setPhaseInitialized), scheduler_hooks.go,
 job.go (a canary runs once when it is seen, then every analysis.interval) and
 pkg/canary/status.go (syncCanaryStatus, setStatusPhase, MakeStatusConditions). Events are
-Flagger's: reason Synced, component flagger, Normal or Warning. The canary strategy only
-(stepWeight/maxWeight or stepWeights); A/B, blue/green and mirroring are not modelled.
+Flagger's: reason Synced, component flagger, Normal or Warning. Canary (stepWeight/maxWeight
+or stepWeights) and blue/green (iterations) strategies; A/B (match) and mirroring are not
+modelled, as the sim's NGINX splits traffic by weight only.
 """
 
 from __future__ import annotations
@@ -210,13 +211,18 @@ class FlaggerController:
         )
 
     def _confirm_promotion(self, cd: Obj) -> bool:
-        return self._approved(
+        was = str((self._current(cd).get("status") or {}).get("phase", ""))
+        approved = self._approved(
             cd,
             "confirm-promotion",
             PROGRESSING,
             WAITING_PROMOTION,
             "Halt {canary} advancement waiting for promotion approval {name}",
         )
+        if not approved and was == WAITING_PROMOTION:
+            iterations = int(_analysis_of(cd).get("iterations", 0) or 0)
+            self._write_status(cd, {"iterations": iterations - 1})
+        return approved
 
     def _run_hooks(self, cd: Obj, kind: str, phase: str, halt: str, passed: str) -> bool:
         """Call each hook of `kind`; the first error records `halt` ({name}, {err}) and
@@ -380,6 +386,9 @@ class FlaggerController:
             self._failed_check(cd)
             return
         cd = self._current(cd)
+        if int(_analysis_of(cd).get("iterations", 0) or 0) > 0:
+            self._run_blue_green(cd, objs)
+            return
         if _next_step(cd, canary_weight) > 0:
             if phase not in (WAITING_PROMOTION,) and not self._confirm_traffic_increase(cd):
                 return
@@ -418,14 +427,29 @@ class FlaggerController:
             self._write_status(cd, {"canaryWeight": weight})
             self._info(cd, f"Advance {_dotted(cd)} canary weight {weight}")
             return
-        if not self._confirm_promotion(cd):
-            phase = str((self._current(cd).get("status") or {}).get("phase", ""))
-            if phase == WAITING_PROMOTION:
-                iterations = int(
-                    ((cd.get("spec") or {}).get("analysis") or {}).get("iterations", 0) or 0
-                )
-                self._write_status(cd, {"iterations": iterations - 1})
+        if self._confirm_promotion(cd):
+            self._promote(cd, objs)
+
+    def _run_blue_green(self, cd: Obj, objs: FlaggerObjects) -> None:
+        """runBlueGreen (no mirroring): count the iterations, then behind the promotion
+        gate route all traffic to the canary for one more, then promote."""
+        wanted = int(_analysis_of(cd).get("iterations", 0) or 0)
+        done = int((cd.get("status") or {}).get("iterations", 0))
+        if wanted > done:
+            self._write_status(cd, {"iterations": done + 1})
+            self._info(cd, f"Advance {_dotted(cd)} canary iteration {done + 1}/{wanted}")
             return
+        if not self._confirm_promotion(cd):
+            return
+        done = int((self._current(cd).get("status") or {}).get("iterations", 0))
+        if wanted == done:
+            self._info(cd, "Routing all traffic to canary")
+            objs.set_weight(TOTAL)
+            self._write_status(cd, {"iterations": done + 1})
+            return
+        self._promote(cd, objs)
+
+    def _promote(self, cd: Obj, objs: FlaggerObjects) -> None:
         label, value = objs.selector_label(objs.target())
         self._info(
             cd,

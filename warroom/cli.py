@@ -523,8 +523,8 @@ def check(
     "--scenario",
     default="bizra-inference-10k",
     show_default=True,
-    help="A packaged scenario's name, a shipped layout's name (its simulation.scenario), "
-    "or the path of a scenario YAML file.",
+    help="A packaged scenario's name (each shipped layout's is its own: layouts/NAME.yaml is "
+    "rehearsed on scenario NAME) or the path of a scenario YAML file.",
 )
 @click.option(
     "--speed",
@@ -545,9 +545,7 @@ def sim(port: int, kubeconfig: Path, scenario: str, speed: float, with_prometheu
     from warroom.sim.scenario import ScenarioError
 
     try:
-        cluster = SimCluster(
-            _scenario_of(scenario), port=port, speed=speed, kubeconfig=kubeconfig
-        )
+        cluster = SimCluster(scenario, port=port, speed=speed, kubeconfig=kubeconfig)
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -558,25 +556,6 @@ def sim(port: int, kubeconfig: Path, scenario: str, speed: float, with_prometheu
         ) from exc
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _scenario_of(name: str) -> str:
-    """`warroom sim --scenario NAME`: a packaged scenario, else the scenario of the shipped
-    layout NAME (layouts/NAME.yaml's simulation.scenario), else NAME as given (a path)."""
-    from warroom.layout import LayoutError, load_layout
-    from warroom.layouts import find_layout
-    from warroom.sim.scenario import available
-
-    if name in available() or Path(name).suffix in (".yaml", ".yml"):
-        return name
-    path = find_layout(name)
-    if path is None:
-        return name
-    try:
-        loaded = load_layout(path)
-    except LayoutError as exc:
-        raise click.ClickException(str(exc)) from exc
-    return loaded.simulation.scenario if loaded.simulation is not None else name
 
 
 async def _serve(cluster: object, with_prometheus: bool) -> None:
@@ -633,13 +612,13 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
     "--layout",
     "layout_name",
     metavar="NAME",
-    default="demo",
+    default="bizra-inference-10k",
     show_default=True,
     help="A shipped layout's name (see `warroom demo --list`) or a layout file with a "
     "simulation.scenario: its go-live rehearsed on that scenario.",
 )
 @click.option("--list", "list_layouts", is_flag=True, help="List the shipped layouts and exit.")
-@session_options("the layout's name")
+@session_options("demo, or demo-NAME for --layout NAME")
 def demo(
     speed: float | None,
     layout_name: str,
@@ -661,7 +640,8 @@ def demo(
     path, loaded = _demo_layout(layout_name)
     assert loaded.simulation is not None
     stem = path.stem
-    name = _session_name(session or ("demo" if stem == "demo" else f"demo-{stem}"))
+    default = "demo" if stem == "bizra-inference-10k" else f"demo-{stem}"
+    name = _session_name(session or default)
     keymap = _keymap()
     _terminal()
     try:

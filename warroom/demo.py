@@ -1,5 +1,5 @@
 """`warroom demo`: a layout's simulated go-live (its simulation.scenario), its metrics, and
-the war room on it; the BIZRA inference go-live (layouts/demo.yaml) by default."""
+the war room on it; the BIZRA inference go-live (layouts/bizra-inference-10k.yaml) by default."""
 
 from __future__ import annotations
 
@@ -27,11 +27,11 @@ async def run_demo(
     layout_path: Path | None = None,
 ) -> None:
     """`keymap`: the user's keys, read before the sim starts; `session` the journal's name;
-    `layout_path` a layout with a simulation (default: the shipped demo.yaml)."""
+    `layout_path` a layout with a simulation (default: the shipped bizra-inference-10k.yaml)."""
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
-    layout_path = layout_path or shipped_layout("demo.yaml")
+    layout_path = layout_path or shipped_layout("bizra-inference-10k.yaml")
     layout = load_layout(layout_path)
     if layout.simulation is None:
         raise ValueError(f"{layout_path} has no simulation.scenario to run on")

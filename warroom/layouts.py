@@ -12,7 +12,7 @@ _FOLDERS = (
 
 
 def shipped_layout(name: str) -> Path:
-    """The path of a layout that ships with warroom, e.g. `demo.yaml`."""
+    """The path of a layout that ships with warroom, e.g. `bizra-inference-10k.yaml`."""
     candidates = tuple(folder / name for folder in _FOLDERS)
     for path in candidates:
         if path.is_file():

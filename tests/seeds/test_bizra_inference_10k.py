@@ -29,6 +29,16 @@ async def test_the_go_live_passes_its_gates_then_a_bad_image_raises_every_trigge
              "hpa-applied", "prometheus-deployed", "non-root", "monitoring-active"],
             "pass",
         )  # fmt: skip
+        # Pod failure recovery: a pod deleted, its replacement running within 30 s.
+        await seed.until("pod-failure-recovery", "pending")
+        victim = (
+            await seed.kubectl.ok(
+                "get", "pods", "-n", NS, "-l", "app=bizra-inference", "-o", "name"
+            )
+        ).split()[0]
+        await seed.kubectl.ok("delete", victim, "-n", NS, "--wait=false")
+        recovered = await seed.until("pod-failure-recovery", "pass", 90)
+        assert "running" in recovered.reason and "after creation" in recovered.reason
         # 1,000 users: p95 < 1 s and >= 30 tokens/s held 5 minutes, احسان >= 80 %.
         seed.sim.set_users(SERVICE, 1000)
         await seed.until_all(["load-1000", "load-1000-tokens", "warmup-100"], "pass", 90)

@@ -15,6 +15,7 @@ from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
 from warroom.sim.gpus import GpuTelemetry, gpu_count
 from warroom.sim.load import ErrorBurst, LoadModel, Regression
+from warroom.sim.metric_specs import parse_metric_regressions
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.store import Store, clone
 
@@ -59,12 +60,21 @@ class ClusterFaults:
         self.load.set_users(service, users)
 
     def regress_image(
-        self, image: str, latency: float = 3.0, errors: float = 0.05, ihsan: float = 0.0
+        self,
+        image: str,
+        latency: float = 3.0,
+        errors: float = 0.05,
+        ihsan: float = 0.0,
+        metrics: dict[str, Any] | None = None,
     ) -> None:
-        """Pods running `image` get `latency`× slower, `errors` more error ratio and an
-        `ihsan` lower pass rate of the احسان check (where the service runs it)."""
+        """Pods running `image` get `latency`× slower, `errors` more error ratio, an `ihsan`
+        lower pass rate of the احسان check (where the service runs it) and their declared
+        families bent as `metrics` says ({NAME: {"scale": 2, "passRate": 0.1}});
+        ValueError naming a mistake in `metrics`."""
+        declared = {m.name: m for s in self.load.services.values() for m in s.metrics}
+        bends = parse_metric_regressions(metrics or {}, declared, f"regression of {image}")
         self.load.tick()
-        self.load.regressions[image] = Regression(latency, errors, ihsan)
+        self.load.regressions[image] = Regression(latency, errors, ihsan, bends)
 
     def clear_regression(self, image: str) -> None:
         self.load.tick()

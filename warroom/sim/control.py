@@ -115,13 +115,21 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         if request.method == "DELETE":
             sim.clear_regression(image)
         else:
-            sim.regress_image(
-                image,
-                _number(body, "latency", 3.0),
-                _number(body, "errors", 0.05),
-                _number(body, "ihsan", 0.0),
-            )
-        return _json({"regressions": {k: vars(v) for k, v in sim.load.regressions.items()}})
+            try:
+                sim.regress_image(
+                    image,
+                    _number(body, "latency", 3.0),
+                    _number(body, "errors", 0.05),
+                    _number(body, "ihsan", 0.0),
+                    body.get("metrics"),
+                )
+            except ValueError as exc:
+                return _problem(str(exc))
+        shown = {
+            image: {k: v for k, v in vars(r).items() if k != "metrics" or v}
+            for image, r in sim.load.regressions.items()
+        }
+        return _json({"regressions": shown})
 
     async def error_burst(request: web.Request) -> web.Response:
         if request.method == "DELETE":

@@ -12,7 +12,8 @@ import yaml
 
 from warroom.sim.access import DenyRule
 from warroom.sim.controllers.context import Timings
-from warroom.sim.load import Regression, ServiceLoad, parse_load
+from warroom.sim.load import Regression, ServiceLoad
+from warroom.sim.load_section import parse_load
 
 SCENARIO_PACKAGE = "warroom.sim.scenarios"
 ZONES = "abcdefgh"

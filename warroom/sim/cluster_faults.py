@@ -9,7 +9,7 @@ from typing import Any
 
 from warroom.sim.apiserver import ApiServer, InjectedFailure
 from warroom.sim.clock import SimClock
-from warroom.sim.controllers.context import NODES, Faults
+from warroom.sim.controllers.context import NODES, EndpointFault, Faults
 from warroom.sim.controllers.kubelet import Kubelet
 from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
@@ -128,6 +128,29 @@ class ClusterFaults:
                 meta = pod["metadata"]
                 self.manager.enqueue(self.kubelet, f"{meta['namespace']}/{meta['name']}")
         self.faults.broken_pods = failing
+
+    def fail_endpoint(
+        self, service: str, path: str, status: int | None = None, delay: float = 0.0
+    ) -> None:
+        """The program behind `service` (NAMESPACE/NAME) answers `path` with its error of
+        `status`, or only after `delay` wall-clock seconds; ValueError naming a mistake."""
+        namespace, _, name = service.partition("/")
+        if self.store.get(("", "services"), namespace, name) is None:
+            raise ValueError(f"no Service {service!r}; give it as NAMESPACE/NAME")
+        if not path.startswith("/"):
+            raise ValueError(f"the path {path!r} must start with /, as the program sees it")
+        if (status is None) == (delay <= 0):
+            raise ValueError("give either a status (400–599) or a delay in seconds, not both")
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"status {status} is not an error status (400–599)")
+        self.faults.endpoints[(service, path)] = EndpointFault(status, delay)
+
+    def clear_endpoint_fault(self, service: str = "", path: str = "") -> None:
+        """End the fault of `service` at `path`; without a path, all of the Service's; without
+        a service, every one."""
+        for key in list(self.faults.endpoints):
+            if service in ("", key[0]) and path in ("", key[1]):
+                del self.faults.endpoints[key]
 
     def fail_requests(self, code: int, count: int = 1, path: str = "", verb: str = "") -> None:
         """Answer the next `count` API requests matching path prefix and verb with `code`."""

@@ -429,3 +429,15 @@ async def test_a_starting_pod_answers_ready_503_until_its_probe_passes() -> None
         await sim.advance(30)
         ready = await client.get(path)
         assert (ready.status, ready.json()) == (200, {"status": "ready", "model_loaded": True})
+
+
+@pytest.mark.kubectl
+async def test_kubectl_create_raw_posts_a_completion(kubectl: Kubectl, tmp_path: Any) -> None:
+    request = tmp_path / "completion.json"
+    request.write_text('{"model": "bizra-inference", "prompt": "Say salam", "max_tokens": 3}')
+    text = await kubectl.ok(
+        "create", "--raw", proxy(f"{APP}:http", "/v1/completions"), "-f", str(request)
+    )
+    answer = json.loads(text)
+    assert answer["choices"][0]["text"] == " Say salam Say"
+    assert answer["usage"] == {"prompt_tokens": 2, "completion_tokens": 3, "total_tokens": 5}

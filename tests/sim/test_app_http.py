@@ -441,3 +441,34 @@ async def test_kubectl_create_raw_posts_a_completion(kubectl: Kubectl, tmp_path:
     answer = json.loads(text)
     assert answer["choices"][0]["text"] == " Say salam Say"
     assert answer["usage"] == {"prompt_tokens": 2, "completion_tokens": 3, "total_tokens": 5}
+
+
+async def test_an_app_is_found_by_its_exact_image_then_repository_then_service() -> None:
+    data = seed_scenario_data()
+    data["apps"] = [
+        {"service": f"{NS}/{APP}", "routes": [{"path": "/by-service", "answer": "health"}]},
+        {"image": "ghcr.io/bizra/inference", "routes": [{"path": "/by-repo", "answer": "health"}]},
+        {"image": IMAGE, "routes": [{"path": "/by-tag", "answer": "health"}]},
+    ]
+    scenario = parse(yaml.safe_dump(data, allow_unicode=True), "apps.yaml")
+    async with (
+        SimCluster(scenario, manual_clock=True) as sim,
+        aiohttp.ClientSession() as session,
+    ):
+        client = Client(session, sim)
+        found = {
+            path: (await client.get(proxy(f"{APP}:http", path))).status
+            for path in ("/by-tag", "/by-repo", "/by-service", "/health")
+        }
+        assert found == {"/by-tag": 200, "/by-repo": 404, "/by-service": 404, "/health": 404}
+        data["apps"] = data["apps"][:1]
+        scenario = parse(yaml.safe_dump(data, allow_unicode=True), "apps.yaml")
+    async with (
+        SimCluster(scenario, manual_clock=True) as sim,
+        aiohttp.ClientSession() as session,
+    ):
+        client = Client(session, sim)
+        assert (await client.get(proxy(f"{APP}:http", "/by-service"))).status == 200
+        # The metrics port has no route of this program: a bare server's 404.
+        bare = await client.get(proxy(f"{APP}:metrics", "/metrics"))
+        assert (bare.status, bare.text) == (404, "404 page not found\n")

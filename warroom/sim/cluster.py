@@ -160,7 +160,13 @@ class SimCluster(ClusterFaults):
         self._prom_runner: web.AppRunner | None = None
         # The built-in Prometheus scrapes the sim itself; the first scrape is at start.
         self._scraper = Repeat(scrape_interval, self.scrape_now, "sim-scraper")
-        self.service_proxy = ServiceProxy(self.store, self.faults, self.load)
+        self.service_proxy = ServiceProxy(
+            self.store,
+            self.faults,
+            self.load,
+            self.scenario.apps,
+            self.telemetry.pod_exposition,
+        )
         self.manager = ControllerManager(
             self.store,
             self.clock,

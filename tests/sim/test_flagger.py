@@ -166,6 +166,11 @@ async def test_canary_initialises(sim: SimCluster, kubectl: Kubectl) -> None:
         f"Initialization done! node0-canary.{NS}"
     )
     assert await kubectl.ok("get", "hpa", "node0-hpa-circuit-breaker-primary", "-n", NS)
+    # The apex Service reaches the primary's pods: the seed's health check answers.
+    health = await kubectl.ok(
+        "get", "--raw", f"/api/v1/namespaces/{NS}/services/node0:80/proxy/health"
+    )
+    assert health == '{"status":"healthy"}'
 
 
 async def test_kubectl_get_canary_prints_flaggers_columns(

@@ -460,3 +460,27 @@ async def test_blue_green_counts_iterations_then_routes_all_traffic_to_the_canar
         f"Copying node0.{NS} template spec to node0-primary.{NS}"
     )
     assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.1.0"
+
+
+async def test_a_closed_confirm_rollout_gate_waits_before_scaling_up(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    # scheduler_deployment_test.go TestScheduler_DeploymentConfirmRollout (manual gating)
+    await patch_canary(
+        kubectl,
+        '[{"op":"add","path":"/spec/analysis/webhooks/-","value":{"name":"rollout-gate",'
+        '"type":"confirm-rollout","url":"http://flagger-loadtester.flagger-system/gate/check"}}]',
+    )
+    await kubectl.ok(
+        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
+    )
+    cd = await phase_after_ticks(sim, kubectl, "Waiting", 2)
+    assert promoted(cd)[1:] == ("Unknown", "Waiting", "Waiting for approval.")
+    assert await replicas_of(kubectl, "node0") == "0"
+    assert f"Halt node0-canary.{NS} advancement waiting for approval rollout-gate" in (
+        await events(kubectl)
+    )
+    await gate(kubectl, "flagger-loadtester", "gate/open")
+    await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    assert "Confirm-rollout check rollout-gate passed" in await events(kubectl)
+    assert await replicas_of(kubectl, "node0") == "3"

@@ -105,6 +105,13 @@ async def last_stable(kubectl: Kubectl) -> str:
     )
 
 
+async def release(kubectl: Kubectl, tag: str) -> None:
+    """A new revision of the target, as the seed's stage manifests roll one out."""
+    await kubectl.ok(
+        "set", "image", "deployment/node0", f"node0=ghcr.io/bizra/node0:{tag}", "-n", NS
+    )
+
+
 async def patch_canary(kubectl: Kubectl, operations: str) -> None:
     """A JSON patch of the canary's spec, as an operator would send it."""
     await kubectl.ok(
@@ -199,9 +206,7 @@ async def test_kubectl_get_canary_prints_flaggers_columns(
 async def test_new_image_progresses_to_promotion_through_the_gate(
     sim: SimCluster, kubectl: Kubectl
 ) -> None:
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     cd = await phase_after_ticks(sim, kubectl, "Progressing", 2)
     weights = []
     for _ in range(6):
@@ -249,9 +254,7 @@ async def test_new_image_progresses_to_promotion_through_the_gate(
 async def test_regressed_image_fails_its_checks_and_rolls_back(
     sim: SimCluster, kubectl: Kubectl
 ) -> None:
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0-rc1", "-n", NS
-    )
+    await release(kubectl, "v2.1.0-rc1")
     cd = await phase_after_ticks(sim, kubectl, "Failed", 14)
     seen = await events(kubectl)
     assert f"Advance node0-canary.{NS} canary weight 10" in seen
@@ -271,9 +274,7 @@ async def test_regressed_image_fails_its_checks_and_rolls_back(
 
 
 async def test_opening_the_rollback_gate_rolls_back(sim: SimCluster, kubectl: Kubectl) -> None:
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     await phase_after_ticks(sim, kubectl, "Progressing", 2)
     await tick(sim, 2 * INTERVAL)
     assert (await canary(kubectl))["status"]["canaryWeight"] > 0
@@ -340,15 +341,11 @@ async def test_unsigned_image_is_refused_with_kyvernos_words(
 
 async def test_new_revision_during_analysis_restarts_it(sim: SimCluster, kubectl: Kubectl) -> None:
     # scheduler_deployment_test.go TestScheduler_DeploymentNewRevisionReset
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     await phase_after_ticks(sim, kubectl, "Progressing", 2)
     await tick(sim)
     assert (await canary(kubectl))["status"]["canaryWeight"] > 0
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0-rc1", "-n", NS
-    )
+    await release(kubectl, "v2.1.0-rc1")
     await tick(sim)
     cd = await canary(kubectl)
     assert (cd["status"]["phase"], cd["status"]["canaryWeight"]) == ("Progressing", 0)
@@ -417,9 +414,7 @@ async def test_builtin_nginx_metric_and_a_prometheus_outage_halt_advancement(
         '[{"op":"add","path":"/spec/analysis/metrics/-","value":'
         '{"name":"request-success-rate","thresholdRange":{"min":99},"interval":"1m"}}]',
     )
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     await phase_after_ticks(sim, kubectl, "Progressing", 2)
     await tick(sim, 3 * INTERVAL)
     seen = await events(kubectl)
@@ -449,9 +444,7 @@ async def test_blue_green_counts_iterations_then_routes_all_traffic_to_the_canar
         '{"op":"add","path":"/spec/analysis/iterations","value":2}]',
     )
     await gate(kubectl, "flagger-loadtester", "gate/open")
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     await phase_after_ticks(sim, kubectl, "Succeeded", 12)
     seen = await events(kubectl)
     for step in (1, 2):
@@ -471,9 +464,7 @@ async def test_a_closed_confirm_rollout_gate_waits_before_scaling_up(
         '[{"op":"add","path":"/spec/analysis/webhooks/-","value":{"name":"rollout-gate",'
         '"type":"confirm-rollout","url":"http://flagger-loadtester.flagger-system/gate/check"}}]',
     )
-    await kubectl.ok(
-        "set", "image", "deployment/node0", "node0=ghcr.io/bizra/node0:v2.1.0", "-n", NS
-    )
+    await release(kubectl, "v2.1.0")
     cd = await phase_after_ticks(sim, kubectl, "Waiting", 2)
     assert promoted(cd)[1:] == ("Unknown", "Waiting", "Waiting for approval.")
     assert await replicas_of(kubectl, "node0") == "0"

@@ -1,7 +1,8 @@
 """Each seed checklist's layout holds the whole seed: every phase and every task in the seed's
 order and words (read from the seed file itself with the import's Markdown reader), each item
-whose seed text states a measurable criterion proved by a check rather than ticked, no signal
-left with a placeholder query, and a header saying which seed it comes from."""
+whose seed text states a measurable criterion proved by a check rather than ticked (or saying in
+its help why a person judges it), no signal left with a placeholder query. A layout says which
+seed it comes from in its header comment ("From seed 003 …"); every seed has one."""
 
 from __future__ import annotations
 
@@ -19,16 +20,29 @@ from warroom.layout.signals import is_placeholder
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "importing" / "seeds"
 
-# seed file → the layout named for its system.
-SEED_LAYOUTS = {
-    "000_f6bed7c81dbe897a.txt": "bizra-inference-10k",
-}
+SEED_FILES = sorted(p.name for p in SEEDS.glob("00*.txt"))
+# An item whose seed text carries a number that is not a measurement of the running system
+# ("RTO defined (< 1 hour)": a plan's target) is ticked by a person; its help says why.
+JUDGED = "judged by a person:"
 
-# Items whose seed text carries a number that is not a measurement of the running system: a
-# person judges them, and the layout says why in the item's help.
-JUDGED_BY_A_PERSON: dict[str, set[str]] = {
-    "000_f6bed7c81dbe897a.txt": set(),
-}
+
+def _header(path: Path) -> str:
+    lines = path.read_text("utf-8").splitlines()
+    return "\n".join(line for line in lines[:12] if line.startswith("#")).casefold()
+
+
+def _seed_layouts() -> dict[str, str]:
+    """seed file → the layout whose header comment says it comes from that seed."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "layouts").glob("*.yaml")):
+        header = _header(path)
+        for seed in SEED_FILES:
+            if f"from seed {seed[:3]}" in header:
+                found[seed] = path.stem
+    return found
+
+
+SEED_LAYOUTS = _seed_layouts()
 
 
 def words(text: str) -> str:
@@ -48,6 +62,11 @@ def _matches(title: str, seed_title: str) -> bool:
     return words(title).startswith(words(seed_title))
 
 
+@pytest.mark.xfail(strict=True, reason="the seed layouts are landing one by one (issue 11)")
+def test_every_seed_has_its_layout() -> None:
+    assert sorted(SEED_LAYOUTS) == SEED_FILES, f"layouts per seed: {SEED_LAYOUTS}"
+
+
 @pytest.fixture(params=sorted(SEED_LAYOUTS), ids=lambda s: s[:3])
 def seed(request: pytest.FixtureRequest) -> str:
     name: str = request.param
@@ -57,12 +76,6 @@ def seed(request: pytest.FixtureRequest) -> str:
 def _layout(seed: str) -> tuple[Path, Layout]:
     path = ROOT / "layouts" / f"{SEED_LAYOUTS[seed]}.yaml"
     return path, load_layout(path)
-
-
-def test_the_layout_says_which_seed_it_comes_from(seed: str) -> None:
-    path, _ = _layout(seed)
-    header = "".join(line for line in path.read_text("utf-8").splitlines(True) if line[:1] == "#")
-    assert f"seed {seed[:3]}" in header.casefold(), f"{path.name}'s header names no seed"
 
 
 def test_every_phase_and_task_of_the_seed_is_there_in_its_order_and_words(seed: str) -> None:
@@ -106,10 +119,10 @@ def test_items_stating_a_measurable_criterion_are_proved_by_checks(seed: str) ->
         if phase is None:
             continue
         for task in read_phase.items:
-            if not task.task or not _criterion(task) or task.title in JUDGED_BY_A_PERSON[seed]:
+            if not task.task or not _criterion(task):
                 continue
             made = [i for i in phase.items if _matches(i.title, task.title)]
-            if made and all(i.kind == "manual" for i in made):
+            if made and all(i.kind == "manual" and JUDGED not in i.help for i in made):
                 manual.append(task.title)
     assert not manual, "stated criteria left to a manual tick: " + ", ".join(manual)
 

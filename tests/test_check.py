@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import require_tool
+from tests.sim.conftest import kubectl_binary  # noqa: F401 - the fixture
 from tests.waiting import until_value
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
@@ -78,10 +79,13 @@ class Ran:
         return {i["item"]: i for i in self.json()["items"]}
 
 
-async def warroom_check(*args: str, timeout: float = 30) -> Ran:
+async def warroom_check(*args: str, timeout: float = 30, home: Path | None = None) -> Ran:
     """`python -m warroom check ARGS` from this checkout, stdout and stderr pipes; awaited, so
-    the sim in this process keeps serving it."""
+    the sim in this process keeps serving it. `home`: a HOME of its own, no KUBECONFIG."""
     env = dict(os.environ, COLUMNS="200")
+    if home is not None:
+        env["HOME"] = str(home)
+        env.pop("KUBECONFIG", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "warroom", "check", *args,
@@ -373,3 +377,35 @@ async def test_a_layout_or_command_line_it_cannot_use_exits_4_not_a_verdict(
     ran = await warroom_check(str(path), *args)
     assert ran.code == 4, ran
     assert said in ran.err and "Traceback" not in ran.err and ran.out == ""
+
+
+@pytest.mark.kubectl
+async def test_a_command_check_reaches_the_cluster_and_context_the_war_room_watches(
+    sim: SimCluster, tmp_path: Path, kubectl_binary: str  # noqa: F811
+) -> None:
+    """With no ~/.kube/config and no KUBECONFIG, `kubectl` in a command check still reads the
+    sim: warroom hands its commands the room's kubeconfig and context."""
+    commands = """
+phases:
+  - id: reads
+    title: Reads
+    items:
+      - id: context
+        title: kubectl's context is the room's
+        command: {run: kubectl config current-context, stdout: "^warroom-sim$"}
+      - id: deployment
+        title: kubectl reads the deployment
+        command:
+          run: kubectl get deployment bizra-inference -n bizra-prod
+          stdout: "bizra-inference +3/3"
+"""
+    home = tmp_path / "home"
+    home.mkdir()
+    ran = await warroom_check(
+        str(layout(tmp_path, commands)), *on(sim), "--run-commands", "--json", home=home
+    )
+    assert {k: v["verdict"] for k, v in ran.items().items()} == {
+        "context": "pass",
+        "deployment": "pass",
+    }, ran
+    assert ran.code == 0

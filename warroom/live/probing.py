@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 
@@ -61,6 +66,7 @@ class ProbeRunner(Background):
         self.ssh_target = ssh_target
         self.results: dict[str, ProbeResult] = {}
         self.version = 0
+        self._context_file: Path | None = None
         self._due: dict[str, _Due] = {}
         self._wake = asyncio.Event()
         for _, item in layout.items():
@@ -106,6 +112,8 @@ class ProbeRunner(Background):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self._context_file is not None:
+            shutil.rmtree(self._context_file.parent, ignore_errors=True)
 
     def _mark_running(self, item_id: str) -> None:
         old = self.results.get(item_id)
@@ -126,12 +134,29 @@ class ProbeRunner(Background):
         self.results[item.id] = result
         self.version += 1
 
+    def _command_env(self) -> dict[str, str]:
+        """A local command (`kubectl logs deployment/…`) reaches the cluster the war room
+        watches: KUBECONFIG lists, first, a file that only sets current-context to the room's
+        context, then the room's kubeconfig files (kubectl takes current-context from the first
+        file that sets it and merges the rest), so no credential is copied anywhere."""
+        if self._context_file is None:
+            folder = Path(tempfile.mkdtemp(prefix="warroom-context-"))  # 0700
+            self._context_file = folder / "context.yaml"
+            doc = {"apiVersion": "v1", "kind": "Config", "current-context": self.connection.context}
+            self._context_file.write_text(json.dumps(doc), encoding="utf-8")
+            self._context_file.chmod(0o600)
+        given = filter(None, self.connection.kubeconfig.split(os.pathsep))
+        paths = [str(self._context_file), *given]
+        return {"KUBECONFIG": os.pathsep.join(paths)}
+
     async def _probe(self, item: Item) -> ProbeResult:
         if item.http is not None:
             return await self._http(item)
         if item.command is not None:
             local = item.command
-            outcome = await run_command(local.run, timeout=local.timeout.total_seconds())
+            outcome = await run_command(
+                local.run, timeout=local.timeout.total_seconds(), env=self._command_env()
+            )
             return self._judged_output(
                 local.run, outcome, local.exit_code, local.stdout, local.absent
             )

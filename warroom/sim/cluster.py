@@ -36,9 +36,12 @@ from warroom.sim.controllers.hpa import HpaController, MetricSource, SettableMet
 from warroom.sim.controllers.kubelet import Kubelet
 from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
+from warroom.sim.controllers.quota import ResourceQuotaController
 from warroom.sim.controllers.replicaset import ReplicaSetController
 from warroom.sim.controllers.scheduler import Scheduler
+from warroom.sim.controllers.service_lb import ServiceLoadBalancer
 from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
+from warroom.sim.controllers.volumes import VolumeBinder
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
@@ -49,6 +52,7 @@ from warroom.sim.pod_logs import PodLogs
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
+from warroom.sim.resource_metrics import ResourceMetrics
 from warroom.sim.scenario import Scenario, load, node_objects
 from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Store
@@ -171,6 +175,9 @@ class SimCluster(ClusterFaults):
                 ),
                 DisruptionController(self.ctx),
                 GarbageCollector(self.ctx),
+                VolumeBinder(self.ctx),
+                ResourceQuotaController(self.ctx),
+                ServiceLoadBalancer(self.ctx),
                 self.traffic,
             ],
         )
@@ -183,6 +190,7 @@ class SimCluster(ClusterFaults):
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
         self.api.service_proxy = ServiceProxy(self.store, self.faults, self.load)
+        self.api.resource_metrics = ResourceMetrics(self.store, self.load)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None

@@ -185,3 +185,22 @@ async def test_kubectl_top_reads_usage_that_follows_the_load(
     missing = await kubectl("top", "pod", "nope", "-n", "shop")
     assert missing.returncode == 1
     assert 'podmetrics.metrics.k8s.io "shop/nope" not found' in missing.stderr
+
+
+async def test_network_policies_default_their_policy_types_and_list_as_kubectl_prints(
+    kubectl: Kubectl,
+) -> None:
+    for name, spec in (("default-deny", {"podSelector": {}}),
+                       ("web-egress", {"podSelector": {"matchLabels": {"app": "web"}},
+                                       "egress": [{"to": [{"podSelector": {}}]}]})):
+        policy = json.dumps({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                             "metadata": {"name": name, "namespace": "shop"}, "spec": spec})
+        path = _write(kubectl, f"{name}.json", policy)
+        await kubectl.ok("create", "--validate=false", "-f", path)
+    out = (await kubectl.ok("get", "netpol", "-n", "shop")).splitlines()
+    assert out[0].split() == ["NAME", "POD-SELECTOR", "AGE"]
+    assert [line.split()[:2] for line in out[1:]] == [["default-deny", "<none>"],
+                                                      ["web-egress", "app=web"]]
+    types = await kubectl.ok("get", "networkpolicy", "-n", "shop",
+                             "-o", "jsonpath={range .items[*]}{.spec.policyTypes}{'\\n'}{end}")
+    assert types.splitlines() == ['["Ingress"]', '["Ingress","Egress"]']

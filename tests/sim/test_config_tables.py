@@ -124,3 +124,18 @@ def test_print_resource_quota_sorts_resources_and_splits_limits():
 )
 def test_quantity_sums_print_canonically(value, binary, want):
     assert format_quantity(value, binary=binary) == want
+
+
+@pytest.mark.parametrize(
+    ("selector", "want"),
+    [
+        ({}, "<none>"),
+        ({"matchLabels": {"app": "node0", "tier": "api"}}, "app=node0,tier=api"),
+        ({"matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "canary"]}]},
+         "env in (canary,prod)"),
+    ],
+)
+def test_print_network_policy_formats_its_pod_selector(selector, want):
+    policy = {"metadata": {"name": "default-deny", "creationTimestamp": ago(3 * 3600)},
+              "spec": {"podSelector": selector}}
+    assert cells("NetworkPolicy", policy) == ["default-deny", want, "3h"]

@@ -230,6 +230,15 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         subresources=(_status("Ingress"),),
     ),
     ResourceType(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        "networkpolicy",
+        True,
+        ("netpol",),
+    ),
+    ResourceType(
         "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",

@@ -208,6 +208,11 @@ def apply_defaults(obj: Obj, kind: str, group: str, *, next_cluster_ip: str) -> 
         validate_crd(obj)
     elif kind == "Secret":
         default_secret(obj)
+    elif kind == "NetworkPolicy" and spec is not None:
+        # SetDefaults_NetworkPolicySpec: Ingress always, Egress when egress rules are given.
+        spec.setdefault("podSelector", {})
+        if not spec.get("policyTypes"):
+            spec["policyTypes"] = ["Ingress", *(["Egress"] if spec.get("egress") else [])]
     elif (
         kind == "PodDisruptionBudget"
         and spec is not None

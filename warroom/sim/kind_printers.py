@@ -37,8 +37,10 @@ from warroom.sim.printers import (
     print_service,
 )
 from warroom.sim.printers_config import (
+    NETWORK_POLICY_COLUMNS,
     RESOURCE_QUOTA_COLUMNS,
     SECRET_COLUMNS,
+    print_network_policy,
     print_resource_quota,
     print_secret,
 )
@@ -70,4 +72,7 @@ PRINTERS: dict[tuple[str, str], KindPrinter] = {
     ("autoscaling", "HorizontalPodAutoscaler"): KindPrinter(HPA_COLUMNS, print_hpa),
     ("policy", "PodDisruptionBudget"): KindPrinter(PDB_COLUMNS, print_pdb),
     ("networking.k8s.io", "Ingress"): KindPrinter(INGRESS_COLUMNS, print_ingress),
+    ("networking.k8s.io", "NetworkPolicy"): KindPrinter(
+        NETWORK_POLICY_COLUMNS, print_network_policy
+    ),
 }

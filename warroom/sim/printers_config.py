@@ -1,11 +1,12 @@
-"""Table rows of Secrets and ResourceQuotas, as pkg/printers/internalversion/printers.go
-prints them (printSecret, printResourceQuota) with its column definitions."""
+"""Table rows of Secrets, ResourceQuotas and NetworkPolicies, as
+pkg/printers/internalversion/printers.go prints them (printSecret, printResourceQuota,
+printNetworkPolicy) with its column definitions."""
 
 from __future__ import annotations
 
 from warroom.kinds.objects import Obj
 from warroom.sim.columns import AGE_COL, NAME_COL, col
-from warroom.sim.printers import Cells, age
+from warroom.sim.printers import Cells, age, format_label_selector
 
 SECRET_COLUMNS = (
     NAME_COL,
@@ -37,6 +38,25 @@ RESOURCE_QUOTA_COLUMNS = (
     ),
     AGE_COL,
 )
+
+NETWORK_POLICY_COLUMNS = (
+    NAME_COL,
+    col(
+        "Pod-Selector",
+        desc="podSelector selects the pods to which this NetworkPolicy object applies. The array "
+        "of rules is applied to any pods selected by this field. An empty selector matches all "
+        "pods in the policy's namespace. Multiple network policies can select the same set of "
+        "pods. In this case, the ingress rules for each are combined additively. This field is "
+        "optional. If it is not specified, it defaults to an empty selector.",
+    ),
+    AGE_COL,
+)
+
+
+def print_network_policy(policy: Obj, now: float) -> Cells:
+    selector = (policy.get("spec") or {}).get("podSelector")
+    name = (policy.get("metadata") or {}).get("name", "")
+    return [name, format_label_selector(selector), age(policy, now)]
 
 
 def print_secret(secret: Obj, now: float) -> Cells:

@@ -204,3 +204,19 @@ async def test_network_policies_default_their_policy_types_and_list_as_kubectl_p
     types = await kubectl.ok("get", "networkpolicy", "-n", "shop",
                              "-o", "jsonpath={range .items[*]}{.spec.policyTypes}{'\\n'}{end}")
     assert types.splitlines() == ['["Ingress"]', '["Ingress","Egress"]']
+
+
+async def test_the_status_of_a_service_it_never_provisioned_is_left_alone(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    svc = json.dumps({"apiVersion": "v1", "kind": "Service",
+                      "metadata": {"name": "edge", "namespace": "shop"},
+                      "spec": {"selector": {"app": "edge"}, "ports": [{"port": 80}]}})
+    await kubectl.ok("create", "--validate=false", "-f", _write(kubectl, "edge.json", svc))
+    await kubectl.ok("patch", "svc", "edge", "-n", "shop", "--subresource=status",
+                     "--type=merge", "-p",
+                     '{"status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.7"}]}}}')
+    await sim.advance(30)
+    ip = await kubectl.ok("get", "svc", "edge", "-n", "shop", "-o",
+                          "jsonpath={.status.loadBalancer.ingress[0].ip}")
+    assert ip == "198.51.100.7"

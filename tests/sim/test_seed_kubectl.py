@@ -108,9 +108,10 @@ NOT_SERVED: tuple[tuple[str, str], ...] = (
     ("004", "kubectl exec -it <pod> -n hsc-jit -- df -h /"),
 )
 
-# A read that needs a write first: the seed's own write, replayed before it.
-NEEDS = {("004", "kubectl logs migration"): "kubectl run migration --image=hsc-jit-backend:new "
-                                             "--command -- python -m alembic upgrade head"}
+# A read that needs a write first: the seed's own write (from WRITES), replayed before it.
+NEEDS = {
+    ("004", "kubectl logs migration"): next(t for s, t in WRITES if "run migration" in t),
+}
 
 
 def _served(group: str, kind: str) -> bool:

@@ -220,3 +220,23 @@ async def test_the_status_of_a_service_it_never_provisioned_is_left_alone(
     ip = await kubectl.ok("get", "svc", "edge", "-n", "shop", "-o",
                           "jsonpath={.status.loadBalancer.ingress[0].ip}")
     assert ip == "198.51.100.7"
+
+
+async def test_ingress_nginx_publishes_its_services_address_on_its_ingresses(
+    kubectl_binary: str, tmp_path: Path
+) -> None:
+    async with SimCluster("hsc-jit-slow-roll", manual_clock=True) as sim:
+        kubectl = Kubectl(kubectl_binary, sim.kubeconfig, tmp_path / "kube-cache")
+        lb = await kubectl.ok("get", "svc", "ingress-nginx-controller", "-n", "ingress-nginx",
+                              "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+        out = (await kubectl.ok("get", "ingress", "-n", "hsc-jit")).splitlines()
+        assert out[0].split() == ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"]
+        assert out[1].split()[:4] == ["hsc-jit", "nginx", "api.example.com", lb]
+        # The controller's Service loses its load balancer: the Ingress its address.
+        await kubectl.ok("patch", "svc", "ingress-nginx-controller", "-n", "ingress-nginx",
+                         "-p", '{"spec":{"type":"ClusterIP"}}')
+        await sim.until(lambda: not sim.store.get(
+            ("networking.k8s.io", "ingresses"), "hsc-jit", "hsc-jit")["status"]["loadBalancer"])
+        row = (await kubectl.ok("get", "ingress", "-n", "hsc-jit")).splitlines()[1].split()
+        assert lb not in row
+        assert row[3:5] == ["80,", "443"]  # an empty ADDRESS: PORTS follows HOSTS

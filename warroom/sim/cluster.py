@@ -33,6 +33,7 @@ from warroom.sim.controllers.deployment import DeploymentController
 from warroom.sim.controllers.disruption import DisruptionController
 from warroom.sim.controllers.gc import GarbageCollector
 from warroom.sim.controllers.hpa import HpaController, MetricSource, SettableMetrics
+from warroom.sim.controllers.ingress_status import IngressStatusSync
 from warroom.sim.controllers.kubelet import Kubelet
 from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
@@ -178,6 +179,7 @@ class SimCluster(ClusterFaults):
                 VolumeBinder(self.ctx),
                 ResourceQuotaController(self.ctx),
                 ServiceLoadBalancer(self.ctx),
+                IngressStatusSync(self.ctx),
                 self.traffic,
             ],
         )

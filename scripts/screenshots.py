@@ -28,7 +28,7 @@ async def main() -> None:
     OUT.mkdir(exist_ok=True)
     async with SimCluster("bizra-inference-10k", speed=15, scrape_interval=1.0) as sim:
         sim.set_users(f"{NS}/bizra-inference", 4000)
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
         )
         async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:

@@ -98,7 +98,9 @@ def test_a_folder_given_as_layout_says_to_give_the_file_inside(args: list[str]) 
 def test_a_layout_path_still_opens_the_war_room(tmp_path: Path) -> None:
     # `warroom LAYOUT` is `warroom run LAYOUT`: the layout loads, and only then is the missing
     # terminal refused (stdout here is a pipe).
-    result = warroom(str(ROOT / "layouts" / "demo.yaml"), "--read-only", home=tmp_path)
+    result = warroom(
+        str(ROOT / "layouts" / "bizra-inference-10k.yaml"), "--read-only", home=tmp_path
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("warroom draws on a terminal, and this is not one")
 

@@ -523,7 +523,8 @@ def check(
     "--scenario",
     default="bizra-inference-10k",
     show_default=True,
-    help="A packaged scenario name or the path of a scenario YAML file.",
+    help="A packaged scenario's name (each shipped layout's is its own: layouts/NAME.yaml is "
+    "rehearsed on scenario NAME) or the path of a scenario YAML file.",
 )
 @click.option(
     "--speed",
@@ -603,29 +604,99 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
 @click.option(
     "--speed",
     type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
+    default=None,
+    show_default="the layout's simulation.speed, 5",
     help="How many times faster than real time the simulated go-live runs.",
 )
-@session_options("demo")
-def demo(speed: float, session: str | None, operator: str | None, go_live: str | None) -> None:
-    """Open the war room on a simulated GPU-inference go-live (no cluster needed)."""
+@click.option(
+    "--layout",
+    "layout_name",
+    metavar="NAME",
+    default="bizra-inference-10k",
+    show_default=True,
+    help="A shipped layout's name (see `warroom demo --list`) or a layout file with a "
+    "simulation.scenario: its go-live rehearsed on that scenario.",
+)
+@click.option("--list", "list_layouts", is_flag=True, help="List the shipped layouts and exit.")
+@session_options("demo, or demo-NAME for --layout NAME")
+def demo(
+    speed: float | None,
+    layout_name: str,
+    list_layouts: bool,
+    session: str | None,
+    operator: str | None,
+    go_live: str | None,
+) -> None:
+    """Open the war room on a simulated go-live (no cluster needed): by default the BIZRA
+    inference go-live; `--layout NAME` rehearses another of the shipped seed go-lives."""
     from warroom.demo import run_demo
     from warroom.journal import JournalError
     from warroom.live.session import GoLiveError
 
-    name = _session_name(session or "demo")
+    if list_layouts:
+        for name, line in _demo_layouts():
+            click.echo(f"{name:<24} {line}")
+        return
+    path, loaded = _demo_layout(layout_name)
+    assert loaded.simulation is not None
+    stem = path.stem
+    default = "demo" if stem == "bizra-inference-10k" else f"demo-{stem}"
+    name = _session_name(session or default)
     keymap = _keymap()
     _terminal()
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(
                 run_demo(
-                    speed=speed, keymap=keymap, session=name, operator=operator, go_live=go_live
+                    speed=speed if speed is not None else loaded.simulation.speed,
+                    keymap=keymap,
+                    session=name,
+                    operator=operator,
+                    go_live=go_live,
+                    layout_path=path,
                 )
             )
     except (JournalError, GoLiveError) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _demo_layouts() -> list[tuple[str, str]]:
+    """(name, what it rehearses) of every shipped layout with a simulation."""
+    from warroom.layout import LayoutError, load_layout
+    from warroom.layouts import shipped_layout, shipped_names
+
+    out = []
+    for name in shipped_names():
+        try:
+            loaded = load_layout(shipped_layout(f"{name}.yaml"))
+        except LayoutError:
+            continue
+        if loaded.simulation is not None:
+            out.append((name, f"{loaded.name} (sim scenario {loaded.simulation.scenario})"))
+    return out
+
+
+def _demo_layout(name_or_path: str) -> tuple[Path, Any]:
+    """The layout `warroom demo --layout` names, with the simulation that rehearses it."""
+    from warroom.layout import LayoutError, load_layout
+    from warroom.layouts import find_layout, shipped_names
+
+    path = find_layout(name_or_path)
+    if path is None:
+        raise click.ClickException(
+            f"no layout {name_or_path!r}: give a layout file or one of "
+            f"{', '.join(shipped_names())}"
+        )
+    try:
+        loaded = load_layout(path)
+    except LayoutError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if loaded.simulation is None:
+        raise click.ClickException(
+            f"{path} has no simulation.scenario, so there is no simulated cluster to run it "
+            f"on; add one, or run it against a cluster with `warroom {path}`"
+        )
+    return path, loaded
 
 
 def _session_name(name: str) -> str:

@@ -1,4 +1,5 @@
-"""`warroom demo`: the simulated BIZRA go-live (seed 000), its metrics, and the war room on it."""
+"""`warroom demo`: a layout's simulated go-live (its simulation.scenario), its metrics, and
+the war room on it; the BIZRA inference go-live (layouts/bizra-inference-10k.yaml) by default."""
 
 from __future__ import annotations
 
@@ -23,14 +24,18 @@ async def run_demo(
     session: str = "demo",
     operator: str | None = None,
     go_live: str | None = None,
+    layout_path: Path | None = None,
 ) -> None:
-    """`keymap`: the user's keys, read before the sim starts; `session` the journal's name."""
+    """`keymap`: the user's keys, read before the sim starts; `session` the journal's name;
+    `layout_path` a layout with a simulation (default: the shipped bizra-inference-10k.yaml)."""
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
     logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
-    layout_path = shipped_layout("demo.yaml")
+    layout_path = layout_path or shipped_layout("bizra-inference-10k.yaml")
     layout = load_layout(layout_path)
-    async with SimCluster("bizra-inference-10k", speed=speed) as sim:
+    if layout.simulation is None:
+        raise ValueError(f"{layout_path} has no simulation.scenario to run on")
+    async with SimCluster(layout.simulation.scenario, speed=speed) as sim:
         real: PrometheusProcess | None = None
         url = sim.prometheus_url
         if find_binary() is not None:

@@ -24,10 +24,12 @@ def test_each_seed_imports_to_a_layout_that_validates(path: Path, tmp_path: Path
     summary = done.stderr.splitlines()[0]
     assert summary.startswith(f"{path}: ") and " automatic" in summary
     layout = load_layout(out)
-    automatic = sum(1 for _, item in layout.items() if item.promql is not None)
-    assert f"{len(layout.phases)} phases, {len(layout.items())} items, {automatic} automatic" in (
-        summary
-    )
+    kinds = [item.kind for _, item in layout.items()]
+    automatic = sum(1 for k in kinds if k not in ("manual", "command", "signoff"))
+    assert (
+        f"{len(layout.phases)} phases, {len(layout.items())} items, {automatic} automatic, "
+        f"{kinds.count('command')} commands on demand, {kinds.count('signoff')} sign-offs"
+    ) in summary
     checked = warroom("validate", str(out))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # Every signal the import made waits for its PromQL, and validate says so.
@@ -98,7 +100,7 @@ def test_the_table_in_docs_layouts_says_what_each_seed_becomes() -> None:
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "layouts.md").read_text()
     rows = {
-        cells[0][:3]: tuple(int(c) for c in cells[1:4])
+        cells[0][:3]: tuple(int(c) for c in cells[1:6])
         for line in docs.splitlines()
         if line.startswith("| 00")
         for cells in [[c.strip() for c in line.strip("|").split("|")]]
@@ -106,5 +108,11 @@ def test_the_table_in_docs_layouts_says_what_each_seed_becomes() -> None:
     made = {}
     for path in FILES:
         _, summary = build_layout(read_file(path))
-        made[path.name[:3]] = (summary.phases, summary.items, summary.automatic)
+        made[path.name[:3]] = (
+            summary.phases,
+            summary.items,
+            summary.automatic,
+            summary.commands,
+            summary.signoffs,
+        )
     assert rows == made

@@ -1,4 +1,4 @@
-"""layouts/demo.yaml: it loads, and its signals run on the sim's PromQL and read healthy."""
+"""layouts/bizra-inference-10k.yaml: it loads, and its signals run on the sim's PromQL, healthy."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from warroom.sim.cluster import SimCluster
 from warroom.sim.promql.engine import Engine
 from warroom.sim.tsdb import SeriesStore
 
-DEMO = Path(__file__).resolve().parents[2] / "layouts" / "demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "layouts" / "bizra-inference-10k.yaml"
 SCRAPE_EVERY = 15.0
 
 

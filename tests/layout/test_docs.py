@@ -20,7 +20,7 @@ from warroom.layout.checks import CHECK_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "layouts.md"
-DEMO = ROOT / "layouts" / "demo.yaml"
+DEMO = ROOT / "layouts" / "bizra-inference-10k.yaml"
 
 
 def example() -> str:

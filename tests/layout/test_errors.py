@@ -33,7 +33,7 @@ CASES: list[tuple[str, str, str]] = [
         HEAD + "alerts: []\n",
         "demo.yaml:4: alerts: unknown key; expected one of name, description, cluster, "
         "prometheus, targets, signals, gpus, custom_resources, links, roles, phases, "
-        "triggers",
+        "triggers, simulation",
     ),
     (
         "wrong type",

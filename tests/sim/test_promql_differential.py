@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import require_tool
+from tests.sim.seed_metrics import seed_scenario
 from tests.waiting import until_value
 from warroom.layout import load_layout
 from warroom.sim.cluster import SimCluster
@@ -52,6 +53,22 @@ QUERIES = [
     f'sum(rate(http_requests_total{{{NS},code=~"5.."}}{W})) / '
     f"sum(rate(http_requests_total{{{NS}}}{W})) > 0.05",
     'min(up{job="warroom-sim"})',
+    # The families the seeds gate on, as the scenario declares them (tests/sim/seed_metrics.py).
+    f"sum(rate(sap_llm_model_inference_failures_total{{{NS}}}{W}))",
+    f"sum(rate(sap_llm_documents_processed_total{{{NS}}}{W})) * 3600",
+    f"sum by (version) (rate(bizra_inference_requests_total{{{NS}}}{W}))",
+    "histogram_quantile(0.99, sum by (le) (rate(circuit_breaker_latency_seconds_bucket"
+    f"{{{NS}}}{W})))",
+    "histogram_quantile(0.95, sum by (le, version) (rate(prediction_latency_seconds_bucket"
+    f"{{{NS}}}{W})))",
+    f'sum(rate(cache_l1_requests_total{{{NS},result="hit"}}{W})) / '
+    f"sum(rate(cache_l1_requests_total{{{NS}}}{W}))",
+    f'sum(rate(planner_json_total{{valid="true"}}{W})) / sum(rate(planner_json_total{W}))',
+    f"sum(websocket_active_connections{{{NS}}})",
+    "avg(circuit_breaker_requests_per_second)",
+    "max(sap_llm_memory_usage_bytes) / 1e9",
+    f"max(queue_depth{{{NS}}})",
+    "sum(sap_llm_documents_per_hour)",
 ]
 LAYOUT_QUERIES = sorted(
     {
@@ -66,7 +83,7 @@ HISTORY = 70.0
 
 @pytest.fixture
 async def sim() -> AsyncIterator[SimCluster]:
-    async with SimCluster("bizra-inference-10k", speed=10, scrape_interval=0.5) as cluster:
+    async with SimCluster(seed_scenario(), speed=10, scrape_interval=0.5) as cluster:
         cluster.set_hpa_metric("bizra-prod", "bizra-inference-hpa", 70)
         cluster.set_users("bizra-prod/bizra-inference", 1500)
         yield cluster

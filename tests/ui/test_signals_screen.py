@@ -51,7 +51,7 @@ NS = "bizra-prod"
 async def live() -> AsyncIterator[tuple[SimCluster, Room]]:
     async with SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim:
         sim.set_users(f"{NS}/bizra-inference", 1000)
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
         )
         # Poll fast so a test sees an outage and its end within seconds.
@@ -226,7 +226,7 @@ async def test_bare_metal_gpus_over_ssh_and_a_wrong_host_key(tmp_path: Path) -> 
         )
         good_name, bad_name = f"127.0.0.1:{good.port}", f"127.0.0.1:{bad.port}"
         async with SimCluster("bizra-inference-10k", speed=20) as sim:
-            layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+            layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
                 context="warroom-sim", prometheus=sim.prometheus_url
             )
             layout = layout.model_copy(
@@ -289,7 +289,7 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
             crd,
             dry_run=False,
         )
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
         )
         layout = layout.model_copy(
@@ -358,7 +358,7 @@ async def test_custom_resources_the_layout_names_are_watched_and_shown() -> None
 async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_its_graph() -> None:
     async with SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim:
         sim.set_users(f"{NS}/bizra-inference", 1000)
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
             context="warroom-sim", prometheus=sim.prometheus_url
         )
         # An SLO of 1 ms, which no request meets: p95 latency breaches at once.
@@ -409,7 +409,9 @@ async def test_a_breached_signal_is_drawn_in_the_bad_tone_on_the_overview_and_it
 
 async def test_without_a_prometheus_the_signals_are_listed_as_not_measured() -> None:
     async with SimCluster("bizra-inference-10k", speed=20) as sim:
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
+            context="warroom-sim"
+        )
         layout = layout.model_copy(
             update={"prometheus": layout.prometheus.model_copy(update={"url": None})}
         )
@@ -445,7 +447,7 @@ async def test_a_scrape_outage_behind_a_live_prometheus_is_a_banner_and_unknown_
         PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
     ):
         sim.set_users(f"{NS}/bizra-inference", 1000)
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
             context="warroom-sim", prometheus=prom.url
         )
         fast = layout.prometheus.model_copy(update={"interval": layout.prometheus.interval / 5})
@@ -512,7 +514,9 @@ async def test_ages_follow_the_clusters_clock_not_ours_against_a_fast_sim() -> N
     async with SimCluster(
         "bizra-inference-10k", speed=10, start_time=time.time() - 5 * 3600
     ) as sim:
-        layout = load_layout(shipped_layout("demo.yaml")).with_overrides(context="warroom-sim")
+        layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(
+            context="warroom-sim"
+        )
         async with open_room(layout, kubeconfig=sim.kubeconfig) as room:
             app = room_app(room, session="test")
             async with app.run_test(size=(120, 40)) as pilot:

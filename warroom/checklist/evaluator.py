@@ -249,7 +249,11 @@ class Evaluator:
             index = self._pods.of(picture.cache("pods", namespace))
             selector = item.pods.selector if item.pods is not None else item.restarts.selector  # type: ignore[union-attr]
             chosen = index.select(selector)
-            key: tuple[object, ...] = (namespace, id(chosen), chosen.version)
+            # A replacement's start is timed against the clock: judged on every tick.
+            timed = item.pods is not None and item.pods.started_within is not None
+            key: tuple[object, ...] = (
+                namespace, id(chosen), chosen.version, world.now if timed else None
+            )  # fmt: skip
         else:
             if item.rollout is not None:
                 namespace = self._rollout_namespace(item.rollout)
@@ -283,7 +287,8 @@ class Evaluator:
             if item.rollout is not None:
                 return kube_checks.rollout(item.rollout, namespace, world, index)
             if item.pods is not None:
-                return kube_checks.pods(item.pods, namespace, index)
+                opened = world.session.opened_at
+                return kube_checks.pods(item.pods, namespace, index, opened, world.now)
             assert item.restarts is not None
             return kube_checks.restarts(item.restarts, namespace, index)
         assert item.hpa is not None

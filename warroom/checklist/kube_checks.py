@@ -4,10 +4,11 @@ restarts and HPAs — each judged as kubectl would show it, with what it found a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
-from warroom.checklist.pod_index import PodIndex
+from warroom.checklist.pod_index import PodFacts, PodIndex
 from warroom.checklist.verdicts import Evidence, Verdict
 from warroom.checklist.world import World
 from warroom.kinds.catalogue import split_ref
@@ -71,7 +72,10 @@ def rollout(check: RolloutCheck, namespace: str, world: World, index: PodIndex) 
     return "pending", f"{updated} of {want} updated", evidence
 
 
-def pods(check: PodsCheck, namespace: str, index: PodIndex) -> Judged:
+def pods(
+    check: PodsCheck, namespace: str, index: PodIndex, opened: float | None, now: float
+) -> Judged:
+    """`opened`: when the session opened (pods created since are replacements to time)."""
     chosen = index.select(check.selector)
     ready = chosen.ready
     # The first pods that are not Ready, with their STATUS as kubectl shows it.
@@ -91,11 +95,48 @@ def pods(check: PodsCheck, namespace: str, index: PodIndex) -> Judged:
         detail=f"not Ready: {names}" if names else None,
     )
     verdict: Verdict = "pass" if ready >= check.min else "fail"
-    return (
-        verdict,
-        f"{ready} of {check.min} ready" if verdict == "fail" else f"{ready} ready",
-        evidence,
+    if verdict == "fail" or check.started_within is None:
+        return (
+            verdict,
+            f"{ready} of {check.min} ready" if verdict == "fail" else f"{ready} ready",
+            evidence,
+        )
+    return _started_within(check, chosen.members.values(), opened, now, evidence)
+
+
+def _started_within(
+    check: PodsCheck, members: Iterable[PodFacts], opened: float | None, now: float, ev: Evidence
+) -> Judged:
+    assert check.started_within is not None
+    limit = check.started_within.total_seconds()
+    want = f"containers running within {limit:g}s of creation"
+    since = opened if opened is not None else now
+    new = sorted(
+        (f for f in members if f.created is not None and f.created >= since),
+        key=lambda f: f.created or 0.0,
     )
+    slowest: tuple[float, str] | None = None
+    for facts in new:
+        assert facts.created is not None
+        took = (facts.started if facts.started is not None else now) - facts.created
+        if took > limit:
+            state = "started" if facts.started is not None else "not running"
+            value = f"{facts.name} {state} {took:.0f}s after it was created"
+            return "fail", value, replace(ev, value=value, threshold=want)
+        if facts.started is None:
+            value = f"{facts.name} created {took:.0f}s ago, not running yet"
+            return "pending", value, replace(ev, value=value, threshold=want)
+        if slowest is None or took > slowest[0]:
+            slowest = (took, facts.name)
+    if slowest is None:
+        value = "no pod created since the session opened"
+        return (
+            "pending",
+            f"{value}: delete one to test its replacement",
+            replace(ev, value=value, threshold=want),
+        )
+    value = f"{len(new)} new, the slowest ({slowest[1]}) running {slowest[0]:.0f}s after creation"
+    return "pass", value, replace(ev, value=value, threshold=want)
 
 
 def _gpus(node: Obj) -> int:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from warroom.kinds.labels import Selector, parse_selector
 from warroom.kinds.objects import Obj, section
 from warroom.kinds.pod import pod_status
+from warroom.kinds.times import parse_timestamp
 from warroom.state.store import ObjectCache
 
 
@@ -29,12 +30,35 @@ class PodFacts(NamedTuple):
     labels: Mapping[str, str]
     ready: bool
     restarts: int
+    created: float | None = None  # metadata.creationTimestamp
+    started: float | None = None  # when its last container began running; None: not all run
+
+
+def _time(value: object) -> float | None:
+    try:
+        return parse_timestamp(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _started(status: Mapping[str, object]) -> float | None:
+    """When every container was running: the latest state.running.startedAt; None until then."""
+    latest: float | None = None
+    containers = status.get("containerStatuses") or ()
+    for cs in containers if isinstance(containers, list | tuple) else ():
+        running = section(section(cs, "state"), "running")
+        at = _time(running.get("startedAt"))
+        if at is None:
+            return None
+        latest = at if latest is None else max(latest, at)
+    return latest
 
 
 def facts_of(pod: Obj) -> PodFacts:
-    """The pod's name, labels, Ready (its Ready condition True and not being deleted) and
-    RESTARTS as kubectl counts it (pod_status), in one pass: this runs for every pod that
-    changed. Without init containers RESTARTS is the sum of the containers' restartCount."""
+    """The pod's name, labels, Ready (its Ready condition True and not being deleted),
+    RESTARTS as kubectl counts it (pod_status), when it was created and when all its containers
+    were running, in one pass: this runs for every pod that changed. Without init containers
+    RESTARTS is the sum of the containers' restartCount."""
     meta, status = section(pod, "metadata"), section(pod, "status")
     ready = False
     if not meta.get("deletionTimestamp"):
@@ -48,7 +72,14 @@ def facts_of(pod: Obj) -> PodFacts:
         restarts = 0
         for cs in status.get("containerStatuses") or ():
             restarts += int(cs.get("restartCount") or 0)
-    return PodFacts(str(meta.get("name", "")), meta.get("labels") or {}, ready, restarts)
+    return PodFacts(
+        str(meta.get("name", "")),
+        meta.get("labels") or {},
+        ready,
+        restarts,
+        _time(meta.get("creationTimestamp")),
+        _started(status),
+    )
 
 
 @dataclass(eq=False)

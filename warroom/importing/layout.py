@@ -1,11 +1,17 @@
 """A read checklist turned into a layout: phases and items in the source's order and words,
-criteria as promql checks on named signals, the rest as items a person ticks.
+criteria as promql checks on named signals, commands as the checks they stand for, sign-off
+lines as sign-offs by their roles, the rest as items a person ticks.
 
 A criterion's signal gets a placeholder query (PLACEHOLDER_METRIC, a series no Prometheus
 has): its checks read as unknown — never as passed — until someone writes the real PromQL, and
-`warroom validate` lists the signals still waiting for it. Nothing of the source is dropped:
-an item's nested lines and code become its help, and blocks that are not tasks become items
-that are not required.
+`warroom validate` lists the signals still waiting for it. A signal's SLO is its first
+criterion, so "monitor 30 min" soaks every signal a criterion named. Commands are read by
+commands.py (rollout status, pods Running, curl of an endpoint, other reads on demand). Sign-offs:
+an item like "Team Sign-Off" listing roles (`Engineering lead: [ ]`) becomes one sign-off per
+role; in a sign-off phase, an item naming a team and the steps under it becomes that team's
+sign-off, and team headings get one sign-off after their items; a note with a `Signature:`
+line is signed by the signatory. Nothing of the source is dropped: an item's nested lines and
+code become its help, and blocks that are not tasks become items that are not required.
 """
 
 from __future__ import annotations
@@ -19,13 +25,20 @@ from typing import Any
 
 import yaml
 
-from warroom.importing.reading import ReadChecklist, ReadItem
-from warroom.importing.thresholds import Criterion, find_criteria
+from warroom.importing.commands import Found, check_of, inline_commands
+from warroom.importing.reading import ReadChecklist, ReadItem, ReadPhase
+from warroom.importing.thresholds import Criterion, find_criteria, hold_of
 from warroom.layout.signals import PLACEHOLDER_METRIC
 
 # A criterion's unit as a layout signal's.
 _UNITS = {"s": "s", "ratio": "ratio", "tokens/sec": "tokens/s", "tokens/s": "tokens/s", "": "count"}
 SUSTAINED = timedelta(minutes=5)  # "sustained" with no duration given
+_SIGNOFF = re.compile(r"sign[- ]?off|approvals?\b", re.I)
+_MONITOR = re.compile(r"\bmonitor(?:ing)?\b|\bSLOs?\b.*\bgreen\b", re.I)
+_COMMENT = re.compile(r"^\s*#\s*-\s+")  # `# - CB p99 latency: ≤ 1.5ms` in a code block
+_TEAM = re.compile(r"\b(team|lead|management|owner|architect|board|committee|manager)\b", re.I)
+_ROLE_LINE = re.compile(r"^\s*[-*+]\s+(?:\[[ xX]\]\s+)?(.+?)(?::\s*\[[ xX]?\])?\s*$")
+_SIGNATURE = re.compile(r"^\s*signature\s*:", re.I | re.M)
 
 
 @dataclass
@@ -33,11 +46,16 @@ class Summary:
     phases: int = 0
     items: int = 0
     automatic: int = 0
+    commands: int = 0  # command checks, run when the operator asks
+    signoffs: int = 0
     placeholders: list[str] = field(default_factory=list)  # signal ids to write PromQL for
     assumed: list[str] = field(default_factory=list)  # item ids held SUSTAINED by assumption
 
     def lines(self) -> list[str]:
-        out = [f"{self.phases} phases, {self.items} items, {self.automatic} automatic"]
+        out = [
+            f"{self.phases} phases, {self.items} items, {self.automatic} automatic, "
+            f"{self.commands} commands on demand, {self.signoffs} sign-offs"
+        ]
         if self.placeholders:
             out.append(
                 f"placeholder queries to write ({len(self.placeholders)}): "
@@ -85,6 +103,10 @@ class _Builder:
         self.signals: dict[str, dict[str, Any]] = {}
         self.by_measured: dict[str, str] = {}
         self.ids: set[str] = set()
+        self.targets: dict[tuple[str, str], dict[str, str]] = {}
+        self.namespaces: list[str] = []
+        self.roles: dict[str, str] = {}
+        self.soaks: list[dict[str, Any]] = []
         self.summary = Summary()
 
     def signal(self, criterion: Criterion) -> str:
@@ -96,24 +118,74 @@ class _Builder:
         if not base or not base[0].isalpha():
             base = f"signal_{base}" if base else "signal"
         sid = _unique(base, set(self.signals), "_")
-        entry = {"title": measured, "query": f'{PLACEHOLDER_METRIC}{{signal="{sid}"}}'}
+        entry: dict[str, Any] = {
+            "title": measured,
+            "query": f'{PLACEHOLDER_METRIC}{{signal="{sid}"}}',
+        }
         unit = _UNITS.get(criterion.unit)  # GB, docs/hour, $ …: no unit the war room knows
         if unit:
             entry["unit"] = unit
+        slo = _slo(criterion)
+        if slo:
+            entry["slo"] = slo
         self.signals[sid] = entry
         self.by_measured[measured.lower()] = sid
         self.summary.placeholders.append(sid)
         return sid
 
-    def item(self, read: ReadItem) -> dict[str, Any]:
-        iid = _unique(slug(read.title) or "item", self.ids)
-        out: dict[str, Any] = {"id": iid, "title": read.title or read.group or "Note"}
+    def role(self, title: str) -> str:
+        base = slug(title, "_", 40) or "signer"
+        if not base[0].isalpha():
+            base = f"role_{base}"
+        for rid, known in self.roles.items():
+            if known == title:
+                return rid
+        rid = _unique(base, set(self.roles), "_")
+        self.roles[rid] = title
+        return rid
+
+    def _base(self, read: ReadItem, title: str | None = None) -> dict[str, Any]:
+        title = title or read.title or read.group or "Note"
+        out: dict[str, Any] = {"id": _unique(slug(title) or "item", self.ids), "title": title}
         help_text = _help(read)
         if help_text:
             out["help"] = help_text
+        return out
+
+    def signoff(self, read: ReadItem, role: str, statement: str, title: str) -> dict[str, Any]:
+        out = self._base(read, title)
+        out["signoff"] = {"role": self.role(role), "statement": statement}
+        self.summary.signoffs += 1
+        return out
+
+    def slos(self, read: ReadItem) -> None:
+        """Criteria listed in a code block's comments (`# - Cache L1 hit: ≥ 90%`) are SLOs."""
+        for line in read.detail:  # code blocks are in the detail as written
+            if _COMMENT.match(line):
+                for criterion in find_criteria(_COMMENT.sub("", line)):
+                    self.signal(criterion)
+
+    def items(self, read: ReadItem, signoff_phase: bool, children: list[str]) -> list[dict]:
+        """What one read item becomes: usually one item; a sign-off listing roles, several."""
+        self.slos(read)
         if not read.task:
+            if _SIGNATURE.search("\n".join(read.detail)):
+                return [self.signoff(read, "Signatory", _statement(read), read.title)]
+            out = self._base(read)
             out["required"] = False
-            return out
+            return [out]
+        roles = _listed_roles(read) if _SIGNOFF.search(read.title) else []
+        if roles:
+            return [self.signoff(read, r, f"{read.title}: {r}", f"{read.title}: {r}")
+                    for r in roles]  # fmt: skip
+        if signoff_phase and _TEAM.search(read.title) and children:
+            statement = f"{read.title}: " + "; ".join(children)
+            return [self.signoff(read, read.title, statement, read.title)]
+        out = self._base(read)
+        self._check(out, read)
+        return [out]
+
+    def _check(self, out: dict[str, Any], read: ReadItem) -> None:
         # The item's own criterion: in its title, else in the first line under it that has one
         # (the others stay in its help).
         found = find_criteria(read.title) or next(
@@ -130,12 +202,103 @@ class _Builder:
             held = criterion.held
             if held is None and criterion.sustained:
                 held = SUSTAINED
-                self.summary.assumed.append(iid)
+                self.summary.assumed.append(out["id"])
             if held is not None:
                 check["for"] = _duration(held)
             out["promql"] = check
             self.summary.automatic += 1
-        return out
+            return
+        command = check_of([*read.code, *inline_commands(read.title)])
+        if command is not None:
+            self._command(out, command)
+            return
+        held = hold_of(read.title)
+        if held is not None and _MONITOR.search(read.title):
+            out["soak"] = {"for": _duration(held)}
+            self.soaks.append(out)
+            self.summary.automatic += 1
+
+    def _command(self, out: dict[str, Any], found: Found) -> None:
+        out[found.kind] = found.check
+        if found.target is not None:
+            key = (found.target.get("namespace", ""), found.target["name"])
+            self.targets.setdefault(key, found.target)
+        for namespace in found.namespaces:
+            if namespace not in self.namespaces:
+                self.namespaces.append(namespace)
+        if found.kind == "command":
+            self.summary.commands += 1
+        else:
+            self.summary.automatic += 1
+
+    def finish(self) -> None:
+        """Soaks need a signal with an SLO; without one they stay items a person ticks."""
+        if any("slo" in s for s in self.signals.values()):
+            return
+        for item in self.soaks:
+            del item["soak"]
+            self.summary.automatic -= 1
+
+
+def _slo(criterion: Criterion) -> dict[str, float] | None:
+    if criterion.between is not None:
+        low, high = criterion.between
+        return {"min": low, "max": high} if low < high else None
+    value = criterion.value
+    if value is None:
+        return None
+    if criterion.op in ("<", "<="):
+        return {"max": value}
+    if criterion.op in (">", ">="):
+        return {"min": value}
+    return None
+
+
+def _statement(read: ReadItem) -> str:
+    """What a signed note says: its lines up to the `Signature:` line, without the markup."""
+    words = []
+    for line in read.detail:
+        if _SIGNATURE.match(line):
+            break
+        text = re.sub(r"\*\*|__|`", "", line).strip(" -*>")
+        if text and not text.startswith("```") and not re.search(r"_{3,}", text):
+            words.append(text)
+    return " ".join(words) or read.title
+
+
+def _listed_roles(read: ReadItem) -> list[str]:
+    """The roles a sign-off item lists under it: `- Engineering lead: [ ]`, `- [ ] Security`."""
+    roles = []
+    for line in read.detail:
+        match = _ROLE_LINE.match(line)
+        if match is None:
+            return []
+        roles.append(match.group(1).strip(" *"))
+    return roles
+
+
+def _team_signoffs(builder: _Builder, phase: ReadPhase, made: list[list[dict]]) -> list[dict]:
+    """The phase's items; in a sign-off phase, each team heading's sign-off after its items."""
+    groups = [item.group for item in phase.items]
+    # A team heading over plain steps (not over items that are teams themselves).
+    teams = {
+        g for g in groups
+        if g and " › " not in g and _TEAM.search(g) and not any(
+            h.startswith(f"{g} › ") for h in groups
+        )
+    }  # fmt: skip
+    if not _SIGNOFF.search(phase.title) or not teams:
+        return [i for group in made for i in group]
+    out: list[dict] = []
+    for i, (read, items) in enumerate(zip(phase.items, made, strict=True)):
+        out.extend(items)
+        group = read.group
+        last = i + 1 == len(phase.items) or groups[i + 1] != group
+        if group in teams and last:
+            done = [r.title for r in phase.items if r.group == group and r.task]
+            note = ReadItem(f"{group} sign-off", group=group)
+            out.append(builder.signoff(note, group, f"{group}: " + "; ".join(done), note.title))
+    return out
 
 
 def build_layout(read: ReadChecklist) -> tuple[dict[str, Any], Summary]:
@@ -144,17 +307,28 @@ def build_layout(read: ReadChecklist) -> tuple[dict[str, Any], Summary]:
     phase_ids: set[str] = set()
     phases = []
     for phase in read.phases:
-        items = [builder.item(item) for item in phase.items]
+        signoff_phase = bool(_SIGNOFF.search(phase.title))
+        made: list[list[dict]] = []
+        for item in phase.items:
+            inner = f"{item.group} › {item.title}" if item.group else item.title
+            children = [r.title for r in phase.items if r.task and r.group == inner]
+            made.append(builder.items(item, signoff_phase, children))
+        items = _team_signoffs(builder, phase, made)
         pid = _unique(slug(phase.title) or "phase", phase_ids)
         phases.append({"id": pid, "title": phase.title, "items": items})
         builder.summary.items += len(items)
+    builder.finish()
     builder.summary.phases = len(phases)
     layout: dict[str, Any] = {
         "name": read.title,
-        "cluster": {"namespaces": ["default"]},
+        "cluster": {"namespaces": builder.namespaces or ["default"]},
     }
+    if builder.targets:
+        layout["targets"] = list(builder.targets.values())
     if builder.signals:
         layout["signals"] = builder.signals
+    if builder.roles:
+        layout["roles"] = builder.roles
     layout["phases"] = phases
     return layout, builder.summary
 

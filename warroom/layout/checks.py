@@ -111,13 +111,16 @@ class RolloutCheck(BaseModel):
 
 
 class PodsCheck(BaseModel):
-    """At least `min` pods Ready among those the selector picks."""
+    """At least `min` pods Ready among those the selector picks; with `started_within`, also
+    every pod created since the session opened had its containers running within that time of
+    its creation (a lost pod replaced fast enough: "New pod starts within 30s")."""
 
     model_config = _FROZEN
 
     selector: Selector
     namespace: Namespace | None = None
     min: WholeNumber = Field(default=1, ge=1)
+    started_within: Duration | None = None
 
 
 class NodesCheck(BaseModel):

@@ -188,6 +188,16 @@ class CustomResource(BaseModel):
     namespace: Namespace | None = None
 
 
+class Simulation(BaseModel):
+    """The simulated cluster that rehearses this go-live: `warroom demo --layout NAME` and
+    `warroom sim --scenario NAME` serve `scenario`, one of warroom's packaged sim scenarios."""
+
+    model_config = _FROZEN
+
+    scenario: ObjectName
+    speed: Number = Field(default=5.0, gt=0, le=1000)  # the demo's default speed
+
+
 class Layout(BaseModel):
     """One go-live's layout file: what to watch and how to judge it."""
 
@@ -205,6 +215,7 @@ class Layout(BaseModel):
     roles: Roles = Field(default_factory=dict)
     phases: tuple[Phase, ...] = ()
     triggers: dict[SignalId, Trigger] = Field(default_factory=dict)
+    simulation: Simulation | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -191,7 +191,13 @@ class SimCluster(ClusterFaults):
             bookmark_interval=bookmark_interval,
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
-        self.api.service_proxy = ServiceProxy(self.store, self.faults, self.load)
+        self.api.service_proxy = ServiceProxy(
+            self.store,
+            self.faults,
+            self.load,
+            self.scenario.apps,
+            self.telemetry.pod_exposition,
+        )
         self.api.resource_metrics = ResourceMetrics(self.store, self.load)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))

@@ -9,12 +9,13 @@ from typing import Any
 
 from warroom.sim.apiserver import ApiServer, InjectedFailure
 from warroom.sim.clock import SimClock
-from warroom.sim.controllers.context import NODES, Faults
+from warroom.sim.controllers.context import NODES, EndpointFault, Faults
 from warroom.sim.controllers.kubelet import Kubelet
 from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
 from warroom.sim.gpus import GpuTelemetry, gpu_count
 from warroom.sim.load import ErrorBurst, LoadModel, Regression
+from warroom.sim.metric_specs import parse_metric_regressions
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.store import Store, clone
 
@@ -59,12 +60,21 @@ class ClusterFaults:
         self.load.set_users(service, users)
 
     def regress_image(
-        self, image: str, latency: float = 3.0, errors: float = 0.05, ihsan: float = 0.0
+        self,
+        image: str,
+        latency: float = 3.0,
+        errors: float = 0.05,
+        ihsan: float = 0.0,
+        metrics: dict[str, Any] | None = None,
     ) -> None:
-        """Pods running `image` get `latency`× slower, `errors` more error ratio and an
-        `ihsan` lower pass rate of the احسان check (where the service runs it)."""
+        """Pods running `image` get `latency`× slower, `errors` more error ratio, an `ihsan`
+        lower pass rate of the احسان check (where the service runs it) and their declared
+        families bent as `metrics` says ({NAME: {"scale": 2, "passRate": 0.1}});
+        ValueError naming a mistake in `metrics`."""
+        declared = {m.name: m for s in self.load.services.values() for m in s.metrics}
+        bends = parse_metric_regressions(metrics or {}, declared, f"regression of {image}")
         self.load.tick()
-        self.load.regressions[image] = Regression(latency, errors, ihsan)
+        self.load.regressions[image] = Regression(latency, errors, ihsan, bends)
 
     def clear_regression(self, image: str) -> None:
         self.load.tick()
@@ -118,6 +128,29 @@ class ClusterFaults:
                 meta = pod["metadata"]
                 self.manager.enqueue(self.kubelet, f"{meta['namespace']}/{meta['name']}")
         self.faults.broken_pods = failing
+
+    def fail_endpoint(
+        self, service: str, path: str, status: int | None = None, delay: float = 0.0
+    ) -> None:
+        """The program behind `service` (NAMESPACE/NAME) answers `path` with its error of
+        `status`, or only after `delay` wall-clock seconds; ValueError naming a mistake."""
+        namespace, _, name = service.partition("/")
+        if self.store.get(("", "services"), namespace, name) is None:
+            raise ValueError(f"no Service {service!r}; give it as NAMESPACE/NAME")
+        if not path.startswith("/"):
+            raise ValueError(f"the path {path!r} must start with /, as the program sees it")
+        if (status is None) == (delay <= 0):
+            raise ValueError("give either a status (400–599) or a delay in seconds, not both")
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"status {status} is not an error status (400–599)")
+        self.faults.endpoints[(service, path)] = EndpointFault(status, delay)
+
+    def clear_endpoint_fault(self, service: str = "", path: str = "") -> None:
+        """End the fault of `service` at `path`; without a path, all of the Service's; without
+        a service, every one."""
+        for key in list(self.faults.endpoints):
+            if service in ("", key[0]) and path in ("", key[1]):
+                del self.faults.endpoints[key]
 
     def fail_requests(self, code: int, count: int = 1, path: str = "", verb: str = "") -> None:
         """Answer the next `count` API requests matching path prefix and verb with `code`."""

@@ -115,13 +115,21 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         if request.method == "DELETE":
             sim.clear_regression(image)
         else:
-            sim.regress_image(
-                image,
-                _number(body, "latency", 3.0),
-                _number(body, "errors", 0.05),
-                _number(body, "ihsan", 0.0),
-            )
-        return _json({"regressions": {k: vars(v) for k, v in sim.load.regressions.items()}})
+            try:
+                sim.regress_image(
+                    image,
+                    _number(body, "latency", 3.0),
+                    _number(body, "errors", 0.05),
+                    _number(body, "ihsan", 0.0),
+                    body.get("metrics"),
+                )
+            except ValueError as exc:
+                return _problem(str(exc))
+        shown = {
+            image: {k: v for k, v in vars(r).items() if k != "metrics" or v}
+            for image, r in sim.load.regressions.items()
+        }
+        return _json({"regressions": shown})
 
     async def error_burst(request: web.Request) -> web.Response:
         if request.method == "DELETE":
@@ -188,6 +196,27 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         )
         return _json({"injected": len(sim.api.injected)}, 201)
 
+    async def endpoint_fault(request: web.Request) -> web.Response:
+        body = await _body(request)
+        service, path = body.get("service", ""), body.get("path", "")
+        if not isinstance(service, str) or not isinstance(path, str):
+            return _problem('give {"service": "NS/NAME", "path": "/health", "status": 503}')
+        if request.method == "DELETE":
+            sim.clear_endpoint_fault(service, path)
+        else:
+            status = body.get("status")
+            if status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+                return _problem("status must be a whole number such as 503")
+            try:
+                sim.fail_endpoint(service, path, status, _number(body, "delay", 0.0))
+            except ValueError as exc:
+                return _problem(str(exc))
+        faults = [
+            {"service": svc, "path": where, "status": f.status, "delay": f.delay}
+            for (svc, where), f in sorted(sim.faults.endpoints.items())
+        ]
+        return _json({"endpoints": faults})
+
     async def users(request: web.Request) -> web.Response:
         body = await _body(request)
         value = body.get("users")
@@ -210,6 +239,8 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         ("POST", "/_sim/faults/prometheus", prometheus_fault),
         ("POST", "/_sim/faults/apiserver-restart", apiserver_restart),
         ("POST", "/_sim/load/{namespace}/{name}", users),
+        ("POST", "/_sim/faults/endpoint", endpoint_fault),
+        ("DELETE", "/_sim/faults/endpoint", endpoint_fault),
         ("POST", "/_sim/faults/http", http_failure),
         ("DELETE", "/_sim/faults/http", http_failure),
         ("GET", "/_sim/rbac/deny", list_rules),

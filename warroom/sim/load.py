@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from warroom.sim.declared_metrics import DeclaredSeries, Flow, advance, lognormal_cdf
+from warroom.sim.metric_specs import MetricRegression, MetricSpec
 from warroom.sim.nginx import canary_split
 from warroom.sim.pods import is_ready, is_terminating
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
@@ -53,6 +54,8 @@ class ServiceLoad:
     # The share of answered requests that pass the احسان (ihsan) quality check, as seed 000's
     # service scores its answers; None: the service runs no such check (no ihsan metric).
     ihsan_pass_rate: float | None = None
+    # Families the scenario declares under the names its program uses (metric_specs).
+    metrics: list[MetricSpec] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -64,6 +67,7 @@ class Regression:
     latency: float = 1.0  # multiplier
     errors: float = 0.0  # added error ratio
     ihsan: float = 0.0  # taken off the ihsan pass rate
+    metrics: dict[str, MetricRegression] = field(default_factory=dict)  # by declared family
 
 
 @dataclass
@@ -93,14 +97,8 @@ class PodStats:
     rps: float = 0.0  # simulated requests per second right now
     error_ratio: float = 0.0
     p95: float = 0.0
-
-
-def lognormal_cdf(x: float, median: float, sigma: float) -> float:
-    if x <= 0:
-        return 0.0
-    if sigma <= 0:
-        return 1.0 if x >= median else 0.0
-    return 0.5 * (1 + math.erf((math.log(x) - math.log(median)) / (sigma * math.sqrt(2))))
+    users: float = 0.0  # the pod's share of the service's concurrent users
+    declared: DeclaredSeries = field(default_factory=DeclaredSeries)
 
 
 def pod_version(pod: Obj) -> str:
@@ -214,7 +212,8 @@ class LoadModel:
         speed = self.store.clock.speed if not self.store.clock.manual else 1.0
         seen: set[str] = set()
         for service in self.services.values():
-            total_rps = self.users(service, now) * service.requests_per_user
+            users = self.users(service, now)
+            total_rps = users * service.requests_per_user
             burst = self._burst(service.key, now)
             for pod, share in self.shares(service):
                 uid = pod["metadata"]["uid"]
@@ -228,13 +227,17 @@ class LoadModel:
                         service.service,
                     )
                 stats.node = (pod.get("spec") or {}).get("nodeName", "")
+                stats.users = users * share
                 self._advance(stats, service, pod, total_rps * share, burst, dt / speed)
         for uid, stats in list(self.pods.items()):
             if uid not in seen:
                 if self.store.by_uid(uid) is None:
                     del self.pods[uid]
                 else:  # not Ready or no longer selected: serves nothing
-                    stats.rps = stats.utilisation = stats.queue_depth = 0.0
+                    stats.rps = stats.utilisation = stats.queue_depth = stats.users = 0.0
+                    specs = self.declared(stats)
+                    if specs:
+                        advance(stats.declared, specs, Flow(0.0, {}), {})
 
     def _advance(
         self,
@@ -276,6 +279,25 @@ class LoadModel:
         in_flight = rps * median * math.exp(sigma * sigma / 2)
         batch = service.capacity_per_pod * service.p50  # requests a pod works on at once
         stats.queue_depth = max(0.0, in_flight - batch)
+        if service.metrics:
+            answering = rps * (1 - shed) * (1 - errors)
+            rates = {
+                "requests": rps,
+                "failures": rps * stats.error_ratio,
+                "answered": answering,
+                "tokens": answering * service.tokens_per_request,
+                "users": stats.users,
+                "utilisation": utilisation,
+                "queue": stats.queue_depth,
+                "p95": stats.p95,
+                "errorRatio": stats.error_ratio,
+            }
+            flow = Flow(seconds, rates, median, sigma)
+            advance(stats.declared, service.metrics, flow, regression.metrics)
+
+    def declared(self, stats: PodStats) -> list[MetricSpec]:
+        service = self.services.get(f"{stats.namespace}/{stats.service}")
+        return service.metrics if service is not None else []
 
     def _regression(self, pod: Obj) -> Regression:
         for container in (pod.get("spec") or {}).get("containers") or ():
@@ -301,69 +323,3 @@ class LoadModel:
             if p["metadata"]["uid"] in self.pods
         ]
         return sum(values) / len(values) if values else None
-
-
-def parse_load(data: Any, source: str) -> tuple[list[ServiceLoad], dict[str, Regression]]:
-    """The scenario's `load:` section; ValueError with a clear message when malformed."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{source}: load must be a mapping with services and regressions")
-    services = []
-    for i, item in enumerate(data.get("services") or []):
-        where = f"{source}: load.services[{i}]"
-        if not isinstance(item, dict) or "/" not in str(item.get("service", "")):
-            raise ValueError(f"{where} needs service: NAMESPACE/NAME")
-        namespace, name = str(item["service"]).split("/", 1)
-        stages = []
-        for j, stage in enumerate(item.get("stages") or []):
-            if not isinstance(stage, dict) or "users" not in stage or "duration" not in stage:
-                raise ValueError(f"{where}.stages[{j}] needs duration and users")
-            stages.append(Stage(float(stage["duration"]), float(stage["users"])))
-        latency = item.get("latency") or {}
-        known = {
-            "service",
-            "stages",
-            "repeat",
-            "requestsPerUser",
-            "tokensPerRequest",
-            "latency",
-            "errorRate",
-            "capacityPerPod",
-            "modelMemoryMiB",
-            "ihsanPassRate",
-        }
-        unknown = sorted(set(item) - known)
-        if unknown:
-            raise ValueError(f"{where}: unknown keys {', '.join(unknown)}")
-        services.append(
-            ServiceLoad(
-                namespace=namespace,
-                service=name,
-                stages=stages,
-                repeat=bool(item.get("repeat", False)),
-                requests_per_user=float(item.get("requestsPerUser", 0.05)),
-                tokens_per_request=float(item.get("tokensPerRequest", 120)),
-                p50=float(latency.get("p50", 0.35)),
-                p95=float(latency.get("p95", 0.6)),
-                error_rate=float(item.get("errorRate", 0.002)),
-                capacity_per_pod=float(item.get("capacityPerPod", 40)),
-                model_memory_mib=float(item.get("modelMemoryMiB", 16_000)),
-                ihsan_pass_rate=(
-                    float(item["ihsanPassRate"]) if item.get("ihsanPassRate") is not None else None
-                ),
-            )
-        )
-    regressions = {}
-    for image, spec in (data.get("regressions") or {}).items():
-        if not isinstance(spec, dict):
-            raise ValueError(f"{source}: load.regressions[{image}] must be a mapping")
-        unknown = sorted(set(spec) - {"latency", "errors", "ihsan"})
-        if unknown:
-            raise ValueError(
-                f"{source}: load.regressions[{image}]: unknown keys {', '.join(unknown)}"
-            )
-        regressions[str(image)] = Regression(
-            float(spec.get("latency", 1.0)),
-            float(spec.get("errors", 0.0)),
-            float(spec.get("ihsan", 0.0)),
-        )
-    return services, regressions

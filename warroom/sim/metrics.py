@@ -6,7 +6,7 @@ Prometheus) and the built-in fallback's own series store, so the two see the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -15,9 +15,11 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.registry import Collector
 
+from warroom.sim.declared_metrics import families
 from warroom.sim.gpus import DRIVER_VERSION, GpuTelemetry
-from warroom.sim.load import BUCKETS, LoadModel
+from warroom.sim.load import BUCKETS, LoadModel, PodStats
 
 POD_LABELS = ["namespace", "pod", "version", "service"]
 DCGM_LABELS = [
@@ -55,6 +57,11 @@ class SimMetrics:
         self.registry.register(self)
 
     def collect(self) -> Iterator[Metric]:
+        yield from self.pod_families(self.load.pods.values())
+        yield from self.gpu_families()
+
+    def pod_families(self, pods: Iterable[PodStats]) -> Iterator[Metric]:
+        """The request, token, queue and ihsan families, then the scenario's declared ones."""
         requests = CounterMetricFamily(
             "http_requests", "HTTP requests served, by status code.", labels=[*POD_LABELS, "code"]
         )
@@ -72,7 +79,8 @@ class SimMetrics:
             "احسان (ihsan) quality checks of answered requests, by result.",
             labels=[*POD_LABELS, "result"],
         )
-        for stats in sorted(self.load.pods.values(), key=lambda s: (s.namespace, s.pod)):
+        ordered = sorted(pods, key=lambda s: (s.namespace, s.pod))
+        for stats in ordered:
             labels = [stats.namespace, stats.pod, stats.version, stats.service]
             for code, count in stats.requests.items():
                 requests.add_metric([*labels, code], count)
@@ -84,6 +92,12 @@ class SimMetrics:
             for result, count in (stats.ihsan or {}).items():
                 ihsan.add_metric([*labels, result], count)
         yield from (requests, duration, tokens, queue, ihsan)
+        yield from families(
+            ([s.namespace, s.pod, s.version, s.service], s.declared, self.load.declared(s))
+            for s in ordered
+        )
+
+    def gpu_families(self) -> Iterator[Metric]:
         gauges = {name: GaugeMetricFamily(name, doc, labels=DCGM_LABELS) for name, doc, _ in DCGM}
         for reading in self.gpus.readings():
             labels = [
@@ -104,6 +118,11 @@ class SimMetrics:
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
+    def pod_exposition(self, uid: str) -> bytes:
+        """What the pod's own /metrics shows: its request and declared families only."""
+        stats = self.load.pods.get(uid)
+        return generate_latest(_Families(list(self.pod_families([stats] if stats else []))))
+
     def samples(self) -> list[tuple[dict[str, str], float]]:
         """Every sample as (labels with __name__, value), as a scrape would store them."""
         out: list[tuple[dict[str, str], float]] = []
@@ -111,3 +130,13 @@ class SimMetrics:
             for sample in family.samples:
                 out.append(({"__name__": sample.name, **sample.labels}, float(sample.value)))
         return out
+
+
+class _Families(Collector):
+    """A fixed set of families, for one exposition."""
+
+    def __init__(self, made: list[Metric]) -> None:
+        self.made = made
+
+    def collect(self) -> Iterable[Metric]:
+        return self.made

@@ -11,8 +11,10 @@ from typing import Any
 import yaml
 
 from warroom.sim.access import DenyRule
+from warroom.sim.app_api import AppApi, parse_apps
 from warroom.sim.controllers.context import Timings
-from warroom.sim.load import Regression, ServiceLoad, parse_load
+from warroom.sim.load import Regression, ServiceLoad
+from warroom.sim.load_section import parse_load
 
 SCENARIO_PACKAGE = "warroom.sim.scenarios"
 ZONES = "abcdefgh"
@@ -59,6 +61,7 @@ class Scenario:
     load: list[ServiceLoad] = field(default_factory=list)
     regressions: dict[str, Regression] = field(default_factory=dict)
     timings: Timings = field(default_factory=Timings)
+    apps: list[AppApi] = field(default_factory=list)
 
 
 def available() -> list[str]:
@@ -115,6 +118,7 @@ def parse(text: str, source: str) -> Scenario:
         "denyRules",
         "timings",
         "load",
+        "apps",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -156,6 +160,11 @@ def parse(text: str, source: str) -> Scenario:
         try:
             scenario.load, scenario.regressions = parse_load(data["load"], source)
         except (TypeError, ValueError) as exc:
+            raise ScenarioError(str(exc)) from exc
+    if "apps" in data:
+        try:
+            scenario.apps = parse_apps(data["apps"], source)
+        except ValueError as exc:
             raise ScenarioError(str(exc)) from exc
     timings = _expect(data.get("timings", {}), dict, "timings", source)
     names = {f.name for f in dataclasses.fields(Timings)}

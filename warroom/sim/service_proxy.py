@@ -8,18 +8,21 @@ endpoints controller makes them) give the address: none at all is 503 naming the
 none Ready on that port is 503 naming the id. An absent port matches only an unnamed one, so
 a Service of several (named) ports needs one. The proxy's errors reaching the pod (a lost
 node, a port nothing listens on, TLS to a plain-HTTP app) are Status objects of code 500
-and no reason, as ErrorToAPIStatus makes of a transport error.
+and no reason, as ErrorToAPIStatus makes of a transport error. A path under the endpoint
+fault answers the program's error of the given status, or only after a delay.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from warroom.sim.app_http import AppState, answer
+from warroom.sim.app_api import AppApi, api_for
+from warroom.sim.app_http import AppReply, AppState, answer, detail
 from warroom.sim.controllers.context import PODS, Faults
 from warroom.sim.errors import ApiError, not_found, unknown_failure
 from warroom.sim.load import LoadModel
@@ -119,10 +122,19 @@ def _api_port(container: dict[str, Any]) -> int | None:
 class ServiceProxy:
     """Serves services/proxy from the pods behind each Service, Ready ones taken in turn."""
 
-    def __init__(self, store: Store, faults: Faults, load: LoadModel) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: Faults,
+        load: LoadModel,
+        apps: Iterable[AppApi] = (),
+        pod_metrics: Callable[[str], bytes] | None = None,
+    ) -> None:
         self.store = store
         self.faults = faults
         self.load = load
+        self.apps = list(apps)
+        self.pod_metrics = pod_metrics  # a pod's own /metrics, by uid
         self._turn: dict[str, int] = {}
 
     async def serve(self, request: web.Request, namespace: str, service_id: str) -> web.Response:
@@ -132,8 +144,7 @@ class ServiceProxy:
             # proxyRedirectsforRootPath: the root without its slash is redirected to it.
             query = f"?{request.query_string}" if request.query_string else ""
             return web.Response(status=301, headers={"Location": f"{request.path}/{query}"})
-        if request.can_read_body:
-            await request.read()
+        body = await request.read() if request.can_read_body else b""
         ip = str(pod["status"]["podIP"])
         node = (pod.get("spec") or {}).get("nodeName", "")
         if node in self.faults.failed_nodes:
@@ -143,7 +154,15 @@ class ServiceProxy:
             return _unreachable(f"dial tcp {ip}:{port}: connect: connection refused")
         if scheme == "https":  # the app serves plain HTTP
             return _unreachable("tls: first record does not look like a TLS handshake")
-        reply = answer(self._state(pod, container, port), request.method, path or "/")
+        _, name, _ = split_id(service_id)
+        fault = self.faults.endpoints.get((f"{namespace}/{name}", path or "/"))
+        if fault is not None and fault.delay > 0:
+            await asyncio.sleep(fault.delay)  # a path that takes this long to answer
+        state = self._state(pod, container, port, f"{namespace}/{name}")
+        if fault is not None and fault.status is not None:
+            reply: AppReply = detail(fault.status)
+        else:
+            reply = answer(state, request.method, path or "/", body)
         return web.Response(
             status=reply.status,
             body=reply.body,
@@ -180,18 +199,55 @@ class ServiceProxy:
     def _pods(self, namespace: str) -> list[Obj]:
         return sorted(self.store.list(PODS, namespace), key=lambda p: p["metadata"]["name"])
 
-    def _state(self, pod: Obj, container: dict[str, Any], port: int) -> AppState:
+    def _state(self, pod: Obj, container: dict[str, Any], port: int, service: str) -> AppState:
         image = str(container.get("image", ""))
-        stats = self.load.pods.get(pod["metadata"]["uid"])
+        meta = pod["metadata"]
+        uid = meta["uid"]
+        stats = self.load.pods.get(uid)
+        api = api_for(self.apps, image, {service})
+        dependencies = {
+            kind: self._ready_pods(kind)
+            for route in (api.routes if api is not None else ())
+            for kind in route.components.values()
+            if "/" in kind
+        }
+        load = self.load.services.get(service)
+        limits = (container.get("resources") or {}).get("limits") or {}
+        metrics = self.pod_metrics
         return AppState(
             image=image,
             api_port=_api_port(container) == port,
             ready=is_ready(pod),
-            failing=pod["metadata"]["uid"] in self.faults.broken_pods
-            or image in self.faults.broken_images,
+            failing=uid in self.faults.broken_pods or image in self.faults.broken_images,
             regressed=image in self.load.regressions,
             p95=stats.p95 if stats is not None and stats.p95 > 0 else None,
+            api=api,
+            port=port,
+            ports={
+                str(p["name"]): int(p["containerPort"])
+                for p in container.get("ports") or ()
+                if p.get("name")
+            },
+            pod={
+                "pod": meta["name"],
+                "namespace": meta["namespace"],
+                "version": stats.version if stats is not None else "",
+                "node": (pod.get("spec") or {}).get("nodeName", ""),
+            },
+            gpus=int(str(limits.get("nvidia.com/gpu", 0))),
+            gpu_lost=uid in self.faults.broken_pods,
+            dependencies=dependencies,
+            tokens_per_request=load.tokens_per_request if load is not None else 16.0,
+            now=self.store.clock.now(),
+            metrics=(lambda: metrics(uid)) if metrics is not None else None,
         )
+
+    def _ready_pods(self, service: str) -> int:
+        """Ready pods behind the Service NAMESPACE/NAME, as its Endpoints hold them."""
+        namespace, _, name = service.partition("/")
+        found = self.store.get(SERVICES, namespace, name)
+        subsets = endpoint_subsets(found, self._pods(namespace)) if found is not None else None
+        return sum(len(s.addresses) for s in subsets or ())
 
 
 def _proxied_path(request_path: str) -> str:

@@ -35,6 +35,14 @@ class Timings:
     scheduler_retry: float = 10.0
 
 
+@dataclass(frozen=True)
+class EndpointFault:
+    """A Service's path that answers `status`, or answers only after `delay` wall seconds."""
+
+    status: int | None = None
+    delay: float = 0.0
+
+
 @dataclass
 class Faults:
     """Cluster state the scenario and the fault injector set, which no API object holds."""
@@ -46,6 +54,8 @@ class Faults:
     image_pull_seconds: dict[str, float] = field(default_factory=dict)
     # HPA input until a load model drives it: percent of target, by (namespace, hpa name).
     hpa_utilization: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Paths of a Service that fail, by (NAMESPACE/NAME, path as the program sees it).
+    endpoints: dict[tuple[str, str], EndpointFault] = field(default_factory=dict)
 
 
 @dataclass

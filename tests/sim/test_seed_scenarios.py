@@ -94,3 +94,43 @@ async def test_warroom_sim_serves_the_scenario(
         async with asyncio.timeout(20):
             _, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
+
+
+# Each seed's health checks, through the Service proxy: (scenario, path, answer's JSON part).
+HEALTH = [
+    # Seed 001: "/health endpoint returns 200", "/health/detailed shows all components healthy".
+    ("gpu-inference-platform", "gpu-platform/inference-api:http/proxy/health", '"healthy"'),
+    ("gpu-inference-platform", "gpu-platform/inference-api:http/proxy/health/detailed",
+     '"components":{"database":{"status":"healthy"},"redis":{"status":"healthy"},'
+     '"workers":{"status":"healthy"}}'),
+    # Seed 002: green's smoke tests, `/health` and the readiness check `/health/ready`.
+    ("sap-llm-blue-green", "sap-llm-green/sap-llm-api:http/proxy/health", '"healthy"'),
+    ("sap-llm-blue-green", "sap-llm-green/sap-llm-api:http/proxy/health/ready", '"ready"'),
+    # Seed 004: `# Response: {"status": "healthy"}` and `{"status": "ready"}`.
+    ("hsc-jit-slow-roll", "hsc-jit/hsc-jit-backend:http/proxy/health", '{"status":"healthy"}'),
+    ("hsc-jit-slow-roll", "hsc-jit/hsc-jit-backend:http/proxy/ready", '"status":"ready"'),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "answer"), HEALTH)
+async def test_the_seeds_health_checks_answer_through_the_service_proxy(
+    name: str, path: str, answer: str, kubectl_binary: str, tmp_path: Path
+) -> None:
+    namespace, _, rest = path.partition("/")
+    async with SimCluster(name, manual_clock=True) as sim:
+        kubectl = Kubectl(kubectl_binary, sim.kubeconfig, tmp_path / "cache")
+        out = await kubectl.ok("get", "--raw", f"/api/v1/namespaces/{namespace}/services/{rest}")
+        assert answer in out
+
+
+async def test_the_blue_green_switch_service_finds_no_pods_across_namespaces(
+    kubectl_binary: str, tmp_path: Path
+) -> None:
+    # As in Kubernetes: sap-llm-prod's Service selects pods of sap-llm-prod only.
+    async with SimCluster("sap-llm-blue-green", manual_clock=True) as sim:
+        kubectl = Kubectl(kubectl_binary, sim.kubeconfig, tmp_path / "cache")
+        result = await kubectl(
+            "get", "--raw", "/api/v1/namespaces/sap-llm-prod/services/sap-llm-api:http/proxy/health"
+        )
+        assert result.returncode == 1
+        assert 'no endpoints available for service "sap-llm-api"' in result.stderr

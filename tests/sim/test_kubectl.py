@@ -357,3 +357,13 @@ async def test_warroom_sim_command_serves_kubectl(kubectl_binary: str, tmp_path:
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert "warroom sim: stopped" in rest.decode()
+
+
+async def test_create_stamps_the_creation_time_whatever_the_client_sent(kubectl: Kubectl) -> None:
+    # `kubectl run` sends creationTimestamp: null; the server's BeforeCreate stamps it.
+    await kubectl.ok("run", "stamped", "--image=registry.example/shop/web:2.3", "-n", "default")
+    stamp = await kubectl.ok(
+        "get", "pod", "stamped", "-n", "default", "-o", "jsonpath={.metadata.creationTimestamp}"
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+    assert "<unknown>" not in await kubectl.ok("get", "pod", "stamped", "-n", "default")

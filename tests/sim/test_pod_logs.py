@@ -136,7 +136,7 @@ async def test_kubectl_logs_shows_the_servers_start_its_model_load_and_probe_req
         "INFO:     Starting inference-server 1.4.0",
         "INFO:     Loading model weights from /models",
     ]
-    loaded = re.fullmatch(r"INFO:     Model loaded in (\d+\.\d)s", out[2])
+    loaded = re.fullmatch(r"INFO:     Model loaded successfully in (\d+\.\d)s", out[2])
     assert loaded, out
     # The model loads while the readiness probe waits: it took about as long as Ready did.
     cs = pod["status"]["containerStatuses"][0]

@@ -43,7 +43,7 @@ async def test_l_follows_the_selected_pods_log(room: Room) -> None:
         log = screen.query_one(Log)
         await pilot.press("home")  # the history's start: the server starting
         await until(
-            lambda: "Model loaded in" in text(log),
+            lambda: "Model loaded successfully in" in text(log),
             what="the start",
             pause=pilot.pause,
         )

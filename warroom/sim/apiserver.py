@@ -19,12 +19,13 @@ from warroom.sim.access_reviews import answer_review
 from warroom.sim.api_paths import Target, request_verb, resolve
 from warroom.sim.api_requests import delete_options, list_query, patch_type, read_body, watch_spec
 from warroom.sim.api_responses import deleted_status, error_response, json_response, wants_table
-from warroom.sim.catalogue import VIRTUAL_KINDS, Catalogue, ResourceType
+from warroom.sim.catalogue import METRICS_GROUP, VIRTUAL_KINDS, Catalogue, ResourceType
 from warroom.sim.errors import ApiError, failure_status
 from warroom.sim.eviction import evict
 from warroom.sim.listing import Lister, ListQuery
 from warroom.sim.pod_logs import PodLogs
 from warroom.sim.registry import Registry
+from warroom.sim.resource_metrics import ResourceMetrics
 from warroom.sim.scale import scale_get, scale_patch, scale_update
 from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Obj, Store
@@ -78,6 +79,7 @@ class ApiServer:
         self.pod_logs: PodLogs | None = None
         # services/proxy is answered by the pods' app model, which the cluster wires in.
         self.service_proxy: ServiceProxy | None = None
+        self.resource_metrics: ResourceMetrics | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -206,6 +208,10 @@ class ApiServer:
             if self.pod_logs is None:
                 raise ApiError(404, "the server could not find the requested resource")
             return await self.pod_logs.serve(request, ns, name)
+        if rt.group == METRICS_GROUP:
+            if self.resource_metrics is None:
+                raise ApiError(503, "the server is currently unable to handle the request")
+            return self.resource_metrics.serve(request, rt, ns, name)
         if sub == "proxy":
             if self.service_proxy is None or rt.plural != "services":
                 raise ApiError(404, "the server could not find the requested resource")

@@ -100,7 +100,7 @@ class ModelServer(Flavour):
         return _burst(
             up - 0.05,
             [
-                f"INFO:     Model loaded in {took:.1f}s",
+                f"INFO:     Model loaded successfully in {took:.1f}s",
                 "INFO:     Started server process [1]",
                 "INFO:     Waiting for application startup.",
                 "INFO:     Application startup complete.",
@@ -132,6 +132,41 @@ class ModelServer(Flavour):
             "INFO:     Waiting for application shutdown.",
             "INFO:     Application shutdown complete.",
             "INFO:     Finished server process [1]",
+        ]
+
+
+class WebBackend(ModelServer):
+    """A Python API backend under uvicorn: it connects its services at startup, then serves.
+    "All services initialized" is the line seed 004's go-live greps for in a new pod's log."""
+
+    def startup(self, run: ContainerRun) -> list[str]:
+        return [
+            "INFO:     Started server process [1]",
+            "INFO:     Waiting for application startup.",
+        ]
+
+    def loaded(self, run: ContainerRun) -> list[Line]:
+        up = self.serving_since(run)
+        if up is None:
+            return []
+        name, version = _name_version(run.image)
+        port = run.port or 8000
+        return _burst(
+            up - 0.05,
+            [
+                f"INFO:     {name} {version}: All services initialized",
+                "INFO:     Application startup complete.",
+                f"INFO:     Uvicorn running on http://0.0.0.0:{port} (Press CTRL+C to quit)",
+            ],
+        )
+
+    def crash(self, run: ContainerRun, at: float) -> list[str]:
+        return [
+            "ERROR:    Traceback (most recent call last):",
+            '  File "/app/main.py", line 41, in lifespan',
+            "    await services.initialize()",
+            "ConnectionRefusedError: [Errno 111] Connect call failed ('10.96.0.20', 6379)",
+            "ERROR:    Application startup failed. Exiting.",
         ]
 
 
@@ -220,6 +255,7 @@ class Prometheus(Flavour):
 
 _GENERIC = Flavour()
 _MODEL = ModelServer()
+_BACKEND = WebBackend()
 _INGRESS = IngressNginx()
 _NGINX = Nginx()
 _COREDNS = CoreDns()
@@ -230,6 +266,9 @@ def flavour_of(image: str) -> Flavour:
     text = image.lower()
     if any(word in text for word in MODEL_WORDS):
         return _MODEL
+    name = _name_version(text)[0]
+    if name in ("api", "backend") or name.endswith(("-api", "-backend")):
+        return _BACKEND
     if "ingress-nginx" in text:
         return _INGRESS
     if "nginx" in text:

@@ -142,6 +142,27 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         ),
     ),
     ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, ("cm",)),
+    ResourceType("", "v1", "Secret", "secrets", "secret", True, selectable_fields=("type",)),
+    ResourceType(
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        True,
+        ("pvc",),
+        subresources=(_status("PersistentVolumeClaim"),),
+    ),
+    ResourceType(
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        "resourcequota",
+        True,
+        ("quota",),
+        subresources=(_status("ResourceQuota"),),
+    ),
     ResourceType(
         "",
         "v1",
@@ -209,6 +230,15 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         subresources=(_status("Ingress"),),
     ),
     ResourceType(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        "networkpolicy",
+        True,
+        ("netpol",),
+    ),
+    ResourceType(
         "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",
@@ -260,8 +290,20 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ),
 )
 
-# Review kinds are answered, never stored.
-VIRTUAL_KINDS = frozenset({"SelfSubjectAccessReview", "SelfSubjectRulesReview"})
+METRICS_GROUP = "metrics.k8s.io"
+
+# The resource metrics API metrics-server registers (an aggregated API): read only.
+METRICS_TYPES: tuple[ResourceType, ...] = (
+    ResourceType(METRICS_GROUP, "v1beta1", "PodMetrics", "pods", "", True, verbs=("get", "list")),
+    ResourceType(
+        METRICS_GROUP, "v1beta1", "NodeMetrics", "nodes", "", False, verbs=("get", "list")
+    ),
+)
+
+# Review kinds are answered, never stored; metrics are computed when read.
+VIRTUAL_KINDS = frozenset(
+    {"SelfSubjectAccessReview", "SelfSubjectRulesReview", "PodMetrics", "NodeMetrics"}
+)
 
 # Server-side preference order of groups, as the real server lists them.
 GROUP_ORDER = (
@@ -280,7 +322,7 @@ class Catalogue:
 
     def __init__(self) -> None:
         self._by_path: dict[tuple[str, str, str], ResourceType] = {}
-        for rt in BUILTIN_TYPES:
+        for rt in (*BUILTIN_TYPES, *METRICS_TYPES):
             self.add(rt)
 
     def add(self, rt: ResourceType) -> None:

@@ -35,12 +35,16 @@ from warroom.sim.controllers.flagger import FlaggerController
 from warroom.sim.controllers.flagger_checks import Prometheus, Webhooks
 from warroom.sim.controllers.gc import GarbageCollector
 from warroom.sim.controllers.hpa import HpaController, MetricSource, SettableMetrics
+from warroom.sim.controllers.ingress_status import IngressStatusSync
 from warroom.sim.controllers.kubelet import Kubelet
 from warroom.sim.controllers.manager import ControllerManager
 from warroom.sim.controllers.nodelifecycle import NodeLifecycleController
+from warroom.sim.controllers.quota import ResourceQuotaController
 from warroom.sim.controllers.replicaset import ReplicaSetController
 from warroom.sim.controllers.scheduler import Scheduler
+from warroom.sim.controllers.service_lb import ServiceLoadBalancer
 from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
+from warroom.sim.controllers.volumes import VolumeBinder
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
@@ -52,6 +56,7 @@ from warroom.sim.pod_logs import PodLogs
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql.engine import Engine
 from warroom.sim.registry import Registry
+from warroom.sim.resource_metrics import ResourceMetrics
 from warroom.sim.scenario import Scenario, load, node_objects
 from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Store
@@ -188,6 +193,10 @@ class SimCluster(ClusterFaults):
                     Prometheus(self.prometheus),
                     Webhooks(self.store, self.service_proxy),
                 ),
+                VolumeBinder(self.ctx),
+                ResourceQuotaController(self.ctx),
+                ServiceLoadBalancer(self.ctx),
+                IngressStatusSync(self.ctx),
                 self.traffic,
             ],
         )
@@ -200,6 +209,7 @@ class SimCluster(ClusterFaults):
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
         self.api.service_proxy = self.service_proxy
+        self.api.resource_metrics = ResourceMetrics(self.store, self.load)
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None

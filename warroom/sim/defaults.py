@@ -7,6 +7,7 @@ from typing import Any
 
 from warroom.sim.crds import validate_crd
 from warroom.sim.errors import ApiError, invalid
+from warroom.sim.secret_data import default_secret
 from warroom.sim.selectors import SelectorError, label_selector_from_spec
 from warroom.sim.store import Obj
 
@@ -145,7 +146,7 @@ def _default_template(spec: Obj) -> None:
 
 def apply_defaults(obj: Obj, kind: str, group: str, *, next_cluster_ip: str) -> None:
     """Fill what the real server's defaulting fills and refuse what its validation refuses."""
-    spec = obj.setdefault("spec", {}) if kind not in ("ConfigMap", "Event") else None
+    spec = obj.setdefault("spec", {}) if kind not in _DATA_KINDS else None
     if kind == "Pod" and spec is not None:
         default_pod_spec(spec)
         _default_tolerations(spec)
@@ -205,6 +206,13 @@ def apply_defaults(obj: Obj, kind: str, group: str, *, next_cluster_ip: str) -> 
             )
     elif kind == "CustomResourceDefinition":
         validate_crd(obj)
+    elif kind == "Secret":
+        default_secret(obj)
+    elif kind == "NetworkPolicy" and spec is not None:
+        # SetDefaults_NetworkPolicySpec: Ingress always, Egress when egress rules are given.
+        spec.setdefault("podSelector", {})
+        if not spec.get("policyTypes"):
+            spec["policyTypes"] = ["Ingress", *(["Egress"] if spec.get("egress") else [])]
     elif (
         kind == "PodDisruptionBudget"
         and spec is not None
@@ -316,6 +324,11 @@ _KIND_FIELDS: dict[str, FieldTypes] = {
 _DATA_KINDS: dict[str, FieldTypes] = {
     "ConfigMap": (("data", "map[string]string"), ("binaryData", "map[string]string")),
     "Event": (("involvedObject", "object"),),
+    "Secret": (
+        ("type", "string"),
+        ("data", "map[string]string"),
+        ("stringData", "map[string]string"),
+    ),
 }
 DELETE_OPTIONS: FieldTypes = (
     ("gracePeriodSeconds", "int64"),

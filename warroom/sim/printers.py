@@ -6,29 +6,14 @@ and the wide cells only kubectl shows, are printed here alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from warroom.kinds.hpa import format_hpa_metrics
 from warroom.kinds.node import node_roles, node_status
 from warroom.kinds.objects import Obj
 from warroom.kinds.pod import pod_status
 from warroom.kinds.times import since, timestamp_of
-from warroom.sim.columns import (
-    CONFIGMAP_COLUMNS,
-    DAEMONSET_COLUMNS,
-    DEPLOYMENT_COLUMNS,
-    EVENT_COLUMNS,
-    HPA_COLUMNS,
-    INGRESS_COLUMNS,
-    NAMESPACE_COLUMNS,
-    NODE_COLUMNS,
-    PDB_COLUMNS,
-    POD_COLUMNS,
-    REPLICASET_COLUMNS,
-    SERVICE_COLUMNS,
-)
-from warroom.sim.printers_ingress import print_ingress
 
 Cells = list[Any]
 
@@ -347,30 +332,3 @@ def print_pdb(pdb: Obj, now: float) -> Cells:
         (pdb.get("status") or {}).get("disruptionsAllowed") or 0,
         age(pdb, now),
     ]
-
-
-# --- registry ---------------------------------------------------------------------------------
-
-
-class KindPrinter(NamedTuple):
-    """Columns (wide ones included, as the server always prints wide) and the row function."""
-
-    columns: tuple[dict[str, Any], ...]
-    cells: Callable[[Obj, float], Cells]
-    conditions: Callable[[Obj], Sequence[Mapping[str, str]] | None] | None = None
-
-
-PRINTERS: dict[tuple[str, str], KindPrinter] = {
-    ("", "Pod"): KindPrinter(POD_COLUMNS, print_pod, pod_conditions),
-    ("", "Node"): KindPrinter(NODE_COLUMNS, print_node),
-    ("", "Namespace"): KindPrinter(NAMESPACE_COLUMNS, print_namespace),
-    ("", "Service"): KindPrinter(SERVICE_COLUMNS, print_service),
-    ("", "ConfigMap"): KindPrinter(CONFIGMAP_COLUMNS, print_configmap),
-    ("", "Event"): KindPrinter(EVENT_COLUMNS, print_event),
-    ("apps", "Deployment"): KindPrinter(DEPLOYMENT_COLUMNS, print_deployment),
-    ("apps", "ReplicaSet"): KindPrinter(REPLICASET_COLUMNS, print_replicaset),
-    ("apps", "DaemonSet"): KindPrinter(DAEMONSET_COLUMNS, print_daemonset),
-    ("autoscaling", "HorizontalPodAutoscaler"): KindPrinter(HPA_COLUMNS, print_hpa),
-    ("policy", "PodDisruptionBudget"): KindPrinter(PDB_COLUMNS, print_pdb),
-    ("networking.k8s.io", "Ingress"): KindPrinter(INGRESS_COLUMNS, print_ingress),
-}

@@ -43,3 +43,19 @@ def scaled_value(value: Any, total: int, *, round_up: bool) -> int:
         raise ValueError(f"invalid value for IntOrString: {value!r}") from exc
     exact = percent * total / 100
     return math.ceil(exact) if round_up else math.floor(exact)
+
+
+_BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+
+
+def format_quantity(value: float, *, binary: bool) -> str:
+    """resource.Quantity's canonical String() of a sum: whole cores or millicores (DecimalSI),
+    or bytes in the largest binary unit that holds them exactly (BinarySI; below 1Ki as is)."""
+    if binary and abs(value) >= 1024 and float(value).is_integer():
+        for suffix, size in _BINARY:
+            if value % size == 0:
+                return f"{int(value // size)}{suffix}"
+    milli = round(value * 1000)
+    if milli % 1000 == 0:
+        return str(milli // 1000)
+    return f"{milli}m"

@@ -137,10 +137,12 @@ class Registry:
         defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
         if rt.kind in defaults.GENERATION_KINDS or rt.custom:
             meta["generation"] = 1
+        # BeforeCreate (FillObjectMetaSystemFields) stamps creationTimestamp whatever the
+        # client sent: `kubectl run` sends null, a manifest may carry a copied one.
+        meta["creationTimestamp"] = self.store.clock.timestamp()
         if dry_run:
-            # BeforeCreate fills uid and creationTimestamp before the dry run stops the write.
+            # BeforeCreate fills uid too before the dry run stops the write.
             meta["uid"] = str(uuid.uuid4())
-            meta.setdefault("creationTimestamp", self.store.clock.timestamp())
             return obj
         created = self.store.create(rt.storage_key, obj)
         self._notify(rt, None, created)

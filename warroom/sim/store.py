@@ -7,6 +7,7 @@ resourceVersion older than that window is answered with 410 Expired, as etcd com
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -116,7 +117,7 @@ class Store:
             raw = cache[key] = encode(obj)
         return raw
 
-    def owned_by(self, uid: str, tk: TypeKey | None = None) -> list[Obj]:
+    def owned_by(self, uid: str, tk: TypeKey | None = None) -> builtins.list[Obj]:
         out = []
         for otk, key in self._by_owner.get(uid, ()):
             if tk is None or otk == tk:
@@ -125,11 +126,11 @@ class Store:
                     out.append(obj)
         return out
 
-    def pods_on_node(self, node: str) -> list[Obj]:
+    def pods_on_node(self, node: str) -> builtins.list[Obj]:
         pods = self._objects.get(("", "pods"), {})
         return [pods[k] for k in self._pods_by_node.get(node, ()) if k in pods]
 
-    def type_keys(self) -> list[TypeKey]:
+    def type_keys(self) -> builtins.list[TypeKey]:
         return list(self._objects)
 
     # ---- writes ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from warroom.kinds.times import human_duration, parse_timestamp, timestamp_of
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.columns import CREATED_DESC, NAME_COL, col
 from warroom.sim.jsonpath import jsonpath_find, parse_jsonpath
-from warroom.sim.printers import PRINTERS
+from warroom.sim.kind_printers import PRINTERS
 
 __all__ = ["INCLUDE_OBJECT_VALUES", "TableOptionsError", "to_table"]
 

@@ -269,8 +269,11 @@ def test_a_required_session_field_left_empty_holds_the_last_signoff() -> None:
     ev = evaluator.evaluate(world(picture, session))
     assert ev.unset == ("Version", "Environment")  # the optional one does not hold anything
     sign = ev.items["sign"]
-    assert (sign.verdict, sign.reason) == ("pending", "session fields Version, Environment not set")
+    assert (sign.verdict, sign.reason) == ("pending", "2 session fields not set")
+    assert sign.evidence.detail == "waits for the session fields Version, Environment"
     session.apply("field_set", {"field": "version", "value": "2.1.0"}, "ana", 2.0)
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.items["sign"].reason == "session field Environment not set"
     session.apply("field_set", {"field": "environment", "value": "Staging"}, "ana", 3.0)
     session.apply("field_set", {"field": "environment", "value": "Production"}, "ben", 4.0)
     assert [v.value for v in session.fields["environment"]] == ["Staging", "Production"]

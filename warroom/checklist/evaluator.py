@@ -373,7 +373,9 @@ class Evaluator:
             value=", ".join(s.operator for s in signed) or None,
             threshold=item.signoff.statement,
             since=signed[-1].at if signed else None,
-            detail=bound_text(signed[-1].bound) if signed else None,
+            detail=bound_text(signed[-1].bound)
+            if signed
+            else (f"waits for the session fields {', '.join(unset)}" if unset else None),
         )
         if item.id in session.lapsed and not signed:
             return ItemVerdict(phase.id, item.id, "pending", "lapsed", evidence)

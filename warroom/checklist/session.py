@@ -54,8 +54,11 @@ class FieldValue:
 
 
 def unset_words(titles: Sequence[str]) -> str:
-    """`session field Version not set`, `session fields Version, Environment not set`."""
-    return f"session field{'s' if len(titles) > 1 else ''} {', '.join(titles)} not set"
+    """`session field Version not set`, or `3 session fields not set`: short enough for a
+    row's reason (the fields' line above the checklist names each)."""
+    if len(titles) == 1:
+        return f"session field {titles[0]} not set"
+    return f"{len(titles)} session fields not set"
 
 
 @dataclass

@@ -130,6 +130,21 @@ class Event:
 
 
 @dataclass(frozen=True)
+class SessionField:
+    """A session field the layout declared (or a record named) and every value it was set to,
+    in order (each a Mark whose text is the value): the last one counts."""
+
+    id: str
+    title: str
+    required: bool = False
+    values: tuple[Mark, ...] = ()
+
+    @property
+    def value(self) -> Mark | None:
+        return self.values[-1] if self.values else None
+
+
+@dataclass(frozen=True)
 class Session:
     layout: str = "—"
     layout_path: str | None = None
@@ -144,6 +159,7 @@ class Session:
     opened: Mark | None = None
     closed: Mark | None = None
     operators: tuple[str, ...] = ()
+    fields: tuple[SessionField, ...] = ()
 
 
 @dataclass(frozen=True)

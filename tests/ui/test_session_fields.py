@@ -15,6 +15,7 @@ from textual.widgets import OptionList
 from tests.ui.checklist_room import LAYOUT, Desk, checklist_on, live_room, simulated
 from tests.ui.screen import line_with, text
 from tests.ui.test_checklist import answer, open_checklist_tab, row, toasts
+from tests.ui.test_keys import offers
 from tests.waiting import until
 from warroom.journal import readable_records, session_path
 from warroom.live.checklist import ChecklistRun
@@ -22,6 +23,7 @@ from warroom.live.room import Room
 from warroom.sim.cluster import SimCluster
 from warroom.ui.app import WarRoomApp
 from warroom.ui.ask import AskScreen, ChooseScreen
+from warroom.ui.screens import HelpScreen
 
 SESSION = "fields"
 FIELDS = """
@@ -159,3 +161,63 @@ async def test_the_fields_read_whole_above_the_checklist_at(
         rows = app.checklist_pane.list
         assert rows.region.y >= panel.region.bottom  # the list starts under them
         assert "Runbook reviewed" in text(rows)
+
+
+async def test_the_palette_and_the_help_offer_setting_a_field(
+    room: tuple[SimCluster, Room],
+) -> None:
+    async with checklist_screen(room, "ana") as (app, pilot):
+        await pilot.press("question_mark")
+        await until(lambda: isinstance(app.screen, HelpScreen), what="the help", pause=pilot.pause)
+        shown = line_with(app.screen.query_one("KeyHelp"), "Set a session field").text
+        assert shown.split()[:2] == ["f", "w"], shown
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, HelpScreen), pause=pilot.pause)
+        await pilot.press("ctrl+p", *"session field")
+        await until(
+            lambda: ["Set a session field (date, version, environment …)", "key: f"] in offers(app),
+            what="the palette's command",
+            pause=pilot.pause,
+        )
+        await pilot.press("enter")
+        await choose(pilot, app, "Environment: not set")
+        await choose(pilot, app, "Staging")
+        await until(
+            lambda: "Environment Staging" in fields_text(app), what="set", pause=pilot.pause
+        )
+
+
+NO_SIGNOFF = """
+name: no sign-off
+cluster: {namespaces: [bizra-prod]}
+targets: [{name: bizra-inference, container: inference-server}]
+phases:
+  - id: prep
+    title: Preparation
+    items: [{id: runbook, title: Runbook reviewed}]
+  - id: launch
+    title: Launch
+    items: [{id: rolled, title: Rolled out, rollout: {target: bizra-inference}}]
+session_fields: {version: {kind: version}}
+"""
+
+
+async def test_without_a_signoff_the_last_phase_says_the_field_it_waits_for() -> None:
+    async with simulated() as sim, live_room(sim, NO_SIGNOFF) as live:
+
+        def ticked(run: ChecklistRun) -> None:
+            run.tick_item("runbook")
+
+        async with checklist_screen((sim, live), "ana", before=ticked) as (app, pilot):
+            await until(
+                lambda: "✓ pass" in row(app, "Rolled out"), what="rolled", pause=pilot.pause
+            )
+            launch = row(app, "Launch")
+            assert "1/1 · session field Version not set" in launch and "▶ in progress" in launch
+            await pilot.press("f")
+            await choose(pilot, app, "Version: not set")
+            await answer(pilot, app, "2.1.0")
+            await until(
+                lambda: "✓ complete" in row(app, "Launch"), what="complete", pause=pilot.pause
+            )
+            assert "session field" not in row(app, "Launch")

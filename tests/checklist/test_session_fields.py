@@ -154,5 +154,11 @@ async def test_the_go_is_not_signed_while_a_required_field_is_empty(desk: Desk) 
     assert run.tick().items["go"].reason == "session field Environment not set"
     run.set_field("environment", "Staging")
     assert run.tick().items["go"].reason == "to sign"  # the optional notes hold nothing
-    run.sign("go")
+    signed = run.sign("go")
     assert run.tick().items["go"].verdict == "done"
+    # What was signed carries the record's facts as they stood (the optional one not set).
+    assert signed.payload["bound"]["fields"] == {
+        "deployment_date": "2026-12-03",
+        "version": "2.1.0",
+        "environment": "Staging",
+    }

@@ -162,7 +162,8 @@ def go_live() -> Journal:
                   statement="canary healthy, go for full rollout", note="watched the burn",
                   bound={"target": "inference/llm", "revision": "7",
                          "image": "registry.example/llm:1.4.2", "digest": "sha256:4a1f09",
-                         "evidence": {"latency": "pass", "soak": "pending"}})
+                         "evidence": {"latency": "pass", "soak": "pending"},
+                         "fields": {"version": "1.4.1", "environment": "Production"}})
         if minute == 14:
             j.add(minute, "alice", "signoff_lapsed", phase="canary", item="sre",
                   why="revision changed: 7 → 8")

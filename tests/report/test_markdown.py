@@ -110,3 +110,8 @@ def test_the_session_fields_are_facts_with_who_set_them_when_and_what_they_were(
     assert "- **Deployed By:** alice & \\<b\\>bob\\</b\\> | ops, set by bob at" in facts
     assert "- **Additional Notes:** not set\n" in facts
     assert "- 2026-12-02 21:13:00Z (T+13m) · dave · Version set: 1.4.2" in md
+    # A sign-off says the fields it was signed with (the version was set again after it).
+    assert (
+        "evidence latency=pass, soak=pending; session fields Version 1.4.1, Environment Production"
+        in md
+    )

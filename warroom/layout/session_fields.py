@@ -83,9 +83,7 @@ class SessionField(BaseModel):
             try:
                 return date.fromisoformat(value).isoformat()
             except ValueError:
-                raise ValueError(
-                    f"{value!r} is not a date; write {name} like 2026-12-03"
-                ) from None
+                raise ValueError(f"{value!r} is not a date; write {name} like 2026-12-03") from None
         if self.kind == "version" and (
             _VERSION_RE.fullmatch(value) is None or not any(c.isdigit() for c in value)
         ):

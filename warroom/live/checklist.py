@@ -319,6 +319,12 @@ class ChecklistRun:
                     "image": bound.image if bound else None,
                     "digest": bound.digest if bound else None,
                     "evidence": evidence,
+                    # The go-live record's facts as they stood when it was signed.
+                    "fields": {
+                        name: value.value
+                        for name in self.layout.session_fields
+                        if (value := self.session.field_value(name)) is not None
+                    },
                 },
             },
         )

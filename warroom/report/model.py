@@ -250,6 +250,10 @@ class _Fold:
             image=fields.text(bound, "image"),
             evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
             digest=fields.text(bound, "digest"),
+            fields=tuple(
+                (self.names.field(str(k)), str(v))
+                for k, v in fields.mapping(bound, "fields").items()
+            ),
         )
         self._set(self._key(p), signoff=signed, state="done", state_at=at, cause="signoff")
 

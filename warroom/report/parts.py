@@ -42,6 +42,7 @@ class Signoff:
     evidence: tuple[tuple[str, str], ...]
     lapsed: Mark | None = None
     digest: str | None = None  # the image digest the target's pods ran when signed
+    fields: tuple[tuple[str, str], ...] = ()  # (title, value) of the session fields set then
 
 
 @dataclass(frozen=True)

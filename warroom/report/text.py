@@ -57,6 +57,8 @@ def bound(item: Item) -> str | None:
     ) if value]
     if signed.evidence:
         parts.append("evidence " + ", ".join(f"{k}={v}" for k, v in signed.evidence))
+    if signed.fields:
+        parts.append("session fields " + ", ".join(f"{k} {v}" for k, v in signed.fields))
     return "; ".join(parts) or "nothing recorded"
 
 

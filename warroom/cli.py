@@ -305,6 +305,8 @@ def validate(layout: str) -> None:
             f", {len(loaded.phases)} phase(s) of {len(items)} item(s) ({checks} proved by "
             f"checks), {len(loaded.triggers)} trigger(s)"
         )
+    if loaded.session_fields:
+        checklist += f", {len(loaded.session_fields)} session field(s)"
     click.echo(
         f"{layout}: ok: {len(loaded.targets)} target(s), {len(loaded.signals)} "
         f"signal(s){checklist}, namespaces {', '.join(loaded.cluster.namespaces)}"

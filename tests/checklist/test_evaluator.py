@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.checklist.evaluator import Evaluator
-from warroom.checklist.session import SessionState
+from warroom.checklist.session import FieldValue, SessionState
 from warroom.checklist.world import World
 from warroom.layout import parse_layout
 from warroom.state.picture import ClusterPicture
@@ -251,3 +251,52 @@ def test_following_between_evaluations_loses_no_change() -> None:
     ev = evaluator.evaluate(world(picture, SessionState()))
     assert (ev.items["pods"].verdict, ev.items["pods"].reason) == ("fail", "0 of 3 ready")
     assert ev.items["pods"].evidence.value == "0 of 2 Ready"
+
+
+FIELDS = """
+session_fields:
+  version: {kind: version}
+  environment: {choices: [Staging, Production]}
+  notes: {title: Additional notes, required: false}
+"""
+
+
+def test_a_required_session_field_left_empty_holds_the_last_signoff() -> None:
+    evaluator, picture = setup()
+    evaluator = Evaluator(parse_layout(LAYOUT + FIELDS))
+    session = SessionState()
+    session.apply("phase_started", {"phase": "second"}, "ana", 1.0)
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.unset == ("Version", "Environment")  # the optional one does not hold anything
+    sign = ev.items["sign"]
+    assert (sign.verdict, sign.reason) == ("pending", "2 session fields not set")
+    assert sign.evidence.detail == "waits for the session fields Version, Environment"
+    session.apply("field_set", {"field": "version", "value": "2.1.0"}, "ana", 2.0)
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.items["sign"].reason == "session field Environment not set"
+    session.apply("field_set", {"field": "environment", "value": "Staging"}, "ana", 3.0)
+    session.apply("field_set", {"field": "environment", "value": "Production"}, "ben", 4.0)
+    assert [v.value for v in session.fields["environment"]] == ["Staging", "Production"]
+    assert session.field_value("environment") == FieldValue("ben", 4.0, "Production")
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.unset == () and ev.items["sign"].reason == "to sign"
+
+
+def test_without_a_signoff_an_empty_required_field_keeps_the_last_phase_open() -> None:
+    layout = parse_layout(
+        "name: t\ncluster: {namespaces: [bizra-prod]}\nphases:\n"
+        "  - {id: a, title: A, items: [{id: x, title: X}]}\n"
+        "  - {id: b, title: B, items: [{id: y, title: Y}]}\n" + FIELDS
+    )
+    evaluator, picture = Evaluator(layout), setup()[1]
+    session = SessionState()
+    for item, phase in (("x", "a"), ("y", "b")):
+        session.apply("tick", {"phase": phase, "item": item}, "ana", 1.0)
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.phases[0].complete and ev.phases[0].unset == ()
+    assert not ev.phases[1].complete and ev.phases[1].unset == ("Version", "Environment")
+    assert ev.current == 1
+    session.apply("field_set", {"field": "version", "value": "2.1.0"}, "ana", 2.0)
+    session.apply("field_set", {"field": "environment", "value": "Production"}, "ana", 3.0)
+    ev = evaluator.evaluate(world(picture, session))
+    assert ev.phases[1].complete and ev.current == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,43 @@ def test_seed_001s_team_approvals_are_each_teams_sign_off_over_its_steps() -> No
     }
     # The steps under it stay items of their own.
     assert "signoff" not in items["Budget approved"]
+
+
+def test_seed_001s_notes_block_becomes_its_five_session_fields() -> None:
+    path = SEEDS / "001_9e6b0b9a041400da.txt"
+    layout, summary = build_layout(read_file(path))
+    environments = ["Development", "Staging", "Production"]
+    assert layout["session_fields"] == {
+        "deployment_date": {"title": "Deployment Date", "kind": "date"},
+        "deployed_by": {"title": "Deployed By"},
+        "version": {"title": "Version", "kind": "version"},
+        "environment": {"title": "Environment", "choices": environments},
+        "additional_notes": {"title": "Additional Notes", "required": False},
+    }
+    assert summary.fields == 5
+    # Not also a note item, and no phase is left empty: the Notes heading held only these.
+    assert "Notes" not in [p["title"] for p in layout["phases"]]
+    assert all(item["title"] != "Notes" for p in layout["phases"] for item in p["items"])
+    # Nothing of the block is dropped: each word of its lines is in a field's title or choices.
+    source = path.read_text(encoding="utf-8").split("## Notes", 1)[1]
+    kept = " ".join(
+        " ".join([f["title"], *f.get("choices", [])]) for f in layout["session_fields"].values()
+    )
+    assert set(re.findall(r"[^\W_]+", source)) <= set(re.findall(r"[^\W_]+", kept))
+    loaded = parse_layout(render(layout, path.name))
+    assert loaded.session_fields["environment"].choices == tuple(environments)
+    assert [f.required for f in loaded.session_fields.values()] == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "**Deployed By**: alice\n\n**Version**: 2.1.0\n",  # filled in already: a note
+        "**Sign-Off Statement**:\n\n```\nI certify\n```\n",  # no blank to fill in
+        "**Version**: ______ (the release tag)\n",  # more than a blank
+    ],
+)
+def test_a_notes_block_that_is_not_blanks_to_fill_in_stays_a_note(notes: str) -> None:
+    layout, summary = build_layout(read_text(f"# Go\n\n## Do\n\n- [ ] Ship\n\n## Notes\n\n{notes}"))
+    assert "session_fields" not in layout and summary.fields == 0
+    assert layout["phases"][-1]["items"][0]["title"] == "Notes"

@@ -28,7 +28,8 @@ def test_each_seed_imports_to_a_layout_that_validates(path: Path, tmp_path: Path
     automatic = sum(1 for k in kinds if k not in ("manual", "command", "signoff"))
     assert (
         f"{len(layout.phases)} phases, {len(layout.items())} items, {automatic} automatic, "
-        f"{kinds.count('command')} commands on demand, {kinds.count('signoff')} sign-offs"
+        f"{kinds.count('command')} commands on demand, {kinds.count('signoff')} sign-offs, "
+        f"{len(layout.session_fields)} session fields"
     ) in summary
     checked = warroom("validate", str(out))
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -100,7 +101,7 @@ def test_the_table_in_docs_layouts_says_what_each_seed_becomes() -> None:
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "layouts.md").read_text()
     rows = {
-        cells[0][:3]: tuple(int(c) for c in cells[1:6])
+        cells[0][:3]: tuple(int(c) for c in cells[1:7])
         for line in docs.splitlines()
         if line.startswith("| 00")
         for cells in [[c.strip() for c in line.strip("|").split("|")]]
@@ -114,5 +115,6 @@ def test_the_table_in_docs_layouts_says_what_each_seed_becomes() -> None:
             summary.automatic,
             summary.commands,
             summary.signoffs,
+            summary.fields,
         )
     assert rows == made

@@ -54,6 +54,16 @@ def test_every_check_key_and_field_is_in_the_tables(kind: str) -> None:
     assert not missing, f"`{kind}`'s row does not name {missing}"
 
 
+def test_every_session_field_key_is_in_its_table() -> None:
+    from warroom.layout.session_fields import SessionField
+
+    rows = table_rows()
+    missing = [name for name in SessionField.model_fields if name not in rows]
+    assert not missing, f"docs/layouts.md's session fields table does not name {missing}"
+    layout = parse_layout(example(), "docs/layouts.md")
+    assert layout.session_fields["environment"].choices == ("Staging", "Production")
+
+
 def jsonschema_module() -> Any:
     """The jsonschema package (a dev extra): skipped locally when absent, a failure in CI."""
     try:
@@ -93,6 +103,16 @@ def test_warroom_schema_refuses_what_the_loader_refuses() -> None:
         {"id": "x", "promql": {"signal": "p95_latency", "op": "<", "value": 1, "for": "5m"}},
     ):
         layout["phases"][0]["items"] = [broken]
+        assert list(validator.iter_errors(layout)), broken
+
+
+def test_warroom_schema_knows_session_fields() -> None:
+    jsonschema = jsonschema_module()
+    validator = jsonschema.Draft202012Validator(schema())
+    layout = yaml.safe_load(example())
+    assert not list(validator.iter_errors(layout))
+    for broken in ({"kind": "semver"}, {"choices": "Staging"}, {"titel": "Version"}):
+        layout["session_fields"] = {"version": broken}
         assert list(validator.iter_errors(layout)), broken
 
 

@@ -33,7 +33,7 @@ CASES: list[tuple[str, str, str]] = [
         HEAD + "alerts: []\n",
         "demo.yaml:4: alerts: unknown key; expected one of name, description, cluster, "
         "prometheus, targets, signals, gpus, custom_resources, links, roles, phases, "
-        "triggers, simulation",
+        "triggers, session_fields, simulation",
     ),
     (
         "wrong type",
@@ -145,6 +145,35 @@ CASES: list[tuple[str, str, str]] = [
         HEAD + "prometheus:\n  range: 1d\n",
         "demo.yaml:5: prometheus.range: a 1d graph at 5s steps needs more than 11000 points, "
         "which Prometheus refuses; set prometheus.step to 8s or more",
+    ),
+    (
+        "unknown session field kind",
+        HEAD + "session_fields:\n  version:\n    kind: semver\n",
+        "demo.yaml:6: session_fields.version.kind: 'semver' is not allowed; use 'text', "
+        "'date' or 'version'",
+    ),
+    (
+        "a session field with choices and a kind",
+        HEAD + "session_fields:\n  environment:\n    kind: date\n    choices: [Staging]\n",
+        "demo.yaml:6: session_fields.environment.kind: a field with choices is one of them, not "
+        "a date; remove kind or the choices",
+    ),
+    (
+        "a session field's choice listed twice",
+        HEAD + "session_fields:\n  environment:\n    choices:\n      - Staging\n"
+        "      - staging\n",
+        "demo.yaml:8: session_fields.environment.choices[1]: 'staging' is listed twice; keep one",
+    ),
+    (
+        "a session field id that is not one",
+        HEAD + "session_fields:\n  Deployed By: {}\n",
+        "demo.yaml:5: session_fields['Deployed By']: 'Deployed By' is not an id; use lowercase "
+        "letters, digits, '-' and '_', like pre-deploy or p95_gate",
+    ),
+    (
+        "a session field's required that is not a boolean",
+        HEAD + "session_fields:\n  version: {required: sometimes}\n",
+        "demo.yaml:5: session_fields.version.required: expected true or false, got 'sometimes'",
     ),
     (
         "empty file",

@@ -87,14 +87,31 @@ class Journal:
         return [orjson.loads(line) for line in self.lines]
 
 
+# The go-live record's facts (docs/journal.md, session_opened's session_fields): one set twice,
+# one typed with markup, one required and never set, one optional.
+SESSION_FIELDS = [
+    {"id": "deployment_date", "title": "Deployment Date", "kind": "date", "choices": [],
+     "required": True},
+    {"id": "deployed_by", "title": "Deployed By", "kind": "text", "choices": [], "required": True},
+    {"id": "version", "title": "Version", "kind": "version", "choices": [], "required": True},
+    {"id": "environment", "title": "Environment", "kind": "text",
+     "choices": ["Staging", "Production"], "required": True},
+    {"id": "notes", "title": "Additional Notes", "kind": "text", "choices": [], "required": False},
+]  # fmt: skip
+DEPLOYED_BY = "alice & <b>bob</b> | ops"
+
+
 def go_live() -> Journal:
     j = Journal()
     j.add(-370, "alice", "session_opened", layout="llm-inference <b>v2</b>",
           layout_path="layouts/llm.yaml", layout_hash="ab" * 32, context="prod-eu",
           server="https://api.prod-eu.example:6443", namespaces=["inference", "gateway"],
           go_live=GO_LIVE, drill=False, production=True, warroom="0.1.0", signals=SIGNALS,
-          phases=PHASES, triggers=[{"id": "burn", "title": "p99 over SLO for 5 minutes"}])
+          phases=PHASES, triggers=[{"id": "burn", "title": "p99 over SLO for 5 minutes"}],
+          session_fields=SESSION_FIELDS)
     j.add(-360, "alice", "phase_started", phase="preflight", early=False, reason=None)
+    j.add(-358, "alice", "field_set", field="version", value="1.4.1")
+    j.add(-357, "alice", "field_set", field="environment", value="Production")
     j.add(-359, "alice", "verdict", phase="preflight", item="nodes", verdict="pass",
           reason="all Ready", evidence=evidence("Ready GPU nodes", "8/8", "8", GO_LIVE - 21540,
                                                 source="kubernetes"))
@@ -145,12 +162,16 @@ def go_live() -> Journal:
                   statement="canary healthy, go for full rollout", note="watched the burn",
                   bound={"target": "inference/llm", "revision": "7",
                          "image": "registry.example/llm:1.4.2", "digest": "sha256:4a1f09",
-                         "evidence": {"latency": "pass", "soak": "pending"}})
+                         "evidence": {"latency": "pass", "soak": "pending"},
+                         "fields": {"version": "1.4.1", "environment": "Production"}})
         if minute == 14:
             j.add(minute, "alice", "signoff_lapsed", phase="canary", item="sre",
                   why="revision changed: 7 → 8")
+        if minute == 13:
+            j.add(minute, "dave", "field_set", field="version", value="1.4.2")
         if minute == 15:
             j.add(minute, "bob", "operator_changed", **{"from": "alice", "to": "bob"})
+            j.add(minute, "bob", "field_set", field="deployed_by", value=DEPLOYED_BY)
         if minute == 16:
             j.add(minute, "bob", "phase_started", phase="full", early=False, reason=None)
         if minute == 20:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.report.golive import NASTY_NOTE, go_live
+from tests.report.golive import DEPLOYED_BY, NASTY_NOTE, go_live
 from tests.report.png import pixels
 from warroom.report import ChainStatus, write_report
 from warroom.report.style import TONES
@@ -88,7 +88,20 @@ def test_the_browser_shows_the_items_people_and_reasons(dom: str) -> None:
     assert "bound to: target inference/llm; revision 7; image registry.example/llm:1.4.2; " in text
     assert "signed by dave as SRE lead at 2026-12-02 21:12:00Z" in text
     assert "Go-live record: llm-inference <b>v2</b>" in text
-    assert "Journal: 106 records, hash chain verifies" in text
+    assert "Journal: 110 records, hash chain verifies" in text
+
+
+def test_the_session_fields_are_among_the_facts(dom: str) -> None:
+    text = seen(dom)
+    facts = text.split("items:")[0]  # the facts come before the summary
+    assert "Deployment Datenot set (required)" in facts  # <dt> and <dd> side by side
+    assert (
+        "Version1.4.2, set by dave at 2026-12-02 21:13:00Z (T+13m); before: 1.4.1 by alice at "
+        "2026-12-02 15:02:00Z (T-5h58m)" in facts
+    )
+    assert f"Deployed By{DEPLOYED_BY}, set by bob" in facts  # markup typed stays text
+    assert "Additional Notesnot set" in facts
+    assert "Version set: 1.4.2" in text  # and on the timeline
 
 
 def test_markup_from_the_journal_stays_text(dom: str) -> None:

@@ -65,7 +65,7 @@ def test_the_record_ends_with_the_chain_and_its_head() -> None:
     journal = go_live()
     md = markdown()
     assert md.rstrip().splitlines()[-1] == (
-        f"Journal: 106 records, hash chain verifies; head {journal.chain().head}")
+        f"Journal: 110 records, hash chain verifies; head {journal.chain().head}")
     assert "NOT" not in md
 
 
@@ -95,3 +95,23 @@ def test_escaping_leaves_plain_words_alone() -> None:
     assert inline("*bold* _it_ `code` [link](x)") == "\\*bold\\* \\_it\\_ \\`code\\` \\[link\\](x)"
     assert cell("") == " "
     assert GO_LIVE > 0
+
+
+def test_the_session_fields_are_facts_with_who_set_them_when_and_what_they_were() -> None:
+    md = markdown()
+    facts = md.split("**Summary:**")[0]
+    assert "- **Deployment Date:** not set (required)\n" in facts
+    assert (
+        "- **Version:** 1.4.2, set by dave at 2026-12-02 21:13:00Z (T+13m); before: 1.4.1 by "
+        "alice at 2026-12-02 15:02:00Z (T-5h58m)\n" in facts
+    )
+    assert "- **Environment:** Production, set by alice at 2026-12-02 15:03:00Z (T-5h57m)" in facts
+    # What was typed is shown as typed: markup escaped, not rendered.
+    assert "- **Deployed By:** alice & \\<b\\>bob\\</b\\> | ops, set by bob at" in facts
+    assert "- **Additional Notes:** not set\n" in facts
+    assert "- 2026-12-02 21:13:00Z (T+13m) · dave · Version set: 1.4.2" in md
+    # A sign-off says the fields it was signed with (the version was set again after it).
+    assert (
+        "evidence latency=pass, soak=pending; session fields Version 1.4.1, Environment Production"
+        in md
+    )

@@ -103,7 +103,7 @@ def test_the_timeline_reads_every_record_worth_reading_in_order() -> None:
     assert "operator: alice → bob" in lines
     assert lines[0].startswith("session opened: llm-inference <b>v2</b> on prod-eu")
     assert lines[-1] == "session closed: go-live done"
-    assert len(lines) == 106 - 80 - 1  # all but the samples and the repeated verdict
+    assert len(lines) == 110 - 80 - 1  # all but the samples and the repeated verdict
 
 
 def test_signals_measure_time_outside_the_slo() -> None:

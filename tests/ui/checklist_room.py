@@ -63,8 +63,8 @@ triggers:
 """
 
 
-def layout_on(sim: SimCluster) -> Layout:
-    return parse_layout(LAYOUT).with_overrides(context="warroom-sim", prometheus=sim.prometheus_url)
+def layout_on(sim: SimCluster, text: str = LAYOUT) -> Layout:
+    return parse_layout(text).with_overrides(context="warroom-sim", prometheus=sim.prometheus_url)
 
 
 @contextlib.asynccontextmanager
@@ -76,8 +76,9 @@ async def simulated() -> AsyncIterator[SimCluster]:
 
 
 @contextlib.asynccontextmanager
-async def live_room(sim: SimCluster) -> AsyncIterator[Room]:
-    async with open_room(layout_on(sim), kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
+async def live_room(sim: SimCluster, text: str = LAYOUT) -> AsyncIterator[Room]:
+    layout = layout_on(sim, text)
+    async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
         await room.sources.wait_synced(20)
         yield room
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from warroom.checklist import kube_checks, signal_checks
 from warroom.checklist.pod_index import PodIndexes
+from warroom.checklist.session import SessionState, unset_words
 from warroom.checklist.verdicts import Evidence, ItemVerdict, PhaseState, TriggerState, Verdict
 from warroom.checklist.world import World
 from warroom.kinds.deployment import revision_of
@@ -52,6 +53,7 @@ class Evaluation:
     changes: tuple[ItemVerdict, ...] = ()
     trigger_changes: tuple[TriggerState, ...] = ()
     lapses: tuple[Lapse, ...] = ()
+    unset: tuple[str, ...] = ()  # titles of the required session fields not set yet
 
     @property
     def raised(self) -> tuple[TriggerState, ...]:
@@ -79,6 +81,21 @@ class Evaluator:
     _scans: signal_checks.Scans = field(default_factory=signal_checks.Scans)
     # An events check's events of its reasons, and the events version they were read at.
     _events: dict[str, tuple[int, list[Obj]]] = field(default_factory=dict)
+    # The go-live decision, which a required session field left empty holds: the checklist's
+    # last sign-off, else (None) its last phase's gate.
+    go: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        signoffs = [item.id for _, item in self.layout.items() if item.signoff is not None]
+        self.go = signoffs[-1] if signoffs else None
+
+    def unset(self, session: SessionState) -> tuple[str, ...]:
+        """The titles of the layout's required session fields that have no value yet."""
+        return tuple(
+            spec.title
+            for name, spec in self.layout.session_fields.items()
+            if spec.required and session.field_value(name) is None
+        )
 
     def forget(self) -> None:
         """Forget what was last said, so the next evaluation reports every verdict and raised
@@ -95,13 +112,17 @@ class Evaluator:
         items: dict[str, ItemVerdict] = {}
         changes: list[ItemVerdict] = []
         lapses: list[Lapse] = []
+        unset = self.unset(world.session)
         for phase, item in self.layout.items():
-            verdict = self._item(phase, item, world, lapses)
+            verdict = self._item(phase, item, world, lapses, unset)
             items[item.id] = verdict
             if not verdict.same(self._last.get(item.id)):
                 changes.append(verdict)
         self._last = items
         phases = tuple(self._phase(p, items, world) for p in self.layout.phases)
+        if self.go is None and unset and phases:
+            last = phases[-1]
+            phases = (*phases[:-1], replace(last, complete=False, unset=unset))
         current = next(
             (
                 i
@@ -137,13 +158,16 @@ class Evaluator:
             tuple(changes),
             tuple(trigger_changes),
             tuple(lapses),
+            unset,
         )
 
     # -- items -------------------------------------------------------------------------
 
-    def _item(self, phase: Phase, item: Item, world: World, lapses: list[Lapse]) -> ItemVerdict:
+    def _item(
+        self, phase: Phase, item: Item, world: World, lapses: list[Lapse], unset: tuple[str, ...]
+    ) -> ItemVerdict:
         if item.ticked_by_person:
-            return self._person(phase, item, world, lapses)
+            return self._person(phase, item, world, lapses, unset if item.id == self.go else ())
         proved = world.session.proved.get(item.id)
         if item.once and proved is not None:
             return ItemVerdict(
@@ -308,7 +332,16 @@ class Evaluator:
         detail = world.picture_status or "the cluster's watches are not current"
         return "unknown", "stale", Evidence(item.title, "API server", detail=detail)
 
-    def _person(self, phase: Phase, item: Item, world: World, lapses: list[Lapse]) -> ItemVerdict:
+    def _person(
+        self,
+        phase: Phase,
+        item: Item,
+        world: World,
+        lapses: list[Lapse],
+        unset: tuple[str, ...] = (),
+    ) -> ItemVerdict:
+        """A ticked item or a sign-off; `unset` are the required session fields still empty
+        when this sign-off is the go-live decision (they hold it until set)."""
         session = world.session
         if item.signoff is None:
             ticks = session.ticks.get(item.id, [])
@@ -340,7 +373,9 @@ class Evaluator:
             value=", ".join(s.operator for s in signed) or None,
             threshold=item.signoff.statement,
             since=signed[-1].at if signed else None,
-            detail=bound_text(signed[-1].bound) if signed else None,
+            detail=bound_text(signed[-1].bound)
+            if signed
+            else (f"waits for the session fields {', '.join(unset)}" if unset else None),
         )
         if item.id in session.lapsed and not signed:
             return ItemVerdict(phase.id, item.id, "pending", "lapsed", evidence)
@@ -349,6 +384,8 @@ class Evaluator:
                 phase.id, item.id, "done", f"signed by {signed[-1].operator}", evidence
             )
         reason = f"{len(signed)} of {item.signers} signed" if signed else "to sign"
+        if unset:
+            reason = unset_words(unset) if not signed else f"{reason} · {unset_words(unset)}"
         return ItemVerdict(phase.id, item.id, "pending", reason, evidence)
 
     def bound(self, item: Item, world: World) -> Bound | None:

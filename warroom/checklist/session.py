@@ -1,10 +1,11 @@
 """What a session's journal says about the checklist, folded record by record: ticks, notes,
-sign-offs, overrides, phase starts and the commands approved. Replaying a journal gives back
-the same state, so a restart (or a second engineer's process) sees what was recorded."""
+sign-offs, overrides, phase starts, the commands approved and the session's fields. Replaying a
+journal gives back the same state, so a restart (or a second engineer's process) sees what was
+recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,23 @@ class Note:
     item: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """A session field set: its value, who set it and when."""
+
+    operator: str
+    at: float
+    value: str
+
+
+def unset_words(titles: Sequence[str]) -> str:
+    """`session field Version not set`, or `3 session fields not set`: short enough for a
+    row's reason (the fields' line above the checklist names each)."""
+    if len(titles) == 1:
+        return f"session field {titles[0]} not set"
+    return f"{len(titles)} session fields not set"
+
+
 @dataclass
 class SessionState:
     """The checklist's recorded state. Apply records in journal order."""
@@ -57,6 +75,8 @@ class SessionState:
     overrides: dict[str, PhaseStart] = field(default_factory=dict)
     approved: set[str] = field(default_factory=set)  # items whose command was shown and approved
     proved: dict[str, float] = field(default_factory=dict)  # item → when it first passed
+    # Session field → every value it was set to, in order: the last one counts.
+    fields: dict[str, list[FieldValue]] = field(default_factory=dict)
     version: int = 0
 
     def apply(self, kind: str, payload: Mapping[str, Any], operator: str, at: float) -> None:
@@ -105,6 +125,12 @@ class SessionState:
             self.overrides[phase] = PhaseStart(operator, at, True, payload.get("reason"))
         elif kind == "command_approved":
             self.approved.add(item)
+        elif kind == "field_set":
+            name = str(payload.get("field") or "")
+            value = payload.get("value")
+            if not name or not isinstance(value, str):
+                return
+            self.fields.setdefault(name, []).append(FieldValue(operator, at, value))
         elif kind == "verdict":
             if payload.get("verdict") == "pass":
                 self.proved.setdefault(item, at)
@@ -112,6 +138,11 @@ class SessionState:
         else:
             return
         self.version += 1
+
+    def field_value(self, name: str) -> FieldValue | None:
+        """The session field's value now (the last set), or None while it is not set."""
+        history = self.fields.get(name)
+        return history[-1] if history else None
 
     def tickers(self, item: str) -> list[str]:
         """The distinct people who ticked `item`, in order."""

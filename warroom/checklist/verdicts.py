@@ -86,3 +86,6 @@ class PhaseState:
     starts_at: float | None = None  # cluster time, when the layout schedules it (at: T-6h)
     started: bool = False
     items: tuple[ItemVerdict, ...] = field(default_factory=tuple)
+    # The required session fields still empty that keep this phase (the go-live's last, in a
+    # checklist without a sign-off) from completing; their titles.
+    unset: tuple[str, ...] = ()

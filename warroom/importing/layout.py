@@ -10,8 +10,10 @@ commands.py (rollout status, pods Running, curl of an endpoint, other reads on d
 an item like "Team Sign-Off" listing roles (`Engineering lead: [ ]`) becomes one sign-off per
 role; in a sign-off phase, an item naming a team and the steps under it becomes that team's
 sign-off, and team headings get one sign-off after their items; a note with a `Signature:`
-line is signed by the signatory. Nothing of the source is dropped: an item's nested lines and
-code become its help, and blocks that are not tasks become items that are not required.
+line is signed by the signatory. A Notes block of blanks to fill in (`**Version**: ____`,
+`**Environment**: ☐ Staging ☐ Production`) becomes the layout's session_fields. Nothing of the
+source is dropped: an item's nested lines and code become its help, and blocks that are not
+tasks become items that are not required.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ _COMMENT = re.compile(r"^\s*#\s*-\s+")  # `# - CB p99 latency: ≤ 1.5ms` in a c
 _TEAM = re.compile(r"\b(team|lead|management|owner|architect|board|committee|manager)\b", re.I)
 _ROLE_LINE = re.compile(r"^\s*[-*+]\s+(?:\[[ xX]\]\s+)?(.+?)(?::\s*\[[ xX]?\])?\s*$")
 _SIGNATURE = re.compile(r"^\s*signature\s*:", re.I | re.M)
+# `**Deployed By**: ______`, `**Environment:** ☐ Staging ☐ Production`, `**Notes**:`.
+_FIELD_LINE = re.compile(r"^\s*\*\*(?P<name>[^*:]+?)(?::\*\*|\*\*\s*:)\s*(?P<rest>.*?)\s*$")
+_BLANK = re.compile(r"_{3,}")
+_BOX = re.compile(r"[☐□]|\[ \]")
+_OPTIONAL_FIELD = re.compile(r"\b(notes?|comments?|remarks?)\b", re.I)
 
 
 @dataclass
@@ -48,13 +55,15 @@ class Summary:
     automatic: int = 0
     commands: int = 0  # command checks, run when the operator asks
     signoffs: int = 0
+    fields: int = 0  # session fields to fill in during the go-live
     placeholders: list[str] = field(default_factory=list)  # signal ids to write PromQL for
     assumed: list[str] = field(default_factory=list)  # item ids held SUSTAINED by assumption
 
     def lines(self) -> list[str]:
         out = [
             f"{self.phases} phases, {self.items} items, {self.automatic} automatic, "
-            f"{self.commands} commands on demand, {self.signoffs} sign-offs"
+            f"{self.commands} commands on demand, {self.signoffs} sign-offs, "
+            f"{self.fields} session fields"
         ]
         if self.placeholders:
             out.append(
@@ -107,6 +116,7 @@ class _Builder:
         self.namespaces: list[str] = []
         self.roles: dict[str, str] = {}
         self.soaks: list[dict[str, Any]] = []
+        self.fields: dict[str, dict[str, Any]] = {}
         self.summary = Summary()
 
     def signal(self, criterion: Criterion) -> str:
@@ -169,6 +179,13 @@ class _Builder:
         """What one read item becomes: usually one item; a sign-off listing roles, several."""
         self.slos(read)
         if not read.task:
+            fields = _session_fields(read)
+            if fields:
+                for name, field in fields:
+                    fid = _unique(slug(name, "_", 40) or "field", set(self.fields), "_")
+                    self.fields[fid] = field
+                self.summary.fields += len(fields)
+                return []
             if _SIGNATURE.search("\n".join(read.detail)):
                 return [self.signoff(read, "Signatory", _statement(read), read.title)]
             out = self._base(read)
@@ -266,6 +283,36 @@ def _statement(read: ReadItem) -> str:
     return " ".join(words) or read.title
 
 
+def _session_fields(read: ReadItem) -> list[tuple[str, dict[str, Any]]]:
+    """The blanks a note asks to fill in, each a session field: every line of it is
+    `**Name**: ____` (a date, a version or text, by its name), `**Name**: ☐ A ☐ B` (one of
+    the choices) or `**Name**:` with nothing after; [] when it is any other note."""
+    fields: list[tuple[str, dict[str, Any]]] = []
+    blanks = 0
+    for line in read.detail:
+        match = _FIELD_LINE.match(line)
+        if match is None:
+            return []
+        name, rest = match.group("name").strip(), match.group("rest")
+        field: dict[str, Any] = {"title": name}
+        if _BOX.search(rest):
+            choices = [c.strip() for c in _BOX.split(rest) if c.strip()]
+            if _BOX.match(rest) is None or not choices:
+                return []
+            field["choices"] = choices
+        elif rest and _BLANK.fullmatch(rest) is None:
+            return []  # a value already written: a note, not a blank
+        elif re.search(r"\bdate\b", name, re.I):
+            field["kind"] = "date"
+        elif re.search(r"\bversion\b", name, re.I):
+            field["kind"] = "version"
+        blanks += bool(rest)
+        if _OPTIONAL_FIELD.search(name):
+            field["required"] = False
+        fields.append((name, field))
+    return fields if blanks else []
+
+
 def _listed_roles(read: ReadItem) -> list[str]:
     """The roles a sign-off item lists under it: `- Engineering lead: [ ]`, `- [ ] Security`."""
     roles = []
@@ -314,6 +361,8 @@ def build_layout(read: ReadChecklist) -> tuple[dict[str, Any], Summary]:
             children = [r.title for r in phase.items if r.task and r.group == inner]
             made.append(builder.items(item, signoff_phase, children))
         items = _team_signoffs(builder, phase, made)
+        if not items:
+            continue  # its text became session fields
         pid = _unique(slug(phase.title) or "phase", phase_ids)
         phases.append({"id": pid, "title": phase.title, "items": items})
         builder.summary.items += len(items)
@@ -329,6 +378,8 @@ def build_layout(read: ReadChecklist) -> tuple[dict[str, Any], Summary]:
         layout["signals"] = builder.signals
     if builder.roles:
         layout["roles"] = builder.roles
+    if builder.fields:
+        layout["session_fields"] = builder.fields
     layout["phases"] = phases
     return layout, builder.summary
 

@@ -40,6 +40,7 @@ from warroom.layout.fields import (
 )
 from warroom.layout.messages import problems_from_validation
 from warroom.layout.overrides import override_data
+from warroom.layout.session_fields import SessionFields
 from warroom.layout.signals import Signal
 
 #: Prometheus' API refuses range queries with more points per series than this.
@@ -215,6 +216,7 @@ class Layout(BaseModel):
     roles: Roles = Field(default_factory=dict)
     phases: tuple[Phase, ...] = ()
     triggers: dict[SignalId, Trigger] = Field(default_factory=dict)
+    session_fields: SessionFields = Field(default_factory=dict)
     simulation: Simulation | None = None
 
     @model_validator(mode="before")
@@ -244,14 +246,15 @@ class Layout(BaseModel):
                 else s
                 for sid, s in signals.items()
             }
-        triggers = data.get("triggers")
-        if isinstance(triggers, dict):
-            data["triggers"] = {
-                tid: {**t, "title": title_from_id(tid)}
-                if isinstance(tid, str) and isinstance(t, dict) and not t.get("title")
-                else t
-                for tid, t in triggers.items()
-            }
+        for key in ("triggers", "session_fields"):
+            titled = data.get(key)
+            if isinstance(titled, dict):
+                data[key] = {
+                    tid: {**t, "title": title_from_id(tid)}
+                    if isinstance(tid, str) and isinstance(t, dict) and not t.get("title")
+                    else t
+                    for tid, t in titled.items()
+                }
         return data
 
     @model_validator(mode="after")

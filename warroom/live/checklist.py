@@ -2,7 +2,8 @@
 
 `ChecklistRun` builds the evaluator's World from the room (picture, signals, probes), judges
 it, and journals what changed (verdicts with evidence, triggers raised and cleared, sign-offs
-that lapsed) and what the operator does (tick, note, override, sign off, run a command). Each
+that lapsed) and what the operator does (tick, note, override, sign off, run a command, set a
+session field). Each
 operator act is written (fsync'd) to the journal *before* it counts: a write that fails raises
 JournalWriteError and nothing changes. Records another process appended to the same session
 (a second engineer) are folded in on every tick.
@@ -286,6 +287,13 @@ class ChecklistRun:
             )
         if any(s.operator == operator for s in self.session.signoffs.get(item_id, [])):
             raise Refused(f"{operator} has already signed {found.item.title}")
+        unset = self.evaluator.unset(self.session) if item_id == self.evaluator.go else ()
+        if unset:
+            plural = "s" if len(unset) > 1 else ""
+            raise Refused(
+                f"{found.item.title} decides the go-live: set the session field{plural} "
+                f"{', '.join(unset)} first"
+            )
         world = self.world()
         bound = self.evaluator.bound(found.item, world)
         ev = self.tick()  # what the phase says at the moment of signing, not at the last tick
@@ -311,9 +319,29 @@ class ChecklistRun:
                     "image": bound.image if bound else None,
                     "digest": bound.digest if bound else None,
                     "evidence": evidence,
+                    # The go-live record's facts as they stood when it was signed.
+                    "fields": {
+                        name: value.value
+                        for name in self.layout.session_fields
+                        if (value := self.session.field_value(name)) is not None
+                    },
                 },
             },
         )
+
+    def set_field(self, name: str, typed: str) -> Record:
+        """Set session field `name` to what the operator typed (recorded before it shows)."""
+        spec = self.layout.session_fields.get(name)
+        if spec is None:
+            raise Refused(f"there is no session field {name!r} in this layout")
+        try:
+            value = spec.accept(typed)
+        except ValueError as wrong:
+            raise Refused(str(wrong)) from None
+        now = self.session.field_value(name)
+        if now is not None and now.value == value:
+            raise Refused(f"{spec.title} is already {value}")
+        return self._append("field_set", {"field": name, "value": value})
 
     def run_now(self, item_id: str) -> str:
         """Run an item's probe now; a command needs approval first (see `approve`)."""

@@ -115,6 +115,16 @@ def opened_payload(
             for p in layout.phases
         ],
         "triggers": [{"id": tid, "title": t.title} for tid, t in layout.triggers.items()],
+        "session_fields": [
+            {
+                "id": name,
+                "title": f.title,
+                "kind": f.kind,
+                "choices": list(f.choices),
+                "required": f.required,
+            }
+            for name, f in layout.session_fields.items()
+        ],
     }
 
 

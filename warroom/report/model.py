@@ -19,6 +19,7 @@ from warroom.report.parts import (
     Override,
     Phase,
     Session,
+    SessionField,
     Signoff,
     Summary,
     Trigger,
@@ -95,6 +96,7 @@ class _Fold:
         self.timeline: list[Event] = []
         self.signals: Mapping[str, Mapping[str, Any]] = {}
         self.samples: list[tuple[float, Mapping[str, Any]]] = []
+        self.fields: dict[str, SessionField] = {}
 
     def add(self, record: Mapping[str, Any]) -> None:
         kind = fields.text(record, "kind") or "(no kind)"
@@ -125,7 +127,9 @@ class _Fold:
             for pid in self.phase_order
         )
         return Report(
-            session=replace(self.session, operators=tuple(self.operators)),
+            session=replace(
+                self.session, operators=tuple(self.operators), fields=tuple(self.fields.values())
+            ),
             phases=phases,
             timeline=tuple(self.timeline),
             overrides=tuple(self.overrides),
@@ -180,6 +184,11 @@ class _Fold:
         for trigger in fields.items(p, "triggers"):
             tid = fields.text(trigger, "id") or "—"
             self.names.triggers[tid] = fields.text(trigger, "title") or tid
+        for spec in fields.items(p, "session_fields"):
+            fid = fields.text(spec, "id") or "—"
+            title = self.names.fields[fid] = fields.text(spec, "title") or fid
+            known = self.fields.get(fid, SessionField(fid, title))  # a reopen keeps the values
+            self.fields[fid] = replace(known, title=title, required=fields.flag(spec, "required"))
         for spec in fields.items(p, "phases"):
             pid = fields.text(spec, "id") or "—"
             self.names.phases[pid] = fields.text(spec, "title") or pid
@@ -241,6 +250,10 @@ class _Fold:
             image=fields.text(bound, "image"),
             evidence=tuple((str(k), str(v)) for k, v in evidence.items()),
             digest=fields.text(bound, "digest"),
+            fields=tuple(
+                (self.names.field(str(k)), str(v))
+                for k, v in fields.mapping(bound, "fields").items()
+            ),
         )
         self._set(self._key(p), signoff=signed, state="done", state_at=at, cause="signoff")
 
@@ -277,6 +290,12 @@ class _Fold:
         key = self._key(p)
         approved = replace(mark, text=fields.text(p, "command"))
         self._set(key, commands=(*self._item(key).commands, approved))
+
+    def _field_set(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
+        fid = fields.text(p, "field") or "—"
+        known = self.fields.get(fid, SessionField(fid, self.names.field(fid)))
+        value = replace(mark, text=fields.text(p, "value") or "")
+        self.fields[fid] = replace(known, values=(*known.values, value))
 
     def _samples(self, p: Mapping[str, Any], mark: Mark, at: float | None) -> None:
         if at is not None:

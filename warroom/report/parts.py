@@ -42,6 +42,7 @@ class Signoff:
     evidence: tuple[tuple[str, str], ...]
     lapsed: Mark | None = None
     digest: str | None = None  # the image digest the target's pods ran when signed
+    fields: tuple[tuple[str, str], ...] = ()  # (title, value) of the session fields set then
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,21 @@ class Event:
 
 
 @dataclass(frozen=True)
+class SessionField:
+    """A session field the layout declared (or a record named) and every value it was set to,
+    in order (each a Mark whose text is the value): the last one counts."""
+
+    id: str
+    title: str
+    required: bool = False
+    values: tuple[Mark, ...] = ()
+
+    @property
+    def value(self) -> Mark | None:
+        return self.values[-1] if self.values else None
+
+
+@dataclass(frozen=True)
 class Session:
     layout: str = "—"
     layout_path: str | None = None
@@ -144,6 +160,7 @@ class Session:
     opened: Mark | None = None
     closed: Mark | None = None
     operators: tuple[str, ...] = ()
+    fields: tuple[SessionField, ...] = ()
 
 
 @dataclass(frozen=True)

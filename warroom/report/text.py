@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warroom.report.model import ChainStatus, Report
-from warroom.report.parts import Item
+from warroom.report.parts import Item, SessionField
 from warroom.report.series import Series
 from warroom.report.times import stamp
 
@@ -57,6 +57,8 @@ def bound(item: Item) -> str | None:
     ) if value]
     if signed.evidence:
         parts.append("evidence " + ", ".join(f"{k}={v}" for k, v in signed.evidence))
+    if signed.fields:
+        parts.append("session fields " + ", ".join(f"{k} {v}" for k, v in signed.fields))
     return "; ".join(parts) or "nothing recorded"
 
 
@@ -110,6 +112,17 @@ def chain_warning(chain: ChainStatus) -> str:
             "This record may not be what happened.")
 
 
+def field_value(report: Report, field: SessionField) -> str:
+    """`2.1.0, set by ana at 2026-12-02 21:05:00Z (T+5m); before: 2.0.9 by ana at …`, or
+    `not set (required)`: a session field's value, who set it and when, and what it was."""
+    now = field.value
+    if now is None:
+        return "not set (required)" if field.required else "not set"
+    said = f"{now.text}, set by {now.operator} at {report.when(now.at)}"
+    earlier = [f"{m.text} by {m.operator} at {report.when(m.at)}" for m in field.values[:-1]]
+    return said + (f"; before: {'; '.join(earlier)}" if earlier else "")
+
+
 def facts(report: Report) -> list[tuple[str, str]]:
     """The session's facts as (label, value) rows, in reading order."""
     s = report.session
@@ -133,6 +146,7 @@ def facts(report: Report) -> list[tuple[str, str]]:
         rows.append(("Closed", f"by {s.closed.operator} at {report.when(s.closed.at)}{reason}"))
     if s.operators:
         rows.append(("Operators", ", ".join(s.operators)))
+    rows += [(f.title, field_value(report, f)) for f in s.fields]
     if s.warroom:
         rows.append(("warroom", s.warroom))
     return rows

@@ -26,6 +26,7 @@ class Names:
     phases: dict[str, str] = field(default_factory=dict)
     items: dict[tuple[str, str], str] = field(default_factory=dict)
     triggers: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # session fields' titles
 
     def phase(self, phase: str | None) -> str:
         return self.phases.get(phase or "", phase or "—")
@@ -39,6 +40,9 @@ class Names:
 
     def trigger(self, trigger: str | None) -> str:
         return self.triggers.get(trigger or "", trigger or "—")
+
+    def field(self, name: str | None) -> str:
+        return self.fields.get(name or "", name or "—")
 
 
 # The word a timeline line's colour carries (never colour alone); a verdict line says its verdict.
@@ -129,6 +133,8 @@ def sentence(
         return f"trigger cleared: {names.trigger(fields.text(p, 'trigger'))}", "pass"
     if kind == "operator_changed":
         return f"operator: {fields.text(p, 'from') or '—'} → {fields.text(p, 'to') or '—'}", None
+    if kind == "field_set":
+        return f"{names.field(fields.text(p, 'field'))} set: {fields.text(p, 'value') or ''}", None
     if kind == "command_approved":
         line = f"command approved for {names.item(phase, item)}: {fields.text(p, 'command') or ''}"
         return line, None

@@ -28,7 +28,7 @@ from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
 from warroom.state.versions import containers
-from warroom.ui.ask import AskScreen, ConfirmScreen
+from warroom.ui.ask import AskScreen, ChooseScreen, ConfirmScreen
 from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
 from warroom.ui.evidence import EvidenceDetail
 from warroom.ui.keys import APP_KEYS, SORT_KEYS, Key, Keymap, bindings, key_label
@@ -51,6 +51,7 @@ from warroom.ui.widgets.nodes import Host, NodeTable
 from warroom.ui.widgets.panels import Banner
 from warroom.ui.widgets.pods import PodTable
 from warroom.ui.widgets.rows import RowView
+from warroom.ui.widgets.session_fields import fields_of, shown_value
 
 RENDER_INTERVAL = 0.25  # seconds between checks for new data
 CHECKLIST_INTERVAL = 1.0  # seconds between evaluations of the checklist
@@ -70,6 +71,7 @@ HELP_TOGETHER = {
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
     ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
     ("checklist.run", "checklist.override"): "Run its check now, override the phase",
+    ("checklist.field", "app.operator"): "Set a session field; change who signs",
 }
 
 
@@ -282,6 +284,7 @@ class WarRoomApp(App[None]):
                 set(run.session.overrides),
                 run.version,
                 self._checklist_words(run),
+                fields_of(run.layout.session_fields, run.session),
             )
 
     def _checklist_words(self, run: ChecklistRun) -> str:
@@ -512,6 +515,62 @@ class WarRoomApp(App[None]):
                 self._record(lambda: run.sign(item.id), f"Signed: {item.title}")
 
         self.push_screen(ConfirmScreen(f"Sign off — {item.title}", body, "Sign it?"), confirmed)
+
+    def action_set_field(self) -> None:
+        """Ask which session field, then its value: one of its choices, else typed."""
+        run = self.checklist
+        if run is None or run.journal is None:
+            self.notify("This war room keeps no journal to record fields in.", severity="warning")
+            return
+        specs = run.layout.session_fields
+        if not specs:
+            self.notify(
+                "This layout has no session fields: add session_fields: to it "
+                "(docs/layouts.md).",
+                severity="warning",
+            )
+            return
+
+        def set_to(name: str, typed: str | None) -> None:
+            if typed is not None:
+                self._record(lambda: run.set_field(name, typed), f"Set {specs[name].title}.")
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            spec, now = specs[name], run.session.field_value(name)
+            title = f"{spec.title} — set by {run.operator}"
+            if spec.choices:
+                options = [(c, c) for c in spec.choices]
+                question = f"{spec.title} is {now.value if now else 'not set'}. Pick one:"
+                current = now.value if now else None
+                self.push_screen(
+                    ChooseScreen(title, question, options, current=current),
+                    lambda typed: set_to(name, typed),
+                )
+                return
+            value = now.value if now is not None else ""
+            if not value and spec.kind == "date":
+                value = time.strftime("%Y-%m-%d", time.gmtime(self.model.clock()))
+            self.push_screen(
+                AskScreen(
+                    title,
+                    f"{spec.title} ({spec.shape}):",
+                    value=value,
+                    required=f"Type the {spec.title} first.",
+                ),
+                lambda typed: set_to(name, typed),
+            )
+
+        shown = fields_of(specs, run.session)
+        options = [
+            (f.id, f"{f.title}: {'not set' if f.value is None else shown_value(f.value)}")
+            for f in shown
+        ]
+        first_unset = next((f.id for f in shown if f.value is None), None)
+        self.push_screen(
+            ChooseScreen("Session fields", "Which field?", options, current=first_unset), chosen
+        )
 
     def action_operator(self) -> None:
         run = self.checklist

@@ -1,7 +1,10 @@
-"""Asking the operator: a line of text (a note, a reason, a name) or a yes before something
-is recorded or run. Enter answers, Esc cancels; the answer comes back through dismiss()."""
+"""Asking the operator: a line of text (a note, a reason, a name), one of a few choices (a
+session field's), or a yes before something is recorded or run. Enter answers, Esc cancels;
+the answer comes back through dismiss()."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on
@@ -9,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 
 class AskScreen(ModalScreen[str | None]):
@@ -81,3 +85,46 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ChooseScreen(ModalScreen[str | None]):
+    """`question` above a list of `options` (id, how it reads); Enter picks the one
+    highlighted, Esc cancels. The answer is the id picked (None on Esc)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        question: str,
+        options: Sequence[tuple[str, str]],
+        *,
+        current: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+        self.choices = OptionList(
+            *(Option(Text(label), id=key) for key, label in options), id="ask-choices"
+        )
+        keys = [key for key, _ in options]
+        self.start = keys.index(current) if current in keys else 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "↑↓ choose · Enter picks · Esc cancels"
+            yield Static(Text(self.question), id="ask-question")
+            yield self.choices
+
+    def on_mount(self) -> None:
+        self.choices.highlighted = self.start
+        self.choices.focus()
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

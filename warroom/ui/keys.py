@@ -78,6 +78,14 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
     ),
     Key("checklist.sign", "s", "sign", "Sign off", "Sign off the selected item", show=False),
     Key(
+        "checklist.field",
+        "f",
+        "set_field",
+        "Set field",
+        "Set a session field (date, version, environment …)",
+        show=False,
+    ),
+    Key(
         "app.operator",
         "w",
         "operator",

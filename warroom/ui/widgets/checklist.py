@@ -12,6 +12,7 @@ from rich.style import Style
 from rich.text import Text
 
 from warroom.checklist.evaluator import Evaluation
+from warroom.checklist.session import unset_words
 from warroom.checklist.verdicts import ItemVerdict, PhaseState, countdown
 from warroom.layout.checklist import Item, Phase
 from warroom.ui.widgets.panels import Panel
@@ -146,6 +147,8 @@ class ChecklistList(RowView):
             out.append(Segment(f" · {state.failed} failing", self.tone("bad")))
         if state.unknown:
             out.append(Segment(f" · {state.unknown} unknown", self.tone("dim")))
+        if state.unset:
+            out.append(Segment(f" · {unset_words(state.unset)}", self.tone("warn")))
         out.append(Segment(f"  {mark}", self.tone(tone)))
         if row.phase.at is not None:
             out.append(Segment(f"  {row.phase.at}", self.tone("dim")))

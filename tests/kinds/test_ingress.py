@@ -104,3 +104,26 @@ def test_canary_for_a_service_needs_a_main_ingress_on_the_same_host():
     # An Ingress whose canary settings are invalid is an ordinary one, not a canary.
     invalid = ingress("foo-canary", "green", annotated(canary="false", canary_weight="5"))
     assert canary_for([main, invalid], "stable") is None
+
+
+def test_a_canary_in_another_namespace_takes_its_share_of_the_main_ingress_host():
+    """Blue and green in namespaces of their own, both Services named alike (seed 002):
+    ingress-nginx merges the canary by host and path, whatever its namespace."""
+    main = ingress("sap-llm-api", "sap-llm-api", host="api.sap-llm.prod")
+    main["metadata"]["namespace"] = "sap-llm-blue"
+    green = ingress(
+        "sap-llm-api-canary", "sap-llm-api", annotated(canary="true", canary_weight="20"),
+        host="api.sap-llm.prod",
+    )  # fmt: skip
+    green["metadata"]["namespace"] = "sap-llm-green"
+    found = canary_for([main, green], "sap-llm-api", "sap-llm-blue")
+    assert found is not None
+    assert (found.namespace, found.service, found.share) == ("sap-llm-green", "sap-llm-api", 0.2)
+    # From green's side there is no main Ingress of its own: nothing in front of it.
+    assert canary_for([main, green], "sap-llm-api", "sap-llm-green") is None
+    # A canary in the main Ingress's own namespace to the same Service is no split.
+    self_canary = ingress(
+        "x", "sap-llm-api", annotated(canary="true", canary_weight="20"), host="api.sap-llm.prod"
+    )
+    self_canary["metadata"]["namespace"] = "sap-llm-blue"
+    assert canary_for([main, self_canary], "sap-llm-api", "sap-llm-blue") is None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import canary_ingress
+from tests.sim.conftest import Kubectl
 from warroom.sim.cluster import SimCluster
 from warroom.sim.scenario import parse
 
@@ -436,3 +439,30 @@ async def test_the_regression_fault_over_http_lowers_the_ihsan_pass_rate(sim: Si
     await sim.advance(60)
     after = await scrape(sim)
     assert ihsan_rate(before, after) == pytest.approx(0.93, abs=0.01)
+
+
+@pytest.mark.kubectl
+async def test_a_canary_ingress_in_the_green_namespace_shifts_blues_traffic(
+    kubectl_binary: str, tmp_path: Path
+) -> None:
+    """Seed 002's blue-green: the main Ingress in sap-llm-blue, the canary in sap-llm-green,
+    both to a Service named sap-llm-api; the weight set by kubectl moves that share of the
+    requests to green's pods, as ingress-nginx merges alternative backends by host."""
+    async with SimCluster("sap-llm-blue-green", manual_clock=True) as sim:
+        kubectl = Kubectl(kubectl_binary, sim.kubeconfig, tmp_path / "cache")
+        await kubectl.ok(
+            "annotate", "ingress", "sap-llm-api-canary", "-n", "sap-llm-green", "--overwrite",
+            "nginx.ingress.kubernetes.io/canary-weight=20",
+        )  # fmt: skip
+        await sim.advance(60)
+        before = await scrape(sim)
+        await sim.advance(120)
+        after = await scrape(sim)
+
+        def served(namespace: str) -> float:
+            return total(after, "http_requests_total", namespace=namespace) - total(
+                before, "http_requests_total", namespace=namespace
+            )
+
+        green, blue = served("sap-llm-green"), served("sap-llm-blue")
+        assert green / (green + blue) == pytest.approx(0.20, abs=0.005)

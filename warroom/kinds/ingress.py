@@ -1,7 +1,9 @@
 """NGINX canary Ingresses, read as ingress-nginx reads them: which Service takes what share.
 
 ingress-nginx sends a share of a host's requests to a second Ingress's backend when that
-Ingress carries `nginx.ingress.kubernetes.io/canary: "true"` and the same host as the main one.
+Ingress carries `nginx.ingress.kubernetes.io/canary: "true"` and the same host as the main one,
+in whatever namespace it is: alternative backends are merged by host and path, and upstream
+names carry the namespace (mergeAlternativeBackends in internal/ingress/controller/controller.go).
 `canary-weight` out of `canary-weight-total` (default 100; a total below 100 counts as 100, as
 the balancer does) is the share of requests not already routed by header or cookie
 (internal/ingress/annotations/canary and rootfs/etc/nginx/lua/balancer.lua).
@@ -37,6 +39,7 @@ class Canary:
     weight_total: int  # canary-weight-total as the balancer uses it (at least 100)
     header: str = ""  # canary-by-header: requests with it set to "always" go to the canary
     cookie: str = ""  # canary-by-cookie: the same by cookie
+    namespace: str = ""  # the canary Ingress's (and its Service's) namespace
 
     @property
     def share(self) -> float:
@@ -72,6 +75,7 @@ def canary_of(ing: Obj) -> Canary | None:
         weight_total=max(DEFAULT_WEIGHT_TOTAL, total if total is not None else 0),
         header=header,
         cookie=cookie,
+        namespace=str(section(ing, "metadata").get("namespace") or ""),
     )
 
 
@@ -95,14 +99,31 @@ def host(ing: Obj) -> str:
     return ""
 
 
-def canary_for(ingresses: Iterable[Obj], service: str) -> Canary | None:
-    """The NGINX canary in front of `service`: a canary Ingress on the host of a main Ingress
-    that routes to `service`, sending its share to another Service; None when there is none.
-    (ingress-nginx applies at most one canary per Ingress rule: the first found wins.)"""
+def _namespace(ing: Obj) -> str:
+    return str(section(ing, "metadata").get("namespace") or "")
+
+
+def canary_for(
+    ingresses: Iterable[Obj], service: str, namespace: str | None = None
+) -> Canary | None:
+    """The NGINX canary in front of `service`: a canary Ingress (of any namespace) on the host
+    of a main Ingress that routes to `service` (in `namespace`, when given), sending its share
+    to another Service; None when there is none. (ingress-nginx applies at most one canary per
+    Ingress rule: the first found wins.)"""
     ingresses = list(ingresses)
-    hosts = {host(i) for i in ingresses if canary_of(i) is None and backend_service(i) == service}
+
+    def here(ing: Obj) -> bool:
+        return namespace is None or _namespace(ing) == namespace
+
+    hosts = {
+        host(i)
+        for i in ingresses
+        if canary_of(i) is None and backend_service(i) == service and here(i)
+    }
     for ing in ingresses:
         canary = canary_of(ing)
-        if canary is not None and canary.service != service and host(ing) in hosts:
+        if canary is None or host(ing) not in hosts:
+            continue
+        if canary.service != service or not here(ing):
             return canary
     return None

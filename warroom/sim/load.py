@@ -185,17 +185,18 @@ class LoadModel:
             and not is_terminating(p)
         ]
 
-    def _canary(self, service: ServiceLoad) -> tuple[str, float] | None:
-        """An NGINX canary Ingress in front of the service: (canary service, weight 0..1)."""
-        return canary_split(self.store.list(INGRESSES, service.namespace), service.service)
+    def _canary(self, service: ServiceLoad) -> tuple[str, str, float] | None:
+        """An NGINX canary Ingress in front of the service (in any namespace): (its
+        namespace, canary service, weight 0..1)."""
+        return canary_split(self.store.list(INGRESSES), service.namespace, service.service)
 
     def shares(self, service: ServiceLoad) -> list[tuple[Obj, float]]:
         """Each Ready backend pod with its share of the service's traffic (sums to 1)."""
         main = self._backends(service.namespace, service.service)
         canary = self._canary(service)
         if canary is not None:
-            canary_pods = self._backends(service.namespace, canary[0])
-            weight = canary[1] if canary_pods else 0.0
+            canary_pods = self._backends(canary[0], canary[1])
+            weight = canary[2] if canary_pods else 0.0
             if not main:
                 weight = 1.0 if canary_pods else 0.0
             out = [(p, (1 - weight) / len(main)) for p in main] if main else []

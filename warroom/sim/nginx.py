@@ -2,7 +2,10 @@
 
 A model of the controller's balancer (rootfs/etc/nginx/lua/balancer.lua): an Ingress marked
 `canary: "true"` on the host of a main Ingress takes `canary-weight` out of
-`canary-weight-total` (never less than 100) of the requests. The war room reads the same
+`canary-weight-total` (never less than 100) of the requests. The canary may sit in another
+namespace than the main Ingress (blue and green namespaces): the controller merges
+alternative backends by host and path (mergeAlternativeBackends in controller.go), and
+upstream names carry the namespace. The war room reads the same
 annotations in `warroom.kinds.ingress`; this is written apart on purpose, so that the load
 the sim routes is an independent check of what the war room says the weight is.
 """
@@ -46,17 +49,25 @@ def _routes(ingress: Mapping[str, Any]) -> tuple[str, str]:
     return host, ""
 
 
-def canary_split(ingresses: Iterable[Mapping[str, Any]], service: str) -> tuple[str, float] | None:
-    """(canary Service, its share 0..1) for requests to hosts whose main Ingress routes to
-    `service`; None when no canary Ingress sits on those hosts."""
+def _namespace(ingress: Mapping[str, Any]) -> str:
+    return str((ingress.get("metadata") or {}).get("namespace") or "")
+
+
+def canary_split(
+    ingresses: Iterable[Mapping[str, Any]], namespace: str, service: str
+) -> tuple[str, str, float] | None:
+    """(canary's namespace, canary Service, its share 0..1) for requests to hosts whose main
+    Ingress in `namespace` routes to `service`; None when no canary Ingress (of any
+    namespace) sits on those hosts."""
     mains: set[str] = set()
     canaries: list[tuple[str, Mapping[str, Any]]] = []
     for ingress in ingresses:
         host, backend = _routes(ingress)
+        here = _namespace(ingress) == namespace
         if _is_canary(ingress):
-            if backend and backend != service:
+            if backend and not (here and backend == service):
                 canaries.append((host, ingress))
-        elif backend == service:
+        elif here and backend == service:
             mains.add(host)
     for host, ingress in canaries:
         if host not in mains:
@@ -64,5 +75,5 @@ def canary_split(ingresses: Iterable[Mapping[str, Any]], service: str) -> tuple[
         notes = _annotations(ingress)
         weight = _atoi(notes.get(ANNOTATION + "canary-weight"), 0)
         total = max(100, _atoi(notes.get(ANNOTATION + "canary-weight-total"), 100))
-        return _routes(ingress)[1], min(max(weight, 0), total) / total
+        return _namespace(ingress), _routes(ingress)[1], min(max(weight, 0), total) / total
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from warroom.kinds.deployment import revision_of
@@ -141,7 +142,11 @@ class RoomModel:
             # Through the owner index: a target's own ReplicaSets, not every ReplicaSet.
             rss = picture.cache("replicasets", ns).owned_by(str(section(d, "metadata")["uid"]))
             service = self.targets.services.get((ns, name))
-            canary = canary_for(picture.cache("ingresses", ns), service) if service else None
+            # A canary Ingress may sit in another watched namespace (blue and green).
+            ingresses = chain.from_iterable(
+                picture.cache("ingresses", n) for n in picture.namespaces
+            )
+            canary = canary_for(ingresses, service, ns) if service else None
             newest = _newest(rss)
             pods = picture.cache("pods", ns).owned_by(newest) if newest else []
             views.append(rollout_view(d, rss, canary, pods))

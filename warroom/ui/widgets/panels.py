@@ -128,10 +128,14 @@ class RolloutPanel(Panel):
             parts.append(table)
             canary = view.canary
             if canary is not None:
+                # The canary's namespace, when it is not the target's own (blue and green).
+                where = (
+                    f"{canary.namespace}/" if canary.namespace not in ("", view.namespace) else ""
+                )
                 line = Text.assemble(
                     ("canary ", BOLD),
                     (percent(canary.share), self.tone("warn") + BOLD if canary.share else ""),
-                    f" of requests → service {canary.service} (ingress {canary.ingress}",
+                    f" of requests → service {where}{canary.service} (ingress {canary.ingress}",
                 )
                 if canary.weight_total != 100:
                     line.append(f", weight {canary.weight} of {canary.weight_total}")

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from pathlib import Path
 
 import aiohttp
 
 from tests.conftest import require_tool
-from tests.sim.test_promql_differential import close, instant
-from tests.waiting import until_value
+from tests.sim.test_promql_differential import close, instant, window_filled
 from warroom.layout import Layout, load_layout
 from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusProcess
@@ -42,22 +40,7 @@ async def _compare(layout: Layout, binary: str) -> list[str]:
         PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
         aiohttp.ClientSession() as session,
     ):
-        moments: list[float] = []
-
-        async def window() -> list:
-            moments.append(time.time() - 1)
-            return await instant(
-                session, prom.url, f"count_over_time(up[{HISTORY:.0f}s])", moments[-1]
-            )
-
-        await until_value(
-            window,
-            lambda probe: bool(probe) and probe[0][1] >= HISTORY * 2 - 2,
-            timeout=HISTORY + 60,
-            every=1.0,
-            what=f"real Prometheus filling the window for {layout.name}",
-        )
-        at = moments[-1]
+        at = await window_filled(session, prom.url, HISTORY)
         problems = []
         for sid, signal in layout.signals.items():
             expr = shortened(signal.query)

@@ -99,6 +99,25 @@ async def instant(session: aiohttp.ClientSession, url: str, expr: str, at: float
     return [(r["metric"], float(r["value"][1])) for r in data["result"]]
 
 
+async def window_filled(session: aiohttp.ClientSession, url: str, history: float) -> float:
+    """A moment (epoch seconds) by which the real Prometheus at `url` has scraped, every
+    0.5 s, for `history` seconds before it."""
+    moments: list[float] = []
+
+    async def window() -> list[Any]:
+        moments.append(time.time() - 1)
+        return await instant(session, url, f"count_over_time(up[{history:.0f}s])", moments[-1])
+
+    await until_value(
+        window,
+        lambda probe: bool(probe) and probe[0][1] >= history * 2 - 2,  # scraped every 0.5 s
+        timeout=history + 60,
+        every=1.0,
+        what=f"real Prometheus at {url} filling {history:.0f}s of history",
+    )
+    return moments[-1]
+
+
 def close(a: float, b: float) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
@@ -113,22 +132,7 @@ async def test_builtin_engine_agrees_with_real_prometheus(sim: SimCluster) -> No
     ):
         # Both need scrapes from before the widest window behind the evaluation time, or
         # Prometheus extrapolates from a partial window and the two rightly differ.
-        moments: list[float] = []
-
-        async def window() -> list:
-            moments.append(time.time() - 1)
-            return await instant(
-                session, prom.url, f"count_over_time(up[{HISTORY:.0f}s])", moments[-1]
-            )
-
-        await until_value(
-            window,
-            lambda probe: bool(probe) and probe[0][1] >= HISTORY * 2 - 2,  # scraped every 0.5 s
-            timeout=HISTORY + 60,
-            every=1.0,
-            what="real Prometheus filling the window",
-        )
-        at = moments[-1]
+        at = await window_filled(session, prom.url, HISTORY)
         mismatches = []
         assert len(LAYOUT_QUERIES) >= 8  # the demo layout's signals at least
         for expr in QUERIES + LAYOUT_QUERIES:

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-
-import asyncssh
+from typing import TYPE_CHECKING
 
 from warroom.probes.command import CommandOutcome, keep_first
+
+if TYPE_CHECKING:  # asyncssh is imported when SSH is used: 0.3 s of everyone's start-up
+    import asyncssh
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -91,6 +93,8 @@ class SshConnection:
 
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
         """Run `command`; a non-zero exit is returned, not raised. Raises `SshError`."""
+        import asyncssh
+
         conn = await self._connect()
         name = self.target.label
         try:
@@ -117,6 +121,8 @@ class SshConnection:
             self._conn = None
 
     async def _connect(self) -> asyncssh.SSHClientConnection:
+        import asyncssh
+
         if self._conn is not None:
             return self._conn
         target = self.target
@@ -215,6 +221,8 @@ def known_hosts_file(target: SshTarget) -> Path:
 
 
 def _read_known_hosts(target: SshTarget, path: Path) -> asyncssh.SSHKnownHosts:
+    import asyncssh
+
     # Loaded here rather than by asyncssh: with no file, asyncssh's defaults could end up
     # trusting any key (known_hosts=None); we refuse instead.
     if not path.is_file():
@@ -264,6 +272,8 @@ def _host_key_sentence(
 
 
 def _reason(err: BaseException) -> str:
+    import asyncssh
+
     if isinstance(err, asyncssh.Error):
         return err.reason
     if isinstance(err, OSError) and err.strerror:

@@ -97,12 +97,16 @@ async def test_the_canary_passes_its_stages_then_a_regressed_image_is_rolled_bac
         )  # fmt: skip
         assert set(image.split()) == {RELEASE}
 
-        # The fault: the regressed candidate. Its canary breaches the SLOs at 10 %.
+        # The fault: the regressed candidate. Its canary breaches the SLOs from 10 %: the
+        # soaks fail, then, the breach sustained 5 minutes, the seed's triggers fire.
         await set_image(seed, REGRESSED)
-        await seed.until_trigger("cache_breach", timeout=60)
-        await seed.until_trigger("planner_breach", timeout=30)
-        breaching = await seed.until("soak-stage1", "fail", 30)
-        assert "breaching" in breaching.reason
+        for soak in SLO_SOAKS:
+            breaching = await seed.until(soak, "fail", 60)
+            assert "breaching" in breaching.reason, breaching.reason
+        cache = await seed.until_trigger("cache_breach", timeout=60)
+        assert cache.startswith("Cache L1 hit (canary)"), cache
+        for trigger in ("planner_breach", "cb_errors_breach", "cb_p99_breach"):
+            await seed.until_trigger(trigger, timeout=30)
         # Flagger rolls back after 5 failed checks; production keeps v2.1.0.
         await seed.until_all(["no-rollback-stage1", "no-rollback-stage2"], "fail", 60)
         assert await canary_phase(seed) == "Failed"

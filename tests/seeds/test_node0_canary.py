@@ -53,7 +53,7 @@ async def test_the_canary_passes_its_stages_then_a_regressed_image_is_rolled_bac
              "slo-threshold-planner", "auto-rollback-threshold", "auto-rollback-interval",
              "namespace-production", "namespace-flagger", "namespace-monitoring",
              "tools-flagger", "tools-prometheus", "tools-kyverno", "pods-running", "health-200",
-             "api-operational", "metrics-flowing", "no-rollback-stage1"],
+             "api-operational", "metrics-flowing", "no-rollback-stage1", "network-policy-applied"],
             "pass",
         )  # fmt: skip
         # The rehearsal's HPA scales on CPU, not the seed's custom metric: said, not hidden.

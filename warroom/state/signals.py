@@ -86,11 +86,18 @@ def graph_view(signal: SignalView, now: float) -> GraphView:
 
 
 def format_value(value: float, unit: str) -> str:
-    """A signal's value in its unit, short: `240ms`, `1.25s`, `0.42%`, `73%`, `12k`."""
+    """A signal's value in its unit, short: `240ms`, `1.5ms`, `800µs`, `1.25s`, `0.42%`, `73%`,
+    `12k`. Under 10 ms a tenth of a millisecond shows: a 1.5 ms SLO must not read 2ms."""
     if math.isnan(value):
         return "–"
     if unit == "s":
-        return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+        if abs(value) >= 1:
+            return f"{value:.2f}s"
+        if abs(value) >= 0.01 or value == 0:
+            return f"{value * 1000:.0f}ms"
+        if abs(value) >= 0.001:
+            return f"{value * 1000:.1f}ms"
+        return f"{value * 1_000_000:.0f}µs"
     if unit == "ratio":
         return f"{value * 100:.2f}%"
     if unit == "percent":

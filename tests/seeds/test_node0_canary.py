@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.seeds.harness import SeedRun, seed_run
+from tests.waiting import until_value
 
 pytestmark = pytest.mark.kubectl
 
@@ -83,7 +84,12 @@ async def test_the_canary_passes_its_stages_then_a_regressed_image_is_rolled_bac
             assert soaking.reason.startswith("soaking"), soaking.reason
         for trigger in ("cb_p99_breach", "cb_errors_breach", "cache_breach", "planner_breach"):
             await seed.until_trigger(trigger, raised=False)
-        assert await canary_phase(seed) == "WaitingPromotion"
+        await until_value(
+            lambda: canary_phase(seed),
+            lambda phase: phase == "WaitingPromotion",
+            timeout=60,
+            what="the canary held at the confirm-promotion gate",
+        )
         assert (await seed.until("traffic-on-v2-1-0", "fail")).evidence.value != RELEASE
 
         # The promotion gate opens: Flagger copies the canary's spec to the primary.

@@ -174,8 +174,15 @@ def nodes(check: NodesCheck, world: World) -> Judged:
 
 def resolve(ref: str, namespace: str, world: World) -> tuple[bool, Obj | None]:
     """(whether the picture keeps this kind, the object or None); objects the picture does
-    not keep come from a probe that fetches them."""
+    not keep come from a probe that fetches them. A custom resource the layout watches
+    (`custom_resources`, e.g. Flagger's canaries) is read from its watch, as of now."""
     api, name = split_ref(ref)
+    if api is not None and not api.picture and world.picture is not None:
+        kind = f"{api.plural}.{api.group}"
+        scopes = world.picture.caches.get(kind) if kind in world.picture.custom else None
+        if scopes is not None and namespace in scopes:
+            return True, scopes[namespace].get(namespace, name)
+        return False, None
     if api is None or not api.picture or world.picture is None:
         return False, None
     if api.namespaced and namespace not in world.picture.namespaces:

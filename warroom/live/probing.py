@@ -289,4 +289,11 @@ def _every(item: Item, layout: Layout) -> float | bool | None:
         and (not api.namespaced or namespace in layout.cluster.namespaces)
     ):
         return False  # read from the picture
+    if api is not None and any(
+        cr.group == api.group
+        and cr.plural == api.plural
+        and namespace in ((cr.namespace,) if cr.namespace else layout.cluster.namespaces)
+        for cr in layout.custom_resources
+    ):
+        return False  # a custom resource the layout watches: read from its watch
     return FETCH_EVERY

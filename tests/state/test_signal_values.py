@@ -16,6 +16,7 @@ from warroom.state.signals import format_value
         # Seed 003's circuit-breaker p99 SLO is 1.5 ms: it must not read as 2ms.
         (0.0015, "s", "1.5ms"),
         (0.00125, "s", "1.2ms"),
+        (0.001, "s", "1ms"),
         (0.0008, "s", "800µs"),
         (0.0042, "ratio", "0.42%"),
         (73.0, "percent", "73%"),

@@ -96,7 +96,7 @@ def format_value(value: float, unit: str) -> str:
         if abs(value) >= 0.01 or value == 0:
             return f"{value * 1000:.0f}ms"
         if abs(value) >= 0.001:
-            return f"{value * 1000:.1f}ms"
+            return f"{value * 1000:.1f}".removesuffix(".0") + "ms"
         return f"{value * 1_000_000:.0f}µs"
     if unit == "ratio":
         return f"{value * 100:.2f}%"

@@ -62,7 +62,6 @@ def _matches(title: str, seed_title: str) -> bool:
     return words(title).startswith(words(seed_title))
 
 
-@pytest.mark.xfail(strict=True, reason="the seed layouts are landing one by one (issue 11)")
 def test_every_seed_has_its_layout() -> None:
     assert sorted(SEED_LAYOUTS) == SEED_FILES, f"layouts per seed: {SEED_LAYOUTS}"
 

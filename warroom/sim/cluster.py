@@ -48,6 +48,7 @@ from warroom.sim.controllers.volumes import VolumeBinder
 from warroom.sim.crds import CrdServing
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
+from warroom.sim.kubelet_metrics import KubeletMetrics
 from warroom.sim.kyverno import ImageVerification, PolicyReadiness
 from warroom.sim.load import LoadModel
 from warroom.sim.metrics import SimMetrics
@@ -151,7 +152,9 @@ class SimCluster(ClusterFaults):
         self.load = LoadModel(self.store, self.scenario.load, self.scenario.regressions)
         self.gpus = GpuTelemetry(self.store, self.load)
         self.gpus.unreachable = self.faults.failed_nodes
-        self.telemetry = SimMetrics(self.load, self.gpus)
+        usage = ResourceMetrics(self.store, self.load)
+        node_side = KubeletMetrics(self.store, self.load, usage, lambda: self.faults.volume_use)
+        self.telemetry = SimMetrics(self.load, self.gpus, node_side)
         self.traffic = TrafficTicker(self.load)
         self.logs = ContainerLogs(self.clock)
         self.kubelet = Kubelet(self.ctx, self.logs)
@@ -209,7 +212,7 @@ class SimCluster(ClusterFaults):
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
         self.api.service_proxy = self.service_proxy
-        self.api.resource_metrics = ResourceMetrics(self.store, self.load)
+        self.api.resource_metrics = usage
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None

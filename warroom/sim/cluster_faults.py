@@ -152,6 +152,16 @@ class ClusterFaults:
             if service in ("", key[0]) and path in ("", key[1]):
                 del self.faults.endpoints[key]
 
+    def fill_volume(self, claim: str, used: float) -> None:
+        """The volume of `claim` (NAMESPACE/NAME) is `used` full (0–1) in the kubelet's volume
+        stats; ValueError naming a mistake."""
+        namespace, _, name = claim.partition("/")
+        if self.store.get(("", "persistentvolumeclaims"), namespace, name) is None:
+            raise ValueError(f"no PersistentVolumeClaim {claim!r}; give it as NAMESPACE/NAME")
+        if not 0.0 <= used <= 1.0:
+            raise ValueError(f"used share {used} must be between 0 and 1")
+        self.faults.volume_use[claim] = used
+
     def fail_requests(self, code: int, count: int = 1, path: str = "", verb: str = "") -> None:
         """Answer the next `count` API requests matching path prefix and verb with `code`."""
         self.api.injected.append(InjectedFailure(code, count, path, verb))

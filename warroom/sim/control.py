@@ -217,6 +217,17 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         ]
         return _json({"endpoints": faults})
 
+    async def volume_fault(request: web.Request) -> web.Response:
+        body = await _body(request)
+        claim = body.get("claim", "")
+        if not isinstance(claim, str):
+            return _problem('give {"claim": "NS/NAME", "used": 0.95}')
+        try:
+            sim.fill_volume(claim, _number(body, "used"))
+        except ValueError as exc:
+            return _problem(str(exc))
+        return _json({"volumes": dict(sorted(sim.faults.volume_use.items()))})
+
     async def users(request: web.Request) -> web.Response:
         body = await _body(request)
         value = body.get("users")
@@ -241,6 +252,7 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
         ("POST", "/_sim/load/{namespace}/{name}", users),
         ("POST", "/_sim/faults/endpoint", endpoint_fault),
         ("DELETE", "/_sim/faults/endpoint", endpoint_fault),
+        ("POST", "/_sim/faults/volume", volume_fault),
         ("POST", "/_sim/faults/http", http_failure),
         ("DELETE", "/_sim/faults/http", http_failure),
         ("GET", "/_sim/rbac/deny", list_rules),

@@ -50,15 +50,20 @@ def _le(bound: float) -> str:
 class SimMetrics:
     """Builds the metric families from the load model and GPU telemetry at scrape time."""
 
-    def __init__(self, load: LoadModel, gpus: GpuTelemetry) -> None:
+    def __init__(
+        self, load: LoadModel, gpus: GpuTelemetry, node_side: Collector | None = None
+    ) -> None:
         self.load = load
         self.gpus = gpus
+        self.node_side = node_side  # cAdvisor, kube-state-metrics and kubelet series
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
 
     def collect(self) -> Iterator[Metric]:
         yield from self.pod_families(self.load.pods.values())
         yield from self.gpu_families()
+        if self.node_side is not None:
+            yield from self.node_side.collect()
 
     def pod_families(self, pods: Iterable[PodStats]) -> Iterator[Metric]:
         """The request, token, queue and ihsan families, then the scenario's declared ones."""

@@ -56,6 +56,8 @@ class Faults:
     hpa_utilization: dict[tuple[str, str], float] = field(default_factory=dict)
     # Paths of a Service that fail, by (NAMESPACE/NAME, path as the program sees it).
     endpoints: dict[tuple[str, str], EndpointFault] = field(default_factory=dict)
+    # Used share of a bound claim's volume, by NAMESPACE/CLAIM (the kubelet's volume stats).
+    volume_use: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

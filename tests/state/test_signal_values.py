@@ -21,6 +21,10 @@ from warroom.state.signals import format_value
         (0.0042, "ratio", "0.42%"),
         (73.0, "percent", "73%"),
         (12_345.0, "rps", "12k"),
+        (0.0, "count", "0"),
+        (8.0, "count", "8"),
+        (13.9, "count", "13.9"),
+        (3.9, "rps", "3.9"),
         (float("nan"), "s", "–"),
     ],
 )

@@ -87,7 +87,8 @@ def graph_view(signal: SignalView, now: float) -> GraphView:
 
 def format_value(value: float, unit: str) -> str:
     """A signal's value in its unit, short: `240ms`, `1.5ms`, `800µs`, `1.25s`, `0.42%`, `73%`,
-    `12k`. Under 10 ms a tenth of a millisecond shows: a 1.5 ms SLO must not read 2ms."""
+    `12k`, `3`, `13.9`. Under 10 ms a tenth of a millisecond shows: a 1.5 ms SLO must not
+    read 2ms."""
     if math.isnan(value):
         return "–"
     if unit == "s":
@@ -104,6 +105,6 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.0f}%"
     if abs(value) >= 10_000:
         return f"{value / 1000:.0f}k"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
+    if abs(value) >= 100 or value.is_integer():
+        return f"{value:.0f}"  # a count of GPUs or of queued requests is whole: 0, not 0.0
     return f"{value:.1f}"

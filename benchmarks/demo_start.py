@@ -33,8 +33,22 @@ def layouts() -> list[str]:
     return sorted(p.stem for p in (ROOT / "layouts").glob("*.yaml"))
 
 
-def one_start(name: str, size: str, timeout: float) -> float | None:
-    """Seconds from the command to a live screen; None if it did not come within `timeout`."""
+def ended(pid: int, within: float = 10.0) -> bool:
+    """Whether the process ends within `within` seconds of its pane closing; if not, it is
+    killed (with its Prometheus) so that the next run starts on a quiet machine."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.1)
+    subprocess.run(["pkill", "-9", "-P", str(pid)], check=False)
+    subprocess.run(["kill", "-9", str(pid)], check=False)
+    return False
+
+
+def one_start(name: str, size: str, timeout: float) -> tuple[float | None, bool]:
+    """Seconds from the command to a live screen (None if it did not come within `timeout`),
+    and whether the demo ended when its tmux server was killed."""
     width, height = size.split("x")
     with tempfile.TemporaryDirectory(prefix="warroom-demo-bench-") as tmp:
         socket = str(Path(tmp) / "tmux.sock")
@@ -46,6 +60,11 @@ def one_start(name: str, size: str, timeout: float) -> float | None:
             ["tmux", "-S", socket, "new-session", "-d", "-x", width, "-y", height, command],
             env=env, check=True, cwd=ROOT,
         )  # fmt: skip
+        pid = int(subprocess.run(
+            ["tmux", "-S", socket, "display-message", "-p", "-t", "0", "#{pane_pid}"],
+            capture_output=True, text=True, check=True,
+        ).stdout)  # fmt: skip
+        live = None
         try:
             while time.monotonic() - started < timeout:
                 screen = subprocess.run(
@@ -53,11 +72,12 @@ def one_start(name: str, size: str, timeout: float) -> float | None:
                     capture_output=True, text=True, check=False,
                 ).stdout  # fmt: skip
                 if LIVE.search(screen):
-                    return time.monotonic() - started
+                    live = time.monotonic() - started
+                    break
                 time.sleep(0.05)
-            return None
         finally:
             subprocess.run(["tmux", "-S", socket, "kill-server"], check=False)
+        return live, ended(pid)
 
 
 def main() -> None:
@@ -73,13 +93,18 @@ def main() -> None:
         sys.exit("tmux is not installed: apt-get install tmux")
     rows = []
     for name in args.names or layouts():
-        times = [one_start(name, args.size, args.timeout) for _ in range(args.repeat)]
+        runs = [one_start(name, args.size, args.timeout) for _ in range(args.repeat)]
+        times = [t for t, _ in runs]
+        stuck = sum(1 for _, gone in runs if not gone)
         got = [t for t in times if t is not None]
         median = f"{statistics.median(got):.2f} s" if got else "—"
         worst = f"{max(got):.2f} s" if got else "—"
         missed = len(times) - len(got)
         note = f"{missed} of {len(times)} not live in {args.timeout:g} s" if missed else ""
-        ok = bool(got) and not missed and max(got) <= TARGET
+        if stuck:
+            left = f"{stuck} of {len(runs)} still running after close"
+            note = "; ".join(filter(None, [note, left]))
+        ok = bool(got) and not missed and not stuck and max(got) <= TARGET
         rows.append((name, median, worst, note or ("ok" if ok else "over target")))
     width = max(len(r[0]) for r in rows)
     print(f"{'layout':<{width}} | median  | worst   | target ≤ {TARGET:g} s, {args.size}")
@@ -88,7 +113,8 @@ def main() -> None:
         print(f"{name:<{width}} | {median:<7} | {worst:<7} | {note}")
     print(
         f"\n{args.repeat} runs each: from starting `warroom demo --layout NAME` in tmux to the "
-        "first captured screen whose Rollout panel says live."
+        "first captured screen whose Rollout panel says live; then the tmux server is "
+        "killed, and the demo must end within 10 s."
     )
 
 

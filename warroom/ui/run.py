@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Callable
 
@@ -50,14 +51,13 @@ async def run_app(app: WarRoomApp, room: Room | None = None) -> None:
     started (reflectors, pollers, the demo's Prometheus) is stopped rather than orphaned."""
     loop = asyncio.get_running_loop()
     installed = []
-    for name in ("SIGHUP", "SIGTERM"):
-        sig = getattr(signal, name, None)
-        # Windows has no SIGHUP and its event loops no signal handlers; closing the window
-        # ends the process there anyway.
-        with contextlib.suppress(NotImplementedError, ValueError):
-            if sig is not None:
-                loop.add_signal_handler(sig, app.exit)
-                installed.append(sig)
+    # SIGTERM: Windows has no SIGTERM handler in its event loops; closing the window ends the
+    # process there anyway.
+    with contextlib.suppress(NotImplementedError, ValueError, AttributeError):
+        loop.add_signal_handler(signal.SIGTERM, app.exit)
+        installed.append(signal.SIGTERM)
+    hangup = getattr(signal, "SIGHUP", None)
+    before = signal.signal(hangup, _on_hangup(loop, app)) if hangup is not None else None
     if room is not None:
         # The heap's full pass waits while keys come (see warroom.heap).
         room.heap.busy = lambda: app.seconds_since_key() < 3.0
@@ -66,3 +66,25 @@ async def run_app(app: WarRoomApp, room: Room | None = None) -> None:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+        if hangup is not None:
+            signal.signal(hangup, before)
+
+
+def _on_hangup(loop: asyncio.AbstractEventLoop, app: WarRoomApp) -> Callable[..., None]:
+    """The terminal hung up. The kernel sends SIGCONT with the SIGHUP, and Textual's SIGCONT
+    handler would restart application mode on the dead terminal, where its output thread
+    deadlocks the shutdown (the process, and the demo's Prometheus, then live on). This runs
+    as a Python-level handler, before SIGCONT's (CPython runs pending handlers by signal
+    number): it stops SIGCONT's, points the terminal's descriptors at /dev/null so that the
+    closing writes go nowhere instead of failing, and closes the app like `q`."""
+
+    def hung_up(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+        os.close(devnull)
+        loop.call_soon_threadsafe(app.exit)
+
+    return hung_up

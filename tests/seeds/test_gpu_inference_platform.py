@@ -50,9 +50,15 @@ async def test_the_platform_passes_its_checks_then_each_critical_alert_fires_on_
         )  # fmt: skip
         for trigger in TRIGGERS:
             await seed.until_trigger(trigger, raised=False, timeout=5)
-        # A Secret is proved on demand by kubectl, which prints its name and no data.
-        seed.run.approve("jwt-secret-key-generated")
-        seed.run.run_now("jwt-secret-key-generated")
+        # On demand, by kubectl: the server's version, kubectl's access, and a Secret (its
+        # name, and no data).
+        for item in ("kubernetes-1-28-if-using-k8s", "kubectl-configured",
+                     "jwt-secret-key-generated"):  # fmt: skip
+            seed.run.approve(item)
+            seed.run.run_now(item)
+        version = await seed.until("kubernetes-1-28-if-using-k8s", "pass", 30)
+        assert '"gitVersion": "v1.32' in (version.evidence.detail or "")
+        await seed.until("kubectl-configured", "pass", 30)
         secret = await seed.until("jwt-secret-key-generated", "pass", 30)
         assert "secret/jwt-secret" in (secret.evidence.detail or "")
 

@@ -219,7 +219,9 @@ async def test_a_dry_run_delete_puts_dry_run_in_its_options_body(conn, traffic):
     }
     assert not await missing(conn, CONFIGMAPS, "settings")
 
-    answered = await writes.delete(conn, CONFIGMAPS, "settings", propagation_policy="Background")
+    background = writes.DeleteOptions(propagation_policy="Background")
+    answered = await writes.delete(conn, CONFIGMAPS, "settings", options=background)
+    assert traffic.sent[-1].json()["propagationPolicy"] == "Background"
     assert answered["status"] == "Success"
     assert await missing(conn, CONFIGMAPS, "settings")
 
@@ -228,9 +230,8 @@ async def test_a_delete_with_a_stale_precondition_is_refused(conn):
     created = await writes.create(conn, CONFIGMAPS, configmap("settings"))
     await writes.replace(conn, CONFIGMAPS, "settings", {**created, "data": {"a": "1"}})
     with pytest.raises(ApiError) as err:
-        await writes.delete(
-            conn, CONFIGMAPS, "settings", resource_version=created["metadata"]["resourceVersion"]
-        )
+        stale = writes.DeleteOptions(resource_version=created["metadata"]["resourceVersion"])
+        await writes.delete(conn, CONFIGMAPS, "settings", options=stale)
     assert (err.value.code, err.value.reason) == (409, "Conflict")
     assert err.value.message.startswith("Precondition failed: ResourceVersion in precondition")
     assert not await missing(conn, CONFIGMAPS, "settings")

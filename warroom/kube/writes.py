@@ -197,30 +197,30 @@ async def patch(
     )
 
 
-def delete_options(
-    *,
-    dry_run: bool = False,
-    propagation_policy: str | None = None,
-    grace_period_seconds: int | None = None,
-    uid: str | None = None,
-    resource_version: str | None = None,
-) -> Obj:
-    """The fields of a DeleteOptions, only those given."""
-    options: Obj = {}
-    if dry_run:
-        options["dryRun"] = ["All"]
-    if propagation_policy is not None:
-        options["propagationPolicy"] = propagation_policy
-    if grace_period_seconds is not None:
-        options["gracePeriodSeconds"] = grace_period_seconds
-    preconditions = {
-        key: value
-        for key, value in (("uid", uid), ("resourceVersion", resource_version))
-        if value is not None
-    }
-    if preconditions:
-        options["preconditions"] = preconditions
-    return options
+@dataclass(frozen=True, slots=True)
+class DeleteOptions:
+    """How to delete: propagation, grace, and the uid/resourceVersion preconditions."""
+
+    propagation_policy: str | None = None  # Orphan, Background or Foreground
+    grace_period_seconds: int | None = None
+    uid: str | None = None
+    resource_version: str | None = None
+
+    def fields(self, *, dry_run: bool) -> Obj:
+        """The DeleteOptions fields set, as client-go leaves the others out."""
+        options: Obj = {"dryRun": ["All"]} if dry_run else {}
+        if self.propagation_policy is not None:
+            options["propagationPolicy"] = self.propagation_policy
+        if self.grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = self.grace_period_seconds
+        preconditions = {
+            key: value
+            for key, value in (("uid", self.uid), ("resourceVersion", self.resource_version))
+            if value is not None
+        }
+        if preconditions:
+            options["preconditions"] = preconditions
+        return options
 
 
 async def delete(
@@ -229,23 +229,14 @@ async def delete(
     name: str,
     *,
     dry_run: bool = False,
-    propagation_policy: str | None = None,
-    grace_period_seconds: int | None = None,
-    uid: str | None = None,
-    resource_version: str | None = None,
+    options: DeleteOptions = DeleteOptions(),
 ) -> Obj:
-    """DELETE the object; `uid` and `resource_version` are preconditions. The answer is the
-    object (still there while it terminates, or as it was) or a Success Status."""
+    """DELETE the object with `options` in the body. The answer is the object (still there
+    while it terminates, or as it was) or a Success Status."""
     body = {
         "kind": "DeleteOptions",
         "apiVersion": "meta.k8s.io/v1",
-        **delete_options(
-            dry_run=dry_run,
-            propagation_policy=propagation_policy,
-            grace_period_seconds=grace_period_seconds,
-            uid=uid,
-            resource_version=resource_version,
-        ),
+        **options.fields(dry_run=dry_run),
     }
     doing = f"delete {_what(resource, name)}" + (" (dry run)" if dry_run else "")
     return await _send(connection, "DELETE", _path(resource, name), doing, body=body)
@@ -265,7 +256,9 @@ async def evict(
         "apiVersion": "policy/v1",
         "kind": "Eviction",
         "metadata": {"name": pod, "namespace": namespace},
-        "deleteOptions": delete_options(dry_run=dry_run, grace_period_seconds=grace_period_seconds),
+        "deleteOptions": DeleteOptions(grace_period_seconds=grace_period_seconds).fields(
+            dry_run=dry_run
+        ),
     }
     path = f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction"
     doing = f"evict pod {namespace}/{pod}" + (" (dry run)" if dry_run else "")

@@ -9,6 +9,7 @@ synchronising.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ class Sent:
     at: float
     status: int | None = None
     error: BaseException | None = None
+    content_type: str = ""
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
     @property
     def verb(self) -> str:
@@ -62,10 +68,20 @@ class Traffic:
         self.config.on_request_start.append(self._start)
         self.config.on_request_end.append(self._end)
         self.config.on_request_exception.append(self._exception)
+        self.config.on_request_chunk_sent.append(self._chunk)
 
     async def _start(self, _: aiohttp.ClientSession, ctx: SimpleNamespace, params: Any) -> None:
-        ctx.sent = Sent(params.method, params.url.path, dict(params.url.query), time.monotonic())
+        ctx.sent = Sent(
+            params.method,
+            params.url.path,
+            dict(params.url.query),
+            time.monotonic(),
+            content_type=params.headers.get("Content-Type", ""),
+        )
         self.sent.append(ctx.sent)
+
+    async def _chunk(self, _: aiohttp.ClientSession, ctx: SimpleNamespace, params: Any) -> None:
+        ctx.sent.body += params.chunk
 
     async def _end(self, _: aiohttp.ClientSession, ctx: SimpleNamespace, params: Any) -> None:
         ctx.sent.status = params.response.status

@@ -1079,6 +1079,16 @@ async def test_dry_run_delete_keeps_the_object(api, msim):
     assert still.meta["resourceVersion"] == victim["metadata"]["resourceVersion"]
 
 
+async def test_a_delete_body_overrides_the_query_dry_run(api):
+    """The real handler reads DeleteOptions from the body, or from the query only when the body
+    is empty: a client that sends a body and puts dryRun in the query really deletes."""
+    await api.post(cm_path(), configmap("settings", {"a": "1"}))
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+    reply = await api.delete(cm_path(name="settings"), body, dryRun="All")
+    assert reply.status == 200, reply.body
+    assert_failure(await api.get(cm_path(name="settings")), 404, "NotFound")
+
+
 # ---- eviction and PodDisruptionBudgets ----------------------------------------------------------
 
 

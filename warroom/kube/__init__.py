@@ -1,4 +1,5 @@
-"""Async Kubernetes access: kubeconfig connections and reflectors (list + watch) into a sink.
+"""Async Kubernetes access: kubeconfig connections, reflectors (list + watch) into a sink, and
+writes (`warroom.kube.writes`).
 
 Plain asyncio with no Textual import, so headless commands and tests use it as the UI does.
 """

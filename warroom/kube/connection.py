@@ -196,23 +196,31 @@ class Connection:
         *,
         timeout: aiohttp.ClientTimeout | None = None,
         method: str = "GET",
+        body: object = None,
+        content_type: str = "application/json",
     ) -> aiohttp.ClientResponse:
         """Send a request and return the 2xx response unread; the caller must release it.
 
+        `body` (a dict, or a list for a JSON patch) is sent as JSON with `content_type`.
         A non-2xx answer raises ApiError; network failures raise aiohttp/OS errors as they are,
         since the reflector treats each kind differently.
         """
+        header_params = {"Accept": "application/json"}
+        if body is not None:
+            header_params["Content-Type"] = content_type
         _, url, headers, _, _ = await self.api.param_serialize(
             method,
             path,
             query_params=list(query) or None,
-            header_params={"Accept": "application/json"},
+            header_params=header_params,
             auth_settings=["BearerToken"],
         )
         if timeout is None:
             timeout = aiohttp.ClientTimeout(total=self.timeout)
         sent = time.time()
-        rest = await self.api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+        rest = await self.api.call_api(
+            method, url, header_params=headers, body=body, _request_timeout=timeout
+        )
         response: aiohttp.ClientResponse = rest.response
         self.clock.observe(response.headers.get("Date"), sent, time.time())
         if response.status < 300:

@@ -45,13 +45,27 @@ class ApiError(KubeError):
         *,
         reason: str = "",
         retry_after: float | None = None,
+        causes: tuple[str, ...] = (),
         sentence: str | None = None,
     ) -> None:
         self.code = code
         self.message = message
         self.reason = reason
         self.retry_after = retry_after
+        # The Status's details.causes messages: a PDB's "needs 3 healthy pods and has 3".
+        self.causes = causes
         super().__init__(sentence or f"{phrase(code)}: {message}")
+
+    def worded(self, sentence: str) -> ApiError:
+        """The same refusal, said as `sentence`."""
+        return ApiError(
+            self.code,
+            self.message,
+            reason=self.reason,
+            retry_after=self.retry_after,
+            causes=self.causes,
+            sentence=sentence,
+        )
 
     @property
     def expired(self) -> bool:
@@ -89,15 +103,22 @@ def from_status(status: dict[str, Any], retry_after: float | None = None) -> Api
     """An ApiError from a `Status` object (a response body or a watch ERROR event)."""
     code = status.get("code")
     details = status.get("details") or {}
-    if retry_after is None and isinstance(details, dict):
+    causes: tuple[str, ...] = ()
+    if isinstance(details, dict):
         seconds = details.get("retryAfterSeconds")
-        if isinstance(seconds, int | float) and seconds > 0:
+        if retry_after is None and isinstance(seconds, int | float) and seconds > 0:
             retry_after = min(float(seconds), MAX_RETRY_AFTER)
+        listed = details.get("causes")
+        if isinstance(listed, list):
+            causes = tuple(
+                str(c["message"]) for c in listed if isinstance(c, dict) and c.get("message")
+            )
     return ApiError(
         int(code) if isinstance(code, int) else 500,
         str(status.get("message") or "").strip() or "no message",
         reason=str(status.get("reason") or ""),
         retry_after=retry_after,
+        causes=causes,
     )
 
 
@@ -111,7 +132,46 @@ def from_response(code: int, body: bytes, retry_after: str | None) -> ApiError:
     if isinstance(parsed, dict) and parsed.get("kind") == "Status":
         error = from_status(parsed, seconds)
         if error.code != code:  # the HTTP status is what the server really did
-            error = ApiError(code, error.message, reason=error.reason, retry_after=seconds)
+            error = ApiError(
+                code,
+                error.message,
+                reason=error.reason,
+                retry_after=seconds,
+                causes=error.causes,
+            )
         return error
     text = body[:200].decode("utf-8", "replace").strip().splitlines()
     return ApiError(code, text[0] if text else "no message", retry_after=seconds)
+
+
+def refusal(exc: ApiError, doing: str) -> str:
+    """One sentence for a request the server refused: what was refused, the server's own words
+    (with the causes it gave, such as a disruption budget's count), and what to do.
+
+    `doing` names the request, e.g. `evict pod bizra-prod/bizra-inference-7f9c`."""
+    said = exc.message.rstrip(". ")
+    extra = [c for c in exc.causes if c not in said]
+    if extra:
+        said += f" ({'; '.join(extra)})"
+    return f"{doing} refused: {said}; {_advice(exc)}"
+
+
+def _advice(exc: ApiError) -> str:
+    if exc.code == 401:
+        return "log in again or renew the credentials of this context"
+    if exc.code == 403:
+        return "ask a cluster admin for that permission"
+    if exc.code == 404:
+        return "it is not there (any more): refresh and check the name"
+    if exc.code == 409 and exc.reason == "AlreadyExists":
+        return "it already exists: use it, or another name"
+    if exc.code == 409:
+        return "someone changed it first: read it again before retrying"
+    if exc.code in (400, 415, 422):
+        return "the request is not valid as sent: fix it before trying again"
+    if exc.code == 429 and exc.message.startswith("Cannot evict pod"):
+        return "wait until the budget allows another disruption, then retry"
+    if exc.code == 429 or exc.code >= 500:
+        wait = f"in {exc.retry_after:g} s" if exc.retry_after else "shortly"
+        return f"the server is busy or failing: retry {wait}"
+    return "check the request and the cluster, then retry"

@@ -59,7 +59,8 @@ def patch_type(request: web.Request) -> str:
 
 
 async def delete_options(request: web.Request) -> dict[str, Any]:
-    """DeleteOptions from the body and the query, as a delete or deletecollection sends them."""
+    """DeleteOptions from the body, or from the query when there is no body: the real
+    handler decodes one or the other (a body's options win, the query is then ignored)."""
     options: dict[str, Any] = {}
     raw = await request.read()
     if raw:
@@ -76,14 +77,8 @@ async def delete_options(request: web.Request) -> dict[str, Any]:
                 f'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: {problem}',
             )
         options.update(parsed)
-    query = request.query
-    if "gracePeriodSeconds" in query:
-        try:
-            options["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
-        except ValueError as exc:
-            raise ApiError(400, "gracePeriodSeconds must be an integer") from exc
-    if "propagationPolicy" in query:
-        options["propagationPolicy"] = query["propagationPolicy"]
+    else:
+        _query_options(request, options)
     if options.get("propagationPolicy") not in (None, "Orphan", "Background", "Foreground"):
         raise ApiError(
             400,
@@ -91,6 +86,19 @@ async def delete_options(request: web.Request) -> dict[str, Any]:
             f"{options['propagationPolicy']!r}",
         )
     return options
+
+
+def _query_options(request: web.Request, options: dict[str, Any]) -> None:
+    query = request.query
+    if "dryRun" in query:
+        options["dryRun"] = query.getall("dryRun")
+    if "gracePeriodSeconds" in query:
+        try:
+            options["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
+        except ValueError as exc:
+            raise ApiError(400, "gracePeriodSeconds must be an integer") from exc
+    if "propagationPolicy" in query:
+        options["propagationPolicy"] = query["propagationPolicy"]
 
 
 def list_query(request: web.Request, rt: ResourceType) -> ListQuery:

@@ -241,7 +241,7 @@ class ApiServer:
             )
             return self._render(request, rt, obj)
         options = await delete_options(request)
-        dry_run = dry_run or "All" in (options.get("dryRun") or [])
+        dry_run = "All" in (options.get("dryRun") or [])
         if verb == "delete":
             obj = self.registry.delete(rt, ns, name, options, dry_run=dry_run)
             gone = not dry_run and self.store.get(rt.storage_key, ns, name) is None

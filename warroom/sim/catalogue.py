@@ -278,6 +278,14 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         verbs=("create",),
     ),
     ResourceType(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        "lease",
+        True,
+    ),
+    ResourceType(
         "apiextensions.k8s.io",
         "v1",
         "CustomResourceDefinition",
@@ -305,7 +313,8 @@ VIRTUAL_KINDS = frozenset(
     {"SelfSubjectAccessReview", "SelfSubjectRulesReview", "PodMetrics", "NodeMetrics"}
 )
 
-# Server-side preference order of groups, as the real server lists them.
+# Server-side preference order of groups, as the real server lists them (coordination.k8s.io's
+# aggregator priority, 16500, puts it after apiextensions.k8s.io's 16700).
 GROUP_ORDER = (
     "",
     "apps",
@@ -314,6 +323,7 @@ GROUP_ORDER = (
     "policy",
     "authorization.k8s.io",
     "apiextensions.k8s.io",
+    "coordination.k8s.io",
 )
 
 

@@ -304,6 +304,15 @@ _KIND_FIELDS: dict[str, FieldTypes] = {
         ("spec.metrics", "[]object"),
     ),
     "Namespace": (("spec.finalizers", "[]string"),),
+    "Lease": (
+        ("spec.holderIdentity", "string"),
+        ("spec.leaseDurationSeconds", "int32"),
+        ("spec.acquireTime", "string"),
+        ("spec.renewTime", "string"),
+        ("spec.leaseTransitions", "int32"),
+        ("spec.strategy", "string"),
+        ("spec.preferredHolder", "string"),
+    ),
     "Node": (("spec.unschedulable", "bool"), ("spec.taints", "[]object")),
     "CustomResourceDefinition": (
         ("spec.group", "string"),

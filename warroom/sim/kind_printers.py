@@ -45,6 +45,7 @@ from warroom.sim.printers_config import (
     print_secret,
 )
 from warroom.sim.printers_ingress import print_ingress
+from warroom.sim.printers_lease import LEASE_COLUMNS, print_lease
 from warroom.sim.printers_storage import PVC_COLUMNS, print_pvc
 
 
@@ -75,4 +76,5 @@ PRINTERS: dict[tuple[str, str], KindPrinter] = {
     ("networking.k8s.io", "NetworkPolicy"): KindPrinter(
         NETWORK_POLICY_COLUMNS, print_network_policy
     ),
+    ("coordination.k8s.io", "Lease"): KindPrinter(LEASE_COLUMNS, print_lease),
 }

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from warroom.sim import defaults, deletion
+from warroom.sim import defaults, deletion, leases
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.errors import (
     ApiError,
@@ -135,6 +135,8 @@ class Registry:
             # PrepareForCreate resets status: only the status subresource writes it.
             obj.pop("status", None)
         defaults.apply_defaults(obj, rt.kind, rt.group, next_cluster_ip=self._cluster_ip())
+        if rt.storage_key == leases.LEASES:
+            leases.prepare(obj, None)
         if rt.kind in defaults.GENERATION_KINDS or rt.custom:
             meta["generation"] = 1
         # BeforeCreate (FillObjectMetaSystemFields) stamps creationTimestamp whatever the
@@ -262,6 +264,8 @@ class Registry:
             new["metadata"]["generation"] = int(old_meta.get("generation", 1)) + 1
         if rt.kind == "Deployment" and rt.group == "apps" and subresource != "status":
             check_deployment_update(old, new)
+        if rt.storage_key == leases.LEASES:
+            leases.prepare(new, old)
         if subresource == "":
             for admit in self.admission:
                 admit(rt, new, old)

@@ -1,12 +1,13 @@
 """The checks an API write passes before it is stored: the namespace is live, the body decodes
-as its kind, its identity matches the URL, immutable fields stay. Each fails with the status
-and message the real server gives."""
+as its kind (a Lease's MicroTimes too), its identity matches the URL, immutable fields stay.
+Each fails with the status and message the real server gives."""
 
 from __future__ import annotations
 
 from warroom.sim import defaults
 from warroom.sim.catalogue import ResourceType
 from warroom.sim.errors import ApiError, invalid, not_found, qualified
+from warroom.sim.leases import LEASES, decode_times
 from warroom.sim.store import Obj, Store, encode
 
 NAMESPACES = ("", "namespaces")
@@ -43,6 +44,8 @@ def check_types(rt: ResourceType, obj: Obj, *, patched: bool) -> None:
     """The decode a typed server does: a field of the wrong JSON type is a 400, or after a
     patch a 422, worded as the real decoder and patcher word them."""
     problem = defaults.type_problem(obj, defaults.kind_fields(rt.kind, custom=rt.custom))
+    if problem is None and rt.storage_key == LEASES:
+        problem = decode_times(obj)
     if problem is None:
         return
     if patched:

@@ -439,6 +439,77 @@ def import_(checklist: str, output: str | None) -> None:
 
 
 @main.command()
+@click.argument("layout", type=click.Path())
+@click.argument("action_name", metavar="ACTION")
+@click.argument("target", required=False)
+@cluster_options
+@click.option(
+    "--session",
+    metavar="NAME",
+    help="The session's journal to record in (default: the layout file's name).",
+)
+@click.option("--operator", metavar="NAME", help="Who acts (default: your login name).")
+@click.option("--dry-run", is_flag=True, help="Preflight and preview only; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before acting.")
+@click.option(
+    "--confirm", metavar="NAME", help="The target's name, typed: destructive actions on production."
+)
+@click.option("--replicas", type=click.IntRange(min=0), help="For scale: the replica count.")
+@click.option("--image", metavar="REPO:TAG", help="For set-image: the image.")
+@click.option(
+    "--to-revision", type=click.IntRange(min=0), default=0, help="For undo: the revision."
+)
+def action(
+    layout: str,
+    action_name: str,
+    target: str | None,
+    context: str | None,
+    namespace: str | None,
+    prometheus_url: str | None,
+    kubeconfig: str | None,
+    session: str | None,
+    operator: str | None,
+    dry_run: bool,
+    yes: bool,
+    confirm: str | None,
+    replicas: int | None,
+    image: str | None,
+    to_revision: int,
+) -> None:
+    """Run one ACTION on a TARGET of LAYOUT, headless: pause, resume, restart, scale,
+    set-image, undo or resume-undo, with the preflight, journal and verification of its key.
+    Exit 0 done and verified, 1 refused or failed, 2 the preflight denied it, 4 a usage
+    mistake."""
+    from warroom.layout import Layout
+    from warroom.live.action_command import Asked, run_action
+    from warroom.live.session import default_operator
+
+    try:
+        loaded = _load(layout, context=context, namespace=namespace, prometheus=prometheus_url)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(4)
+    assert isinstance(loaded, Layout)
+    code = asyncio.run(
+        run_action(
+            loaded,
+            action_name,
+            target,
+            asked=Asked(replicas=replicas, image=image, to_revision=to_revision),
+            kubeconfig=kubeconfig,
+            session=_session_name(session or Path(layout).stem),
+            operator=operator or default_operator(),
+            dry_run=dry_run,
+            yes=yes,
+            confirm=confirm,
+            echo=click.echo,
+            ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+        )
+    )
+    sys.exit(code)
+
+
+@main.command()
 def schema() -> None:
     """Print the layout file's JSON Schema (for editors' completion and checks)."""
     import json
@@ -686,8 +757,7 @@ def _demo_layout(name_or_path: str) -> tuple[Path, Any]:
     path = find_layout(name_or_path)
     if path is None:
         raise click.ClickException(
-            f"no layout {name_or_path!r}: give a layout file or one of "
-            f"{', '.join(shipped_names())}"
+            f"no layout {name_or_path!r}: give a layout file or one of {', '.join(shipped_names())}"
         )
     try:
         loaded = load_layout(path)

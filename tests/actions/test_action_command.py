@@ -1,0 +1,106 @@
+"""`warroom action` as an engineer runs it, a real process against the sim: the preview, the
+dry run that changes nothing, the typed name a production rollback needs, the exit codes, an
+RBAC denial, and the session's journal holding what was done."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.sim.conftest import Kubectl
+from warroom.journal import open_journal, session_path
+from warroom.sim.access import DenyRule
+from warroom.sim.cluster import CONTEXT, SimCluster
+
+pytestmark = pytest.mark.kubectl
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYOUT = str(ROOT / "layouts" / "gpu-inference-platform.yaml")
+NS = "gpu-platform"
+API = "inference-api"
+NEW = "registry.example.com/gpu-platform/api:1.4.1"
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimCluster]:
+    async with SimCluster("gpu-inference-platform", speed=20) as cluster:
+        yield cluster
+
+
+async def warroom(sim: SimCluster, *args: str, stdin: str = "") -> tuple[int, str]:
+    """`warroom action LAYOUT …` with the sim's kubeconfig; (exit code, what it printed)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "warroom", "action", LAYOUT, *args,
+        "--kubeconfig", str(sim.kubeconfig), "--context", CONTEXT,
+        "--session", "night", "--operator", "ana",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, env=dict(os.environ), cwd=ROOT,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(stdin.encode()), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def image(kubectl: Kubectl) -> str:
+    return await kubectl.ok(
+        "get", "deployment", API, "-n", NS, "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    )  # fmt: skip
+
+
+async def test_an_engineer_rolls_out_dry_runs_and_rolls_back_with_the_name_typed(
+    sim: SimCluster, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
+    code, out = await warroom(sim, "set-image", API, "--image", NEW, "--yes")
+    assert code == 0, out
+    assert f"roll deployment {NS}/{API} from registry.example.com/gpu-platform/api:1.4.0" in out
+    assert "inference-api: set-image done; the rollout completes" in out
+    assert await image(kubectl) == NEW
+
+    code, out = await warroom(sim, "undo", API, "--dry-run")
+    assert code == 0, out
+    assert "the dry run says: deployment inference-api will run " in out
+    assert "dry run: the server accepted every call; nothing was changed" in out
+    assert await image(kubectl) == NEW
+
+    # The layout marks the context production: a rollback waits for its name, typed.
+    code, out = await warroom(sim, "undo", API, stdin="inference\n")
+    assert code == 1, out
+    assert out.rstrip().endswith(f"needs its name typed to confirm: type {API}")
+    assert await image(kubectl) == NEW
+    code, out = await warroom(sim, "undo", API, "--confirm", API)
+    assert code == 0, out
+    assert await image(kubectl) == "registry.example.com/gpu-platform/api:1.4.0"
+
+    code, out = await warroom(sim, "scale", API, "--replicas", "3", "--yes")
+    assert (code, out.strip()) == (0, "deployment inference-api already has 3 replicas")
+
+    journal = open_journal(session_path("night"), "ana", clock=sim.clock.now)
+    kinds = [r.kind for r in journal.records]
+    assert kinds == ["action_started", "action_call", "action_done"] * 2 + ["action_skipped"]
+    assert {r.operator for r in journal.records} == {"ana"}
+
+
+async def test_a_denied_permission_is_exit_2_and_a_mistake_exit_4(sim: SimCluster) -> None:
+    sim.access.deny(DenyRule(verbs=("patch",), groups=("apps",), resources=("deployments",)))
+    code, out = await warroom(sim, "restart", API, "--yes")
+    assert code == 2, out
+    assert f'denied: context "{CONTEXT}" may not patch deployments.apps "{API}"' in out
+
+    code, out = await warroom(sim, "launch", API)
+    assert code == 4 and "there is no action 'launch'" in out
+    code, out = await warroom(sim, "pause", "inference")
+    assert code == 4 and "the layout has no target 'inference'" in out
+    code, out = await warroom(sim, "pause")
+    assert (
+        code == 4 and "the layout has 2 targets (inference-api, inference-worker); name one" in out
+    )
+    code, out = await warroom(sim, "scale", API)
+    assert code == 4 and out.strip() == "error: scale needs --replicas N"

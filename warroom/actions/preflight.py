@@ -1,0 +1,90 @@
+"""Before an action runs: may this context make each call (a SelfSubjectAccessReview per exact
+verb, resource and subresource, the pairing lock's included), and what does the server say
+each call would do (a server-side dry run, which runs admission and, for an eviction, the
+PodDisruptionBudgets). All of it asked at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from warroom.actions.calls import Permission
+from warroom.actions.plan import Plan
+from warroom.kube.connection import Connection
+from warroom.kube.errors import ApiError
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    """What the preflight found: the permissions missing (each a sentence), the calls the
+    server refused in the dry run, its answers, and what they say will happen."""
+
+    denied: tuple[str, ...]
+    refused: tuple[str, ...]
+    answers: tuple[Obj, ...]
+    after: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.denied and not self.refused
+
+    @property
+    def sentence(self) -> str:
+        """Why the action may not run, in one sentence ("" when it may)."""
+        if self.denied:
+            return self.denied[0] + (f" (and {len(self.denied) - 1} more)" * (len(self.denied) > 1))
+        if self.refused:
+            return f"the dry run was refused: {self.refused[0]}"
+        return ""
+
+    def journalled(self) -> Obj:
+        return {
+            "denied": list(self.denied),
+            "refused": list(self.refused),
+            "after": list(self.after),
+        }
+
+
+def permissions(plan: Plan, lock: Sequence[Permission] = ()) -> list[Permission]:
+    """Each permission the action needs, once, in the order the calls need them."""
+    seen: dict[Permission, None] = {}
+    for call in plan.calls:
+        seen.setdefault(call.permission)
+    for permission in lock:
+        seen.setdefault(permission)
+    return list(seen)
+
+
+async def _dry_run(connection: Connection, plan: Plan) -> tuple[list[Obj], list[str]]:
+    async def one(index: int) -> Obj | str:
+        try:
+            return await plan.calls[index].send(connection, dry_run=True)
+        except ApiError as exc:
+            return str(exc)
+
+    results = await asyncio.gather(*(one(i) for i in range(len(plan.calls))))
+    answers = [r for r in results if not isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, str)]
+    return answers, refused
+
+
+async def preflight(
+    connection: Connection, plan: Plan, lock: Sequence[Permission] = ()
+) -> Preflight:
+    """Ask every permission and dry-run every call, concurrently. KubeError (the cluster did not
+    answer) propagates: an action whose preflight did not run does not run."""
+    needed = permissions(plan, lock)
+    asked = asyncio.gather(*(p.ask(connection) for p in needed))
+    dry = _dry_run(connection, plan)
+    grants, (answers, refused) = await asyncio.gather(asked, dry)
+    denied = tuple(sentence for allowed, sentence in grants if not allowed)
+    if denied:
+        # A call the context may not make is refused in the dry run as well; the missing
+        # permission is the one sentence worth saying.
+        refused = [r for r in refused if "forbidden" not in r.casefold()]
+    after = tuple(plan.after(answers)) if plan.after is not None and not refused else ()
+    return Preflight(denied, tuple(refused), tuple(answers), after)

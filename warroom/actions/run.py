@@ -1,0 +1,186 @@
+"""Running a planned action as the safety rules ask: its preflight passed, a typed name where
+the layout marks the context production and the action is destructive, the target's pairing
+lock taken, a journal record before the first call and one with each answer, then the
+expected state waited for with progress, and the outcome journalled and said in a sentence.
+Nothing is sent when the journal cannot record it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from warroom.actions.calls import Call, Permission
+from warroom.actions.lease import LockLost, LockRefused, PairingLock, holder_identity
+from warroom.actions.plan import Plan
+from warroom.actions.preflight import Preflight, preflight
+from warroom.kube.connection import Connection
+from warroom.kube.errors import KubeError
+
+Obj = dict[str, Any]
+Record = Callable[[str, Obj], object]  # the journal's append(kind, payload); raising stops it
+
+
+def typed_name_needed(plan: Plan, production: bool) -> bool:
+    """On a production context a destructive action waits for its target's name, typed."""
+    return production and plan.destructive
+
+
+def confirmation_problem(plan: Plan, production: bool, typed: str | None) -> str:
+    """Why the confirmation given does not do ("" when it does), in one sentence."""
+    if not typed_name_needed(plan, production):
+        return ""
+    if typed is None or typed.strip() != plan.target.name:
+        return (
+            f"{plan.action} of {plan.target.described} on a production context needs its name "
+            f"typed to confirm: type {plan.target.name}"
+        )
+    return ""
+
+
+def answered(answer: Obj) -> Obj:
+    """What the journal keeps of the server's answer: which object, at which version (or the
+    Status), not the whole object."""
+    if answer.get("kind") == "Status":
+        return {"status": answer.get("status"), "message": answer.get("message", "")}
+    meta = answer.get("metadata") or {}
+    return {
+        "kind": answer.get("kind", ""),
+        "name": meta.get("name", ""),
+        "resourceVersion": meta.get("resourceVersion", ""),
+        "generation": meta.get("generation"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the action ended: done (and verified, when it has an expected state) or not, in one
+    sentence."""
+
+    ok: bool
+    sentence: str
+    verified: bool = False
+
+
+class ActionRunner:
+    """Runs plans on one connection for one operator, journalling through `record`."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        operator: str,
+        record: Record,
+        now: Callable[[], float],
+        lock_namespace: str = "",
+        lock_seconds: int = 30,
+        poll: float = 0.5,
+    ) -> None:
+        self.connection = connection
+        self.operator = operator
+        self.record = record
+        self.now = now  # the cluster's clock
+        self.lock_namespace = lock_namespace  # for cluster-scoped targets (nodes)
+        self.lock_seconds = lock_seconds
+        self.poll = poll
+        self.holder = holder_identity(operator)
+
+    def lock(self, plan: Plan) -> PairingLock:
+        return PairingLock(
+            self.connection,
+            plan.target,
+            self.holder,
+            namespace=self.lock_namespace,
+            duration=self.lock_seconds,
+            action=plan.doing,
+        )
+
+    async def preflight(self, plan: Plan) -> Preflight:
+        lock = [Permission(*p) for p in self.lock(plan).permissions()]
+        return await preflight(self.connection, plan, lock)
+
+    async def run(
+        self,
+        plan: Plan,
+        checked: Preflight,
+        *,
+        progress: Callable[[str], None] = lambda words: None,
+    ) -> Outcome:
+        """Send the plan's calls and wait for its expected state. `checked` is its preflight;
+        a failed one is refused here too (and journalled), so no caller can skip it."""
+        what = plan.journalled()
+        if plan.nothing_to_do:
+            self.record("action_skipped", {**what, "reason": plan.nothing_to_do})
+            return Outcome(True, plan.nothing_to_do)
+        if not checked.ok:
+            self.record("action_refused", {**what, "preflight": checked.journalled()})
+            return Outcome(False, checked.sentence)
+        lock = self.lock(plan)
+        try:
+            async with lock.hold() as renewal:
+                self.record(
+                    "action_started",
+                    {**what, "preflight": checked.journalled(), "holder": self.holder},
+                )
+                outcome = await self._send(plan, renewal.check)
+                if outcome is None:
+                    outcome = await self._verify(plan, progress, renewal.check)
+        except LockRefused as refused:
+            self.record("action_refused", {**what, "reason": str(refused)})
+            return Outcome(False, str(refused))
+        except LockLost as lost:
+            outcome = Outcome(False, f"{plan.action} of {plan.target.described} stopped: {lost}")
+        self.record("action_done", {**what, "ok": outcome.ok, "sentence": outcome.sentence,
+                                    "verified": outcome.verified})  # fmt: skip
+        return outcome
+
+    async def _send(self, plan: Plan, still_held: Callable[[], None]) -> Outcome | None:
+        """Each call in turn, journalled with its answer; the failure that stops it, if any."""
+        for index, call in enumerate(plan.calls):
+            still_held()
+            try:
+                answer = await call.send(self.connection)
+            except KubeError as exc:
+                self.record("action_call", {"call": call.says, "error": str(exc)})
+                return Outcome(False, self._stopped(plan, index, call, exc))
+            self.record("action_call", {"call": call.says, "answer": answered(answer)})
+        return None
+
+    @staticmethod
+    def _stopped(plan: Plan, index: int, call: Call, exc: KubeError) -> str:
+        done = f" after {index} of {len(plan.calls)} calls went through" if index else ""
+        return f"{call.says} failed{done}: {exc}"
+
+    async def _verify(
+        self, plan: Plan, progress: Callable[[str], None], still_held: Callable[[], None]
+    ) -> Outcome:
+        done = f"{plan.target.described}: {plan.action} done"
+        if plan.expect is None:
+            return Outcome(True, done)
+        deadline = self.now() + plan.timeout
+        words = ""
+        while True:
+            still_held()
+            try:
+                now = await plan.expect(self.connection)
+            except KubeError as exc:
+                now_words = f"could not read it back ({exc})"
+                if self.now() >= deadline:
+                    return Outcome(False, f"{done}, but {plan.expect_says} is unknown: {now_words}")
+            else:
+                if now.done:
+                    progress(now.words)
+                    return Outcome(True, f"{done}; {plan.expect_says}: {now.words}", verified=True)
+                if now.failed:
+                    return Outcome(False, f"{done}, but {plan.expect_says} will not: {now.failed}")
+                if now.words != words:
+                    words = now.words
+                    progress(words)
+                if self.now() >= deadline:
+                    return Outcome(
+                        False,
+                        f"{done}, but {plan.expect_says} did not happen within "
+                        f"{plan.timeout:g} s: {words}",
+                    )
+            await asyncio.sleep(self.poll)

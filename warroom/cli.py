@@ -480,8 +480,9 @@ def action(
     set-image, undo or resume-undo, with the preflight, journal and verification of its key.
     Exit 0 done and verified, 1 refused or failed, 2 the preflight denied it, 4 a usage
     mistake."""
+    from warroom.actions.plan import ActionArgs
     from warroom.layout import Layout
-    from warroom.live.action_command import Asked, run_action
+    from warroom.live.action_command import run_action
     from warroom.live.session import default_operator
 
     try:
@@ -495,7 +496,7 @@ def action(
             loaded,
             action_name,
             target,
-            asked=Asked(replicas=replicas, image=image, to_revision=to_revision),
+            asked=ActionArgs(replicas=replicas, image=image, to_revision=to_revision),
             kubeconfig=kubeconfig,
             session=_session_name(session or Path(layout).stem),
             operator=operator or default_operator(),

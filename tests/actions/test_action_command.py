@@ -95,7 +95,10 @@ async def test_a_denied_permission_is_exit_2_and_a_mistake_exit_4(sim: SimCluste
     assert f'denied: context "{CONTEXT}" may not patch deployments.apps "{API}"' in out
 
     code, out = await warroom(sim, "launch", API)
-    assert code == 4 and "there is no action 'launch'" in out
+    assert (
+        code == 4
+        and "there is no action 'launch' for inference-api (rolling); its actions: pause," in out
+    )
     code, out = await warroom(sim, "pause", "inference")
     assert code == 4 and "the layout has no target 'inference'" in out
     code, out = await warroom(sim, "pause")

@@ -24,6 +24,19 @@ class ActionRefused(Exception):
         self.instead = instead
 
 
+class MissingArgument(ActionRefused):
+    """The action needs an argument the caller did not give (a usage mistake)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionArgs:
+    """What an action needs beyond its name: a replica count, an image, a revision."""
+
+    replicas: int | None = None
+    image: str | None = None
+    to_revision: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """Where the expected state stands: reached, still coming (in words), or never coming."""

@@ -20,7 +20,7 @@ from typing import Any
 from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import warnings
-from warroom.actions.plan import ActionRefused, Plan, Progress
+from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument, Plan, Progress
 from warroom.kinds.deployment import rollout_status
 from warroom.kinds.objects import as_int, section
 from warroom.kinds.rollout_history import (
@@ -133,7 +133,16 @@ def _paused_check(namespace: str, name: str, paused: bool) -> Any:
 class Rolling:
     """Plans for one Deployment rolled by its controller."""
 
-    strategy = "rolling"
+    strategy: str = "rolling"
+    actions: tuple[str, ...] = (
+        "pause",
+        "resume",
+        "restart",
+        "scale",
+        "set-image",
+        "undo",
+        "resume-undo",
+    )
 
     def __init__(self, namespace: str, name: str, container: str = "") -> None:
         self.namespace = namespace
@@ -144,6 +153,28 @@ class Rolling:
 
     async def read(self, connection: Connection) -> DeploymentState:
         return await read_state(connection, self.namespace, self.name)
+
+    def plan(self, action: str, state: DeploymentState, args: ActionArgs, now: float) -> Plan:
+        """The plan of `action` (one of `actions`); ActionRefused when it cannot be made."""
+        if action == "pause":
+            return self.pause(state)
+        if action == "resume":
+            return self.resume(state)
+        if action == "restart":
+            return self.restart(state, now)
+        if action == "scale":
+            if args.replicas is None:
+                raise MissingArgument("scale needs --replicas N")
+            return self.scale(state, args.replicas)
+        if action == "set-image":
+            if not args.image:
+                raise MissingArgument("set-image needs --image REPO:TAG")
+            return self.set_image(state, args.image)
+        if action in ("undo", "resume-undo"):
+            return self.undo(state, args.to_revision, resume=action == "resume-undo")
+        raise ActionRefused(
+            f"the rolling strategy has no action {action!r}; its actions: {', '.join(self.actions)}"
+        )
 
     # -- status --------------------------------------------------------------------------
 

@@ -152,6 +152,9 @@ class Target(BaseModel):
     hpa: ObjectName | None = None
     pdb: ObjectName | None = None
     service: ObjectName | None = None
+    # How its actions move it (warroom/actions/strategies.py): "rolling", a Deployment its
+    # controller rolls.
+    strategy: Literal["rolling"] = "rolling"
 
 
 class SshHost(BaseModel):

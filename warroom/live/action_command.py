@@ -11,35 +11,23 @@ layout or the command line is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from warroom.actions.plan import ActionRefused, Plan
-from warroom.actions.rolling import Rolling
+from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument
 from warroom.actions.run import ActionRunner, confirmation_problem, typed_name_needed
+from warroom.actions.strategies import Strategy, for_target
 from warroom.journal import JournalError, open_journal, session_path
 from warroom.kube import connect
 from warroom.kube.errors import KubeError
 from warroom.layout import Layout
 
 DONE, FAILED, DENIED, USAGE = 0, 1, 2, 4
-# The rolling strategy's actions (the others come with their strategies).
-ACTIONS = ("pause", "resume", "restart", "scale", "set-image", "undo", "resume-undo")
 
 
 class UsageError(Exception):
     """The command line or the layout does not say enough; one sentence."""
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What the command line gives an action beyond its name."""
-
-    replicas: int | None = None
-    image: str | None = None
-    to_revision: int = 0
-
-
-def _target(layout: Layout, name: str | None) -> Rolling:
+def _target(layout: Layout, name: str | None) -> Strategy:
     targets = layout.targets
     if not targets:
         raise UsageError("the layout has no targets: add the Deployment to act on under targets")
@@ -47,33 +35,12 @@ def _target(layout: Layout, name: str | None) -> Rolling:
         if len(targets) > 1:
             names = ", ".join(t.name for t in targets)
             raise UsageError(f"the layout has {len(targets)} targets ({names}); name one")
-        chosen = targets[0]
-    else:
-        found = [t for t in targets if t.name == name]
-        if not found:
-            names = ", ".join(t.name for t in targets)
-            raise UsageError(f"the layout has no target {name!r} (its targets: {names})")
-        chosen = found[0]
-    return Rolling(chosen.namespace, chosen.name, chosen.container or "")
-
-
-async def _plan(rolling: Rolling, action: str, asked: Asked, runner: ActionRunner) -> Plan:
-    state = await rolling.read(runner.connection)
-    if action == "pause":
-        return rolling.pause(state)
-    if action == "resume":
-        return rolling.resume(state)
-    if action == "restart":
-        return rolling.restart(state, runner.now())
-    if action == "scale":
-        if asked.replicas is None:
-            raise UsageError("scale needs --replicas N")
-        return rolling.scale(state, asked.replicas)
-    if action == "set-image":
-        if not asked.image:
-            raise UsageError("set-image needs --image REPO:TAG")
-        return rolling.set_image(state, asked.image)
-    return rolling.undo(state, asked.to_revision, resume=action == "resume-undo")
+        return for_target(targets[0])
+    found = [t for t in targets if t.name == name]
+    if not found:
+        names = ", ".join(t.name for t in targets)
+        raise UsageError(f"the layout has no target {name!r} (its targets: {names})")
+    return for_target(found[0])
 
 
 async def run_action(
@@ -81,7 +48,7 @@ async def run_action(
     action: str,
     target: str | None,
     *,
-    asked: Asked,
+    asked: ActionArgs,
     kubeconfig: str | None,
     session: str,
     operator: str,
@@ -92,13 +59,16 @@ async def run_action(
     ask: Callable[[str], str],
 ) -> int:
     """Plan, preflight, confirm, run and verify one action; its exit code."""
-    if action not in ACTIONS:
-        echo(f"error: there is no action {action!r}; the actions are {', '.join(ACTIONS)}")
-        return USAGE
     try:
-        rolling = _target(layout, target)
+        strategy = _target(layout, target)
     except UsageError as exc:
         echo(f"error: {exc}")
+        return USAGE
+    if action not in strategy.actions:
+        echo(
+            f"error: there is no action {action!r} for {strategy.target.name} "
+            f"({strategy.strategy}); its actions: {', '.join(strategy.actions)}"
+        )
         return USAGE
     try:
         async with await connect(kubeconfig, layout.cluster.context) as connection:
@@ -111,9 +81,9 @@ async def run_action(
                 runner = ActionRunner(
                     connection, operator=operator, record=journal.append, now=connection.clock.now
                 )
-                return await _go(runner, rolling, layout, action, asked, dry_run, yes, confirm,
+                return await _go(runner, strategy, layout, action, asked, dry_run, yes, confirm,
                                  echo, ask)  # fmt: skip
-    except UsageError as exc:
+    except MissingArgument as exc:
         echo(f"error: {exc}")
         return USAGE
     except ActionRefused as exc:
@@ -127,17 +97,18 @@ async def run_action(
 
 async def _go(
     runner: ActionRunner,
-    rolling: Rolling,
+    strategy: Strategy,
     layout: Layout,
     action: str,
-    asked: Asked,
+    asked: ActionArgs,
     dry_run: bool,
     yes: bool,
     confirm: str | None,
     echo: Callable[[str], None],
     ask: Callable[[str], str],
 ) -> int:
-    plan = await _plan(rolling, action, asked, runner)
+    state = await strategy.read(runner.connection)
+    plan = strategy.plan(action, state, asked, runner.now())
     if plan.nothing_to_do:
         echo(plan.nothing_to_do)
         await runner.run(plan, await runner.preflight(plan))

@@ -1,0 +1,38 @@
+"""The strategies a layout's target can name (`strategy:`), behind one interface: read what
+the cluster says of the target, say where it stands in words, and plan each of its actions.
+`for_target` builds the one a target names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from warroom.actions.lease import Target
+from warroom.actions.plan import ActionArgs, Plan
+from warroom.actions.rolling import Rolling, StatusWords
+from warroom.kube.connection import Connection
+from warroom.layout.schema import Target as LayoutTarget
+
+
+class Strategy(Protocol):
+    """One target's strategy. `actions` are the names `plan` takes, in the order a menu or
+    `warroom action --help` lists them."""
+
+    strategy: str
+    target: Target
+    actions: tuple[str, ...]
+
+    async def read(self, connection: Connection) -> Any: ...
+
+    def status(self, state: Any) -> StatusWords: ...
+
+    def plan(self, action: str, state: Any, args: ActionArgs, now: float) -> Plan: ...
+
+
+STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
+    "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
+}
+
+
+def for_target(target: LayoutTarget) -> Strategy:
+    return STRATEGIES[target.strategy](target)

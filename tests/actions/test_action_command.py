@@ -87,6 +87,20 @@ async def test_an_engineer_rolls_out_dry_runs_and_rolls_back_with_the_name_typed
     assert kinds == ["action_started", "action_call", "action_done"] * 2 + ["action_skipped"]
     assert {r.operator for r in journal.records} == {"ana"}
 
+    # The go-live record tells it in words: what, each call's answer, how it ended.
+    report = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "warroom", "report", "night",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT,
+    )  # fmt: skip
+    printed = (await report.communicate())[0].decode()
+    assert report.returncode == 0, printed
+    undo = f"undo Deployment {NS}/{API}"
+    assert f"action started: {undo} — roll deployment {NS}/{API} back" in printed
+    call = f"call: roll back deployment {API} to revision 1 → Deployment {API} at resourceVersion"
+    assert call in printed
+    assert f"action done: {undo} — Deployment {NS}/{API}: undo done" in printed
+    assert "action skipped: scale Deployment" in printed
+
 
 async def test_a_denied_permission_is_exit_2_and_a_mistake_exit_4(sim: SimCluster) -> None:
     sim.access.deny(DenyRule(verbs=("patch",), groups=("apps",), resources=("deployments",)))

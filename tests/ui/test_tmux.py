@@ -16,9 +16,15 @@ import pytest
 from tests.conftest import require_tool
 from tests.waiting import until_sync
 
+# A tmux server of this test process's own: tests in another worker that close their last
+# session end their server, and a shared default server could exit under this one's
+# new-session ("server exited unexpectedly").
+SOCKET = ("-L", f"warroom-tests-{os.getpid()}")
+
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    command = ["tmux", *SOCKET, *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
 def capture(session: str) -> str:
@@ -78,7 +84,7 @@ def test_demo_in_tmux_shows_live_panels_and_quits_cleanly(
         assert status.read_text().strip() == "0"
         assert "Traceback" not in capture(session)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", *SOCKET, "kill-session", "-t", session], capture_output=True)
 
 
 def descendants(pid: int) -> dict[int, str]:
@@ -123,7 +129,7 @@ def test_closing_the_tmux_pane_stops_the_demo_and_its_prometheus(moment: str) ->
         prometheus = [pid for pid, name in started.items() if name == "prometheus"]
         assert prometheus, started
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", *SOCKET, "kill-session", "-t", session], capture_output=True)
 
     def ended() -> bool:
         return not any(Path(f"/proc/{p}").exists() for p in started)
@@ -172,4 +178,4 @@ def test_the_demos_checklist_in_tmux_ticks_an_item_and_journals_it() -> None:
             )
         ]
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", *SOCKET, "kill-session", "-t", session], capture_output=True)

@@ -384,6 +384,11 @@ class ChecklistRun:
     def operator(self) -> str:
         return self.journal.operator if self.journal is not None else ""
 
+    def record_action(self, kind: str, payload: dict[str, object]) -> Record:
+        """An action's record (actions/run.py's), signed by whoever has the keyboard; Refused
+        when this run keeps no journal, so that no action runs unrecorded."""
+        return self._append(kind, payload)
+
 
 def _verdict_payload(v: ItemVerdict) -> dict[str, object]:
     return {

@@ -138,4 +138,42 @@ def sentence(
     if kind == "command_approved":
         line = f"command approved for {names.item(phase, item)}: {fields.text(p, 'command') or ''}"
         return line, None
+    if kind.startswith("action_"):
+        return _action(kind, p)
     return f"{kind}: {short_payload(payload)}", None
+
+
+def _part(p: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = p.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _action(kind: str, p: Mapping[str, Any]) -> tuple[str, str | None]:
+    """An action's records (actions/run.py): what was done to which target, each call's
+    answer, and how it ended."""
+    target = _part(p, "target")
+    where = "/".join(str(target[k]) for k in ("namespace", "name") if target.get(k))
+    what = f"{fields.text(p, 'action') or 'action'} {target.get('kind', '')} {where}".strip()
+    if kind == "action_started":
+        preview = p.get("preview")
+        said = "; ".join(map(str, preview)) if isinstance(preview, list) else ""
+        return _with(f"action started: {what}", said or None, " — "), None
+    if kind == "action_call":
+        answer = _part(p, "answer")
+        named = " ".join(str(answer[k]) for k in ("kind", "name") if answer.get(k))
+        version = answer.get("resourceVersion")
+        at = f" at resourceVersion {version}" if version else ""
+        said = fields.text(p, "error") or (named + at)
+        return _with(f"call: {fields.text(p, 'call') or '—'}", said or None, " → "), None
+    if kind == "action_done":
+        ok = p.get("ok") is True
+        line = f"action {'done' if ok else 'failed'}: {what}"
+        return _with(line, fields.text(p, "sentence"), " — "), "pass" if ok else "fail"
+    if kind == "action_refused":
+        checked = _part(p, "preflight")
+        reasons = [*(checked.get("denied") or []), *(checked.get("refused") or [])]
+        why = fields.text(p, "reason") or (str(reasons[0]) if reasons else None)
+        return _with(f"action refused: {what}", why, " — "), "fail"
+    if kind == "action_skipped":
+        return _with(f"action skipped: {what}", fields.text(p, "reason"), " — "), None
+    return f"{kind}: {short_payload(p)}", None

@@ -17,17 +17,22 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent
 
+from warroom.actions.plan import ActionArgs, ActionRefused
+from warroom.actions.preflight import Preflight
 from warroom.checklist.verdicts import ItemVerdict
 from warroom.journal.journal import JournalError
 from warroom.kinds.describe import as_yaml, describe
 from warroom.kinds.objects import Obj
+from warroom.kube.errors import KubeError
 from warroom.kube.logs import LogSource
 from warroom.layout.checklist import Item, Phase
+from warroom.live.actions import RoomActions
 from warroom.live.checklist import ChecklistRun, Refused
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
 from warroom.state.versions import containers
+from warroom.ui.acting import ActionScreen
 from warroom.ui.ask import AskScreen, ChooseScreen, ConfirmScreen
 from warroom.ui.details import DetailScreen, EventDetail, NodeDetail, TextScreen
 from warroom.ui.evidence import EvidenceDetail
@@ -71,7 +76,7 @@ HELP_TOGETHER = {
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
     ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
     ("checklist.run", "checklist.override"): "Run its check now, override the phase",
-    ("checklist.field", "app.operator"): "Set a session field; change who signs",
+    ("checklist.field", "app.operator", "target.act"): "Set a field; who signs; act on a target",
 }
 
 
@@ -97,7 +102,8 @@ class KeyCommands(Provider):
         return app
 
     def _commands(self) -> list[Key]:
-        return [key for key in APP_KEYS if key.id != "app.interrupt"]
+        app = self._app()
+        return [key for key in APP_KEYS if key.id != "app.interrupt" and app.offered(key.action)]
 
     async def discover(self) -> Hits:
         app = self._app()
@@ -143,12 +149,15 @@ class WarRoomApp(App[None]):
         zoom: Callable[[int], float] | None = None,
         logs: LogSource | None = None,
         checklist: ChecklistRun | None = None,
+        actions: RoomActions | None = None,
     ) -> None:
         """`zoom` moves the graphs' window steps along its ladder and returns the new one
         (None: no graphs); `logs` reads a container's log (None: no API server to ask);
-        `checklist` the layout's checklist and its journal (None: no session kept)."""
+        `checklist` the layout's checklist and its journal (None: no session kept);
+        `actions` what may be done to the targets (None: nothing, as with --read-only)."""
         super().__init__()
         self.checklist = checklist
+        self.actions = actions
         self._evaluated = float("-inf")
         self._journal_trouble = ""
         self.logs = logs
@@ -525,8 +534,7 @@ class WarRoomApp(App[None]):
         specs = run.layout.session_fields
         if not specs:
             self.notify(
-                "This layout has no session fields: add session_fields: to it "
-                "(docs/layouts.md).",
+                "This layout has no session fields: add session_fields: to it (docs/layouts.md).",
                 severity="warning",
             )
             return
@@ -667,6 +675,169 @@ class WarRoomApp(App[None]):
 
     def action_sources(self) -> None:
         self.push_screen(SourcesScreen(self.model.snapshot.sources))
+
+    # ---- actions on the targets ----------------------------------------------------------
+
+    def offered(self, action: str) -> bool:
+        """Whether the key or palette command of `action` is offered: acting needs a session
+        to journal in and is gone with --read-only."""
+        return action != "act" or self.actions is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.offered(action)
+
+    def action_act(self) -> None:
+        actions = self.actions
+        if actions is None:
+            return
+        targets = list(actions.strategies)
+        if len(targets) == 1:
+            self._choose_action(actions, targets[0])
+            return
+        if not targets:
+            self.notify("The layout has no targets to act on.", severity="warning")
+            return
+
+        def picked(target: str | None) -> None:
+            if target is not None:
+                self._choose_action(actions, target)
+
+        options = [(t, f"{t} ({actions.strategies[t].strategy})") for t in targets]
+        self.push_screen(ChooseScreen("Act", "On which target?", options), picked)
+
+    def _choose_action(self, actions: RoomActions, target: str) -> None:
+        def picked(action: str | None) -> None:
+            if action is not None:
+                self._ask_args(actions, target, action)
+
+        options = [(a, a) for a in actions.offers(target)]
+        self.push_screen(ChooseScreen(f"Act — {target}", "Which action?", options), picked)
+
+    def _ask_args(self, actions: RoomActions, target: str, action: str) -> None:
+        def plan(args: ActionArgs) -> None:
+            self.run_worker(self._open_plan(actions, target, action, args), group="actions")
+
+        if action == "scale":
+
+            def replicas(text: str | None) -> None:
+                if text is None:
+                    return
+                if not text.strip().isdigit():
+                    self.notify(
+                        f"{text!r} is not a replica count: give 0 or more.",
+                        severity="warning",
+                        markup=False,
+                    )
+                    return
+                plan(ActionArgs(replicas=int(text)))
+
+            self.push_screen(
+                AskScreen(
+                    f"Scale — {target}", "How many replicas?", required="Type the replica count."
+                ),
+                replicas,
+            )
+        elif action == "set-image":
+
+            def image(text: str | None) -> None:
+                if text is not None:
+                    plan(ActionArgs(image=text.strip()))
+
+            self.push_screen(
+                AskScreen(
+                    f"Set image — {target}", "The image (repo:tag):", required="Type the image."
+                ),
+                image,
+            )
+        elif action in ("undo", "resume-undo"):
+            self.run_worker(self._choose_revision(actions, target, action, plan), group="actions")
+        else:
+            plan(ActionArgs())
+
+    async def _choose_revision(
+        self, actions: RoomActions, target: str, action: str, plan: Callable[[ActionArgs], None]
+    ) -> None:
+        try:
+            revisions = await actions.revisions(target)
+        except KubeError as exc:
+            self.notify(
+                f"Could not read {target}'s revisions: {exc}", severity="error", markup=False
+            )
+            return
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                plan(ActionArgs(to_revision=int(choice)))
+
+        options = [("0", "the previous revision")] + [
+            (str(number), f"revision {number}: {images}") for number, images in reversed(revisions)
+        ]
+        self.push_screen(
+            ChooseScreen(f"{action} — {target}", "Back to which revision?", options), picked
+        )
+
+    async def _open_plan(
+        self, actions: RoomActions, target: str, action: str, args: ActionArgs
+    ) -> None:
+        try:
+            plan = await actions.plan(target, action, args)
+        except ActionRefused as refused:
+            if refused.instead:
+                self._offer_instead(actions, target, refused, args)
+            else:
+                self.notify(str(refused), severity="warning", markup=False, timeout=10)
+            return
+        except KubeError as exc:
+            self.notify(f"Could not plan {action}: {exc}", severity="error", markup=False)
+            return
+        if plan.nothing_to_do:
+            self.notify(plan.nothing_to_do, markup=False)
+            return
+        self.push_screen(ActionScreen(actions, plan))
+
+    def _offer_instead(
+        self, actions: RoomActions, target: str, refused: ActionRefused, args: ActionArgs
+    ) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(
+                    self._open_plan(actions, target, refused.instead, args), group="actions"
+                )
+
+        self.push_screen(
+            ConfirmScreen(f"Refused — {target}", str(refused), f"Plan {refused.instead} instead?"),
+            answered,
+        )
+
+    async def carry_out(self, screen: ActionScreen, checked: Preflight) -> None:
+        """Run the screen's plan (here, not in the box: closing it leaves the action going),
+        showing progress while the box is open, and its outcome there or as a note."""
+        actions = screen.actions
+
+        def progress(words: str) -> None:
+            if screen.is_attached:
+                screen.show_progress(words)
+
+        try:
+            outcome = await actions.run(screen.plan, checked, progress)
+        except JournalError as failed:
+            self._journal_trouble = str(failed)
+            self.notify(f"Not run: {failed}", severity="error", markup=False, timeout=15)
+            self.refresh_views()
+            return
+        except KubeError as exc:
+            self.notify(f"{screen.plan.action} failed: {exc}", severity="error", markup=False)
+            return
+        if screen.is_attached:
+            screen.finished(outcome)
+        else:
+            self.notify(
+                outcome.sentence,
+                severity="information" if outcome.ok else "error",
+                markup=False,
+                timeout=15,
+            )
+        self._refresh_checklist(self.tabs.active == "checklist", now=True)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_rows()))

@@ -93,6 +93,14 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
         "Change who signs (hand over the keyboard)",
         show=False,
     ),
+    Key(
+        "target.act",
+        "a",
+        "act",
+        "Act",
+        "Act on a target: pause, resume, restart, scale, set image, undo …",
+        show=False,
+    ),
     Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in", bar="Zoom in"),
     Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out", bar="Zoom out"),
 )

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable
 
 from warroom.kube.logs import log_source
+from warroom.live.actions import RoomActions
 from warroom.live.checklist import ChecklistRun
 from warroom.live.room import Room
 from warroom.state.model import RoomModel
@@ -42,7 +43,15 @@ def room_app(
     model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
     zoom = room.zoom if room.signals is not None else None
     logs = log_source(room.connection)
-    return WarRoomApp(model, header, keymap=keymap, zoom=zoom, logs=logs, checklist=checklist)
+    # Acting needs a session to journal in; --read-only offers no action at all.
+    actions = (
+        RoomActions(room.connection, layout, checklist)
+        if checklist is not None and checklist.journal is not None and not read_only
+        else None
+    )
+    return WarRoomApp(
+        model, header, keymap=keymap, zoom=zoom, logs=logs, checklist=checklist, actions=actions
+    )
 
 
 async def run_app(app: WarRoomApp, room: Room | None = None) -> None:

@@ -1,0 +1,79 @@
+"""The actions a war room offers on its layout's targets: each target's strategy, its plans
+made from what the cluster says now, their preflight, and their run, journalled in the
+session's journal and signed by whoever has the keyboard. The screen asks through this; it
+never writes to the cluster itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from warroom.actions.plan import ActionArgs, Plan
+from warroom.actions.preflight import Preflight
+from warroom.actions.run import ActionRunner, Outcome, typed_name_needed
+from warroom.actions.strategies import Strategy, for_target
+from warroom.kube.connection import Connection
+from warroom.layout import Layout
+from warroom.live.checklist import ChecklistRun
+
+
+class RoomActions:
+    """Plans, preflights and runs actions on the room's connection for the checklist's
+    operator; nothing is offered without a journal to record it in."""
+
+    def __init__(self, connection: Connection, layout: Layout, checklist: ChecklistRun) -> None:
+        self.connection = connection
+        self.layout = layout
+        self.checklist = checklist
+        self.strategies: dict[str, Strategy] = {t.name: for_target(t) for t in layout.targets}
+
+    @property
+    def production(self) -> bool:
+        return self.layout.cluster.production
+
+    def offers(self, target: str) -> tuple[str, ...]:
+        return self.strategies[target].actions
+
+    def _runner(self) -> ActionRunner:
+        clock: Callable[[], float] = self.connection.clock.now
+        return ActionRunner(
+            self.connection,
+            operator=self.checklist.operator,
+            record=self.checklist.record_action,
+            now=clock,
+        )
+
+    async def plan(self, target: str, action: str, args: ActionArgs) -> Plan:
+        """The plan from what the cluster says now; ActionRefused (one sentence) when it
+        cannot be made, KubeError when the cluster did not answer."""
+        strategy = self.strategies[target]
+        state = await strategy.read(self.connection)
+        return strategy.plan(action, state, args, self.connection.clock.now())
+
+    async def revisions(self, target: str) -> list[tuple[int, str]]:
+        """(revision, images) of a rolling target, oldest first, for an undo's menu."""
+        strategy = self.strategies[target]
+        revisions = getattr(strategy, "revisions", None)
+        if revisions is None:
+            return []
+        listed: list[tuple[int, str]] = revisions(await strategy.read(self.connection))
+        return listed
+
+    def needs_typed_name(self, plan: Plan) -> bool:
+        return typed_name_needed(plan, self.production)
+
+    async def preflight(self, plan: Plan) -> Preflight:
+        return await self._runner().preflight(plan)
+
+    async def held_by_another(self, plan: Plan) -> str:
+        """The sentence when another warroom holds the target's pairing lock now ("" when
+        nobody else does): the action would be refused, so it is said before it is confirmed."""
+        runner = self._runner()
+        holding = await runner.lock(plan).read()
+        if holding is None or holding.record.holder == runner.holder:
+            return ""
+        return holding.sentence
+
+    async def run(
+        self, plan: Plan, checked: Preflight, progress: Callable[[str], None]
+    ) -> Outcome:
+        return await self._runner().run(plan, checked, progress=progress)

@@ -459,6 +459,16 @@ def import_(checklist: str, output: str | None) -> None:
 @click.option(
     "--to-revision", type=click.IntRange(min=0), default=0, help="For undo: the revision."
 )
+@click.option(
+    "--delete-emptydir-data", is_flag=True, help="For drain: evict pods with emptyDir data too."
+)
+@click.option("--force", is_flag=True, help="For drain: evict pods no controller replaces too.")
+@click.option(
+    "--timeout",
+    "drain_timeout",
+    metavar="DURATION",
+    help="For drain: how long all of it may take on the cluster's clock (default 10m).",
+)
 def action(
     layout: str,
     action_name: str,
@@ -475,9 +485,13 @@ def action(
     replicas: int | None,
     image: str | None,
     to_revision: int,
+    delete_emptydir_data: bool,
+    force: bool,
+    drain_timeout: str | None,
 ) -> None:
     """Run one ACTION on a TARGET of LAYOUT, headless: pause, resume, restart, scale,
-    set-image, undo or resume-undo, with the preflight, journal and verification of its key.
+    set-image, undo or resume-undo, with the preflight, journal and verification of its key;
+    or cordon, uncordon or drain of a node (TARGET is the node's name).
     Exit 0 done and verified, 1 refused or failed, 2 the preflight denied it, 4 a usage
     mistake."""
     from warroom.actions.plan import ActionArgs
@@ -491,22 +505,42 @@ def action(
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(4)
     assert isinstance(loaded, Layout)
-    code = asyncio.run(
-        run_action(
-            loaded,
-            action_name,
-            target,
-            asked=ActionArgs(replicas=replicas, image=image, to_revision=to_revision),
-            kubeconfig=kubeconfig,
-            session=_session_name(session or Path(layout).stem),
-            operator=operator or default_operator(),
-            dry_run=dry_run,
-            yes=yes,
-            confirm=confirm,
-            echo=click.echo,
-            ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
-        )
+    timeout = None
+    if drain_timeout is not None:
+        from warroom.layout.durations import parse_duration
+
+        try:
+            timeout = parse_duration(drain_timeout).total_seconds()
+        except ValueError as exc:
+            click.echo(f"error: --timeout: {exc}", err=True)
+            sys.exit(4)
+    asked = ActionArgs(
+        replicas=replicas,
+        image=image,
+        to_revision=to_revision,
+        delete_emptydir_data=delete_emptydir_data,
+        force=force,
+        timeout=timeout,
     )
+    try:
+        code = asyncio.run(
+            run_action(
+                loaded,
+                action_name,
+                target,
+                asked=asked,
+                kubeconfig=kubeconfig,
+                session=_session_name(session or Path(layout).stem),
+                operator=operator or default_operator(),
+                dry_run=dry_run,
+                yes=yes,
+                confirm=confirm,
+                echo=click.echo,
+                ask=lambda prompt: click.prompt(prompt, default="", show_default=False),
+            )
+        )
+    except KeyboardInterrupt:  # the action said what the cancel left behind
+        sys.exit(1)
     sys.exit(code)
 
 

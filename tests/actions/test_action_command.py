@@ -121,3 +121,34 @@ async def test_a_denied_permission_is_exit_2_and_a_mistake_exit_4(sim: SimCluste
     )
     code, out = await warroom(sim, "scale", API)
     assert code == 4 and out.strip() == "error: scale needs --replicas N"
+
+
+async def test_an_engineer_drains_a_node_and_uncordons_it(sim: SimCluster, tmp_path: Path) -> None:
+    kubectl = Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
+    node = "app-node-3"
+    code, out = await warroom(sim, "drain", node, "--dry-run")
+    assert code == 0, out
+    assert f"  cordon node {node}: no new pod is scheduled there" in out
+    assert "dry run: the server accepted every call; nothing was changed" in out
+    # The layout marks the context production: a drain waits for the node's name, typed.
+    code, out = await warroom(sim, "drain", node, "--timeout", "5m", stdin="app\n")
+    assert code == 1 and out.rstrip().endswith(f"type {node}"), out
+    code, out = await warroom(sim, "drain", node, "--timeout", "5m", "--confirm", node)
+    assert code == 0, out
+    assert "all of it within 300 s" in out
+    assert f"Node {node}: drain done; no evictable pod is left on the node: node {node} is " \
+        "cordoned and holds no evictable pod" in out  # fmt: skip
+    assert " is gone (2 of 2)" in out
+    listed = await kubectl.ok("get", "pods", "-A", "--field-selector", f"spec.nodeName={node}",
+                              "-o", "name")  # fmt: skip
+    assert listed == ""
+    code, out = await warroom(sim, "uncordon", node, "--yes")
+    assert code == 0 and out.rstrip().endswith(f"node {node} reads back schedulable"), out
+    code, out = await warroom(sim, "drain")
+    assert (code, out.strip()) == (
+        4,
+        "error: drain needs the node's name: warroom action LAYOUT drain NODE",
+    )
+    code, out = await warroom(sim, "cordon", "gpu-server-9", "--yes")
+    assert code == 1 and "there is no node 'gpu-server-9'; see the nodes with kubectl get nodes" \
+        in out  # fmt: skip

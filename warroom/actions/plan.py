@@ -1,9 +1,15 @@
 """An action planned: what it will do in plain words, the calls it will make, what else may
 undo it, and how to tell that it happened. Strategies make plans from what the cluster says
-now; the runner (actions/run.py) preflights, journals, sends and verifies them."""
+now; the runner (actions/run.py) preflights, journals, sends and verifies them.
+
+An action that is more than a fixed list of calls (a drain: evictions retried while a
+PodDisruptionBudget holds them) adds a `Procedure`: the calls it will make, preflighted like
+the plan's own, and the coroutine the runner awaits after the plan's calls, with `Hooks` to
+journal, report progress, and stop when the lock is lost or the operator cancels."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +17,7 @@ from typing import Any
 from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.kube.connection import Connection
+from warroom.kube.errors import ApiError
 
 Obj = dict[str, Any]
 
@@ -35,6 +42,9 @@ class ActionArgs:
     replicas: int | None = None
     image: str | None = None
     to_revision: int = 0
+    delete_emptydir_data: bool = False  # drain: evict pods with emptyDir data too
+    force: bool = False  # drain: evict pods no controller replaces too
+    timeout: float | None = None  # drain: seconds on the cluster's clock for all of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,50 @@ class Progress:
 
 
 Check = Callable[[Connection], Awaitable[Progress]]
+Record = Callable[[str, Obj], object]  # the journal's append(kind, payload); raising stops it
+
+
+class Cancelled(Exception):
+    """The operator cancelled the action while it ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What a procedure works with while the runner holds the target's lock: the connection,
+    the journal, progress in words, `check` (raises LockLost when the lock is gone and
+    Cancelled when the operator cancelled: call it before each write), the cluster's clock and
+    the deadline on it."""
+
+    connection: Connection
+    record: Record
+    progress: Callable[[str], None]
+    check: Callable[[], None]
+    now: Callable[[], float]
+    deadline: float
+    poll: float = 0.5
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, checking the lock and the cancel in between."""
+        left = seconds
+        while left > 0:
+            self.check()
+            await asyncio.sleep(min(self.poll, left))
+            left -= self.poll
+        self.check()
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """The part of an action that is not a fixed list of calls. `calls` are the writes it will
+    make (each preflighted: its permission asked and its dry run sent); `run` makes them and
+    answers "" when done or why it stopped, in one sentence. A dry run the server answers
+    429 (a PodDisruptionBudget that allows no disruption now) is not a refusal: `run` retries
+    it; `held` words those answers for the preview."""
+
+    says: str
+    calls: tuple[Call, ...]
+    run: Callable[[Hooks], Awaitable[str]]
+    held: Callable[[Sequence[tuple[Call, ApiError]]], list[str]] = lambda held: []
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +120,8 @@ class Plan:
     # What the dry run's answers say the real calls will then do, in plain words.
     after: Callable[[Sequence[Obj]], list[str]] | None = None
     nothing_to_do: str = ""  # already so: said, and nothing is sent
+    procedure: Procedure | None = None  # awaited after `calls`, before the expected state
+    cancelled_says: str = ""  # what a cancel leaves behind ("the node stays cordoned")
 
     def journalled(self) -> Obj:
         return {
@@ -79,4 +135,7 @@ class Plan:
             "warnings": list(self.warnings),
             "destructive": self.destructive,
             "calls": [call.journalled() for call in self.calls],
-        }
+            **({"procedure": {"says": self.procedure.says,
+                              "calls": [c.journalled() for c in self.procedure.calls]}}
+               if self.procedure is not None else {}),
+        }  # fmt: skip

@@ -2,7 +2,12 @@
 the layout marks the context production and the action is destructive, the target's pairing
 lock taken, a journal record before the first call and one with each answer, then the
 expected state waited for with progress, and the outcome journalled and said in a sentence.
-Nothing is sent when the journal cannot record it."""
+Nothing is sent when the journal cannot record it.
+
+A plan's procedure (a drain's evictions) runs after its calls, inside the lock, on the same
+deadline as the verification. An action is cancelled by the `cancel` callback answering true
+(the runner checks it before each write and while waiting) or by cancelling its task: either
+way the journal's last record says it was cancelled and what that left behind."""
 
 from __future__ import annotations
 
@@ -13,13 +18,12 @@ from typing import Any
 
 from warroom.actions.calls import Call, Permission
 from warroom.actions.lease import LockLost, LockRefused, PairingLock, holder_identity
-from warroom.actions.plan import Plan
+from warroom.actions.plan import Cancelled, Hooks, Plan, Record
 from warroom.actions.preflight import Preflight, preflight
 from warroom.kube.connection import Connection
 from warroom.kube.errors import KubeError
 
 Obj = dict[str, Any]
-Record = Callable[[str, Obj], object]  # the journal's append(kind, payload); raising stops it
 
 
 def typed_name_needed(plan: Plan, production: bool) -> bool:
@@ -106,9 +110,11 @@ class ActionRunner:
         checked: Preflight,
         *,
         progress: Callable[[str], None] = lambda words: None,
+        cancel: Callable[[], bool] = lambda: False,
     ) -> Outcome:
-        """Send the plan's calls and wait for its expected state. `checked` is its preflight;
-        a failed one is refused here too (and journalled), so no caller can skip it."""
+        """Send the plan's calls, run its procedure and wait for its expected state. `checked`
+        is its preflight; a failed one is refused here too (and journalled), so no caller can
+        skip it. `cancel` answering true stops it at the next check."""
         what = plan.journalled()
         if plan.nothing_to_do:
             self.record("action_skipped", {**what, "reason": plan.nothing_to_do})
@@ -123,17 +129,51 @@ class ActionRunner:
                     "action_started",
                     {**what, "preflight": checked.journalled(), "holder": self.holder},
                 )
-                outcome = await self._send(plan, renewal.check)
-                if outcome is None:
-                    outcome = await self._verify(plan, progress, renewal.check)
+
+                def check() -> None:
+                    renewal.check()
+                    if cancel():
+                        raise Cancelled()
+
+                outcome = await self._steps(plan, progress, check)
         except LockRefused as refused:
             self.record("action_refused", {**what, "reason": str(refused)})
             return Outcome(False, str(refused))
         except LockLost as lost:
             outcome = Outcome(False, f"{plan.action} of {plan.target.described} stopped: {lost}")
+        except Cancelled:
+            ended = {"ok": False, "cancelled": True, "sentence": self.cancelled(plan)}
+            self.record("action_done", {**what, **ended, "verified": False})
+            return Outcome(False, self.cancelled(plan))
+        except asyncio.CancelledError:
+            ended = {"ok": False, "cancelled": True, "sentence": self.cancelled(plan)}
+            self.record("action_done", {**what, **ended, "verified": False})
+            raise
         self.record("action_done", {**what, "ok": outcome.ok, "sentence": outcome.sentence,
                                     "verified": outcome.verified})  # fmt: skip
         return outcome
+
+    def cancelled(self, plan: Plan) -> str:
+        """The outcome of a cancel, with what it left behind."""
+        left = f"; {plan.cancelled_says}" if plan.cancelled_says else ""
+        return f"{plan.action} of {plan.target.described} cancelled by {self.operator}{left}"
+
+    async def _steps(
+        self, plan: Plan, progress: Callable[[str], None], check: Callable[[], None]
+    ) -> Outcome:
+        """The calls, the procedure, the expected state: the first that fails ends it."""
+        deadline = self.now() + plan.timeout
+        outcome = await self._send(plan, check)
+        if outcome is not None:
+            return outcome
+        if plan.procedure is not None:
+            hooks = Hooks(self.connection, self.record, progress, check, self.now, deadline,
+                          self.poll)  # fmt: skip
+            stopped = await plan.procedure.run(hooks)
+            if stopped:
+                return Outcome(False, f"{plan.action} of {plan.target.described} stopped: "
+                                      f"{stopped}")  # fmt: skip
+        return await self._verify(plan, progress, check, deadline)
 
     async def _send(self, plan: Plan, still_held: Callable[[], None]) -> Outcome | None:
         """Each call in turn, journalled with its answer; the failure that stops it, if any."""
@@ -153,12 +193,15 @@ class ActionRunner:
         return f"{call.says} failed{done}: {exc}"
 
     async def _verify(
-        self, plan: Plan, progress: Callable[[str], None], still_held: Callable[[], None]
+        self,
+        plan: Plan,
+        progress: Callable[[str], None],
+        still_held: Callable[[], None],
+        deadline: float,
     ) -> Outcome:
         done = f"{plan.target.described}: {plan.action} done"
         if plan.expect is None:
             return Outcome(True, done)
-        deadline = self.now() + plan.timeout
         words = ""
         while True:
             still_held()

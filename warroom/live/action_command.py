@@ -2,6 +2,9 @@
 journal and verification as its key on the screen. It prints the preview (and the dry run's
 word on what the real calls will do), asks on stdin unless `--yes`, and on a context the
 layout marks production a destructive action also needs `--confirm NAME` (or the name typed).
+The node actions (cordon, uncordon, drain) take a node's name as TARGET, not a layout target;
+a node's pairing lock lives in the layout's first namespace. Interrupted (Ctrl-C), it says
+what the cancel left behind, as the journal does.
 
 Exit codes: 0 done and verified (or nothing to do), 1 refused or failed (the reason in one
 sentence), 2 the preflight denied it (a permission missing, the dry run refused), 4 the
@@ -10,8 +13,11 @@ layout or the command line is wrong.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from warroom.actions.nodes import ACTIONS as NODE_ACTIONS
+from warroom.actions.nodes import NodeActions
 from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument
 from warroom.actions.run import ActionRunner, confirmation_problem, typed_name_needed
 from warroom.actions.strategies import Strategy, for_target
@@ -27,7 +33,26 @@ class UsageError(Exception):
     """The command line or the layout does not say enough; one sentence."""
 
 
-def _target(layout: Layout, name: str | None) -> Strategy:
+def _node(layout: Layout, action: str, name: str | None) -> tuple[Strategy, str]:
+    """The node to act on and the namespace its pairing lock lives in."""
+    if not name:
+        raise UsageError(f"{action} needs the node's name: warroom action LAYOUT {action} NODE")
+    if not layout.cluster.namespaces:
+        raise UsageError(
+            "a node's pairing lock lives in the layout's first namespace: list one under "
+            "cluster.namespaces"
+        )
+    return NodeActions(name), layout.cluster.namespaces[0]
+
+
+def _target(layout: Layout, action: str, name: str | None) -> tuple[Strategy, str]:
+    """The strategy to act with, and the namespace of the lock of a cluster-scoped target."""
+    if action in NODE_ACTIONS:
+        return _node(layout, action, name)
+    return _layout_target(layout, name), ""
+
+
+def _layout_target(layout: Layout, name: str | None) -> Strategy:
     targets = layout.targets
     if not targets:
         raise UsageError("the layout has no targets: add the Deployment to act on under targets")
@@ -60,7 +85,7 @@ async def run_action(
 ) -> int:
     """Plan, preflight, confirm, run and verify one action; its exit code."""
     try:
-        strategy = _target(layout, target)
+        strategy, lock_namespace = _target(layout, action, target)
     except UsageError as exc:
         echo(f"error: {exc}")
         return USAGE
@@ -79,7 +104,11 @@ async def run_action(
                          "nothing may run unrecorded: pick another --session")  # fmt: skip
                     return FAILED
                 runner = ActionRunner(
-                    connection, operator=operator, record=journal.append, now=connection.clock.now
+                    connection,
+                    operator=operator,
+                    record=journal.append,
+                    now=connection.clock.now,
+                    lock_namespace=lock_namespace,
                 )
                 return await _go(runner, strategy, layout, action, asked, dry_run, yes, confirm,
                                  echo, ask)  # fmt: skip
@@ -116,7 +145,7 @@ async def _go(
     checked = await runner.preflight(plan)
     for line in plan.preview:
         echo(f"  {line}")
-    for line in checked.after:
+    for line in (*checked.after, *checked.held):
         echo(f"  {line}")
     for line in plan.warnings:
         echo(f"  warning: {line}")
@@ -139,6 +168,10 @@ async def _go(
     elif not yes and ask("go ahead? [y/N]").strip().casefold() not in ("y", "yes"):
         echo("not confirmed: nothing was changed")
         return FAILED
-    outcome = await runner.run(plan, checked, progress=lambda words: echo(f"  … {words}"))
+    try:
+        outcome = await runner.run(plan, checked, progress=lambda words: echo(f"  … {words}"))
+    except asyncio.CancelledError:
+        echo(runner.cancelled(plan))
+        raise
     echo(outcome.sentence)
     return DONE if outcome.ok else FAILED

@@ -151,7 +151,8 @@ def go_live() -> Journal:
             j.add(minute, "alice", "command_approved", phase="canary", item="latency",
                   command="kubectl -n inference scale deploy/llm-canary --replicas=4")
             j.add(minute, "alice", "action_started", action="scale",
-                  target="inference/llm-canary", replicas=4)
+                  target={"kind": "Deployment", "name": "llm-canary", "namespace": "inference"},
+                  preview=["scale deployment inference/llm-canary 2 → 4 pods"])
         if minute == 9:
             j.add(minute, "alice", "verdict", phase="canary", item="latency", verdict="pass",
                   reason="under SLO", evidence=evidence("canary p99", "189 ms", "≤ 300 ms",

@@ -53,7 +53,7 @@ def test_the_record_says_the_facts_reasons_and_bindings() -> None:
     assert "verdicts: pending → fail → pass" in md
     assert "**Summary:** 9 items: 4 passed, 0 failed, 1 unknown, 2 pending, 2 done" in md
     assert "- 2026-12-02 21:15:00Z (T+15m) · bob · operator: alice → bob" in md
-    assert '· action_started: {"action":"scale"' in md
+    assert "· action started: scale Deployment inference/llm-canary" in md
 
 
 def test_signals_are_a_table_of_min_max_last_and_minutes_outside() -> None:

@@ -8,6 +8,7 @@ from warroom.report import ChainStatus, build_report
 from warroom.report.model import Report
 from warroom.report.parts import Item
 from warroom.report.series import SAMPLE_STEP, Series
+from warroom.report.timeline import Names, sentence
 from warroom.report.times import offset, stamp
 
 
@@ -98,8 +99,12 @@ def test_the_timeline_reads_every_record_worth_reading_in_order() -> None:
     latency = [e.text for e in timeline if e.kind == "verdict" and "Canary p99" in e.text]
     assert [line.split(": ", 1)[1].split(" — ")[0] for line in latency] == [
         "pending", "pending → fail", "fail → pass"]  # the repeated fail is not a change
-    assert "action_started: " + '{"action":"scale","replicas":4,"target":"inference/llm-canary"}' \
-        in lines
+    assert ("action started: scale Deployment inference/llm-canary — scale deployment "
+            "inference/llm-canary 2 → 4 pods") in lines
+    # A kind this reader does not know is shown as its payload.
+    unknown = sentence("drill_fault", {"fault": "regress", "target": "inference/llm-canary"},
+                       Names())  # fmt: skip
+    assert unknown == ('drill_fault: {"fault":"regress","target":"inference/llm-canary"}', None)
     assert "operator: alice → bob" in lines
     assert lines[0].startswith("session opened: llm-inference <b>v2</b> on prod-eu")
     assert lines[-1] == "session closed: go-live done"

@@ -149,3 +149,22 @@ async def test_a_target_another_warroom_acts_on_is_said_before_anything_is_confi
         assert "Nothing was changed" in box(app)
     assert actions_recorded() == []
     await lock.release()
+
+
+async def test_on_the_nodes_tab_a_cordons_the_selected_node(desk: Desk) -> None:
+    app = desk.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("3")
+        table = app.nodes.rows
+        await until(lambda: table.selected_key() is not None, what="a node", pause=pilot.pause)
+        node = str(table.selected_key()).rsplit("/", 1)[-1]
+        await pilot.press("a")
+        await choose(pilot, app, "cordon")
+        drawn = await opened(pilot, app, "now? y/Enter runs it")
+        assert f"cordon node {node}" in drawn
+        await pilot.press("y")
+        await opened(pilot, app, "cordon done")
+    stored = desk.sim.store.get(("", "nodes"), "", node)
+    assert stored is not None and stored["spec"].get("unschedulable") is True
+    started = next(r for r in actions_recorded() if r["kind"] == "action_started")
+    assert started["payload"]["target"] == {"kind": "Node", "name": node, "namespace": ""}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from warroom.actions.nodes import NodeActions
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.preflight import Preflight
 from warroom.actions.run import ActionRunner, Outcome, typed_name_needed
@@ -30,8 +31,18 @@ class RoomActions:
     def production(self) -> bool:
         return self.layout.cluster.production
 
+    @staticmethod
+    def node(name: str) -> str:
+        """The target key of a node: nodes are acted on by name, not as layout targets."""
+        return f"node:{name}"
+
+    def strategy(self, target: str) -> Strategy:
+        if target.startswith("node:"):
+            return NodeActions(target.removeprefix("node:"))
+        return self.strategies[target]
+
     def offers(self, target: str) -> tuple[str, ...]:
-        return self.strategies[target].actions
+        return self.strategy(target).actions
 
     def _runner(self) -> ActionRunner:
         clock: Callable[[], float] = self.connection.clock.now
@@ -40,18 +51,22 @@ class RoomActions:
             operator=self.checklist.operator,
             record=self.checklist.record_action,
             now=clock,
+            # A node's pairing lock lives in the layout's first namespace.
+            lock_namespace=self.layout.cluster.namespaces[0]
+            if self.layout.cluster.namespaces
+            else "",
         )
 
     async def plan(self, target: str, action: str, args: ActionArgs) -> Plan:
         """The plan from what the cluster says now; ActionRefused (one sentence) when it
         cannot be made, KubeError when the cluster did not answer."""
-        strategy = self.strategies[target]
+        strategy = self.strategy(target)
         state = await strategy.read(self.connection)
         return strategy.plan(action, state, args, self.connection.clock.now())
 
     async def revisions(self, target: str) -> list[tuple[int, str]]:
         """(revision, images) of a rolling target, oldest first, for an undo's menu."""
-        strategy = self.strategies[target]
+        strategy = self.strategy(target)
         revisions = getattr(strategy, "revisions", None)
         if revisions is None:
             return []
@@ -73,7 +88,5 @@ class RoomActions:
             return ""
         return holding.sentence
 
-    async def run(
-        self, plan: Plan, checked: Preflight, progress: Callable[[str], None]
-    ) -> Outcome:
+    async def run(self, plan: Plan, checked: Preflight, progress: Callable[[str], None]) -> Outcome:
         return await self._runner().run(plan, checked, progress=progress)

@@ -690,6 +690,11 @@ class WarRoomApp(App[None]):
         actions = self.actions
         if actions is None:
             return
+        if self.tabs.active == "nodes" or isinstance(self.screen, DetailScreen):
+            chosen = self.selected()
+            if not isinstance(chosen, str) and chosen[0] == "nodes":
+                self._choose_action(actions, actions.node(chosen[1]))
+                return
         targets = list(actions.strategies)
         if len(targets) == 1:
             self._choose_action(actions, targets[0])
@@ -711,7 +716,8 @@ class WarRoomApp(App[None]):
                 self._ask_args(actions, target, action)
 
         options = [(a, a) for a in actions.offers(target)]
-        self.push_screen(ChooseScreen(f"Act — {target}", "Which action?", options), picked)
+        named = target.removeprefix("node:")
+        self.push_screen(ChooseScreen(f"Act — {named}", "Which action?", options), picked)
 
     def _ask_args(self, actions: RoomActions, target: str, action: str) -> None:
         def plan(args: ActionArgs) -> None:
@@ -749,6 +755,24 @@ class WarRoomApp(App[None]):
                 ),
                 image,
             )
+        elif action == "drain":
+            ways = {
+                "plain": ActionArgs(),
+                "emptydir": ActionArgs(delete_emptydir_data=True),
+                "force": ActionArgs(delete_emptydir_data=True, force=True),
+            }
+
+            def how(way: str | None) -> None:
+                if way is not None:
+                    plan(ways[way])
+
+            options = [
+                ("plain", "drain: DaemonSet pods stay; emptyDir or unmanaged pods refuse"),
+                ("emptydir", "drain, deleting emptyDir data (--delete-emptydir-data)"),
+                ("force", "drain, also pods no controller replaces (--force)"),
+            ]
+            named = target.removeprefix("node:")
+            self.push_screen(ChooseScreen(f"Drain — {named}", "How?", options), how)
         elif action in ("undo", "resume-undo"):
             self.run_worker(self._choose_revision(actions, target, action, plan), group="actions")
         else:

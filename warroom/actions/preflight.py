@@ -1,7 +1,9 @@
 """Before an action runs: may this context make each call (a SelfSubjectAccessReview per exact
 verb, resource and subresource, the pairing lock's included), and what does the server say
 each call would do (a server-side dry run, which runs admission and, for an eviction, the
-PodDisruptionBudgets). All of it asked at once."""
+PodDisruptionBudgets). All of it asked at once. A call that cannot be dry-run (a POST through
+a service proxy) is not sent: its permission is asked, and the preflight says it was not
+tried rather than pretend the server accepted it."""
 
 from __future__ import annotations
 
@@ -21,12 +23,14 @@ Obj = dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Preflight:
     """What the preflight found: the permissions missing (each a sentence), the calls the
-    server refused in the dry run, its answers, and what they say will happen."""
+    server refused in the dry run, its answers, and what they say will happen (first, for each
+    call that cannot be dry-run, why it was not tried: `untried`)."""
 
     denied: tuple[str, ...]
     refused: tuple[str, ...]
     answers: tuple[Obj, ...]
     after: tuple[str, ...]
+    untried: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -46,6 +50,7 @@ class Preflight:
             "denied": list(self.denied),
             "refused": list(self.refused),
             "after": list(self.after),
+            "untried": list(self.untried),
         }
 
 
@@ -66,7 +71,8 @@ async def _dry_run(connection: Connection, plan: Plan) -> tuple[list[Obj], list[
         except ApiError as exc:
             return str(exc)
 
-    results = await asyncio.gather(*(one(i) for i in range(len(plan.calls))))
+    tried = [i for i, call in enumerate(plan.calls) if call.dry_runnable]
+    results = await asyncio.gather(*(one(i) for i in tried))
     answers = [r for r in results if not isinstance(r, str)]
     refused = [r for r in results if isinstance(r, str)]
     return answers, refused
@@ -86,5 +92,6 @@ async def preflight(
         # A call the context may not make is refused in the dry run as well; the missing
         # permission is the one sentence worth saying.
         refused = [r for r in refused if "forbidden" not in r.casefold()]
+    untried = tuple(f"{c.says}: {c.untried}" for c in plan.calls if not c.dry_runnable)
     after = tuple(plan.after(answers)) if plan.after is not None and not refused else ()
-    return Preflight(denied, tuple(refused), tuple(answers), after)
+    return Preflight(denied, tuple(refused), tuple(answers), untried + after, untried)

@@ -330,7 +330,7 @@ class FlaggerController:
         primary = objs.primary()
         assert primary is not None
         retriable, reason = deployment_ready(primary, _primary_threshold(cd))
-        if reason:
+        if reason and not spec.get("skipAnalysis"):
             self._warn(cd, f"{objs.primary_name}.{objs.ns} not ready: {reason}")
             if not retriable:
                 self._rollback(cd, objs)
@@ -357,6 +357,9 @@ class FlaggerController:
             self._warn(cd, f"canary deployment {objs.target_name}.{objs.ns} not ready: {reason}")
             if not retriable:
                 self._rollback(cd, objs)
+            return
+        if spec.get("skipAnalysis"):
+            self._skip_analysis(cd, objs)
             return
         if phase in (PROGRESSING, WAITING, WAITING_PROMOTION) and self._rollback_requested(
             cd, phase
@@ -464,6 +467,25 @@ class FlaggerController:
         self._mark_stable(objs)
         self._post_rollout(cd, SUCCEEDED)
         self._info(cd, f"Promotion completed! Scaling down {objs.target_name}.{objs.ns}")
+
+    def _skip_analysis(self, cd: Obj, objs: FlaggerObjects) -> None:
+        """shouldSkipAnalysis: all traffic to the primary, the target's spec copied to it, the
+        target scaled to zero, and Succeeded, with no analysis and no promotion gate."""
+        objs.set_weight(0)
+        label, value = objs.selector_label(objs.target())
+        self._info(
+            cd,
+            f"Copying {objs.target_name}.{objs.ns} template spec to {objs.primary_name}.{objs.ns}",
+        )
+        objs.promote(label, value)
+        objs.scale_target(0)
+        cd = self._set_phase(cd, SUCCEEDED)
+        self._mark_stable(objs)
+        self._post_rollout(cd, SUCCEEDED)
+        self._info(
+            cd,
+            f"Promotion completed! Canary analysis was skipped for {objs.target_name}.{objs.ns}",
+        )
 
     def _rollback(self, cd: Obj, objs: FlaggerObjects) -> None:
         status = self._current(cd).get("status") or {}

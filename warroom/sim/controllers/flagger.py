@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from warroom.sim.controllers.context import Context, key_of, split_key
+from warroom.sim.controllers.context import PODS, Context, key_of, split_key
 from warroom.sim.controllers.flagger_checks import (
     Prometheus,
     Webhooks,
@@ -28,9 +28,11 @@ from warroom.sim.controllers.flagger_objects import (
     deployment_ready,
 )
 from warroom.sim.controllers.runtime import image_id
+from warroom.sim.pods import is_ready
 from warroom.sim.store import Change, Obj, clone
 
 CANARIES = ("flagger.app", "canaries")
+FLAGGER_LABEL = ("app.kubernetes.io/name", "flagger")
 COMPONENT = "flagger"
 REASON = "Synced"
 TOTAL = 100
@@ -86,6 +88,8 @@ class FlaggerController:
         if cd is None:
             return None
         interval = interval_of(((cd.get("spec") or {}).get("analysis") or {}).get("interval"))
+        if not self._running():
+            return interval  # no Flagger pod: nothing runs the canary, its status stands still
         try:
             self._advance(cd)
         except Halt:
@@ -93,6 +97,23 @@ class FlaggerController:
         except FlaggerError as err:
             self._warn(self._current(cd), str(err))
         return interval
+
+    def _running(self) -> bool:
+        """Whether Flagger itself runs: a scenario that deploys it (a Deployment labelled
+        app.kubernetes.io/name=flagger) needs one of its pods Ready; one that does not is
+        served as if it did."""
+        deployed = [
+            d
+            for d in self.ctx.store.list(("apps", "deployments"))
+            if (d["metadata"].get("labels") or {}).get(FLAGGER_LABEL[0]) == FLAGGER_LABEL[1]
+        ]
+        if not deployed:
+            return True
+        return any(
+            is_ready(p)
+            for p in self.ctx.store.list(PODS)
+            if (p["metadata"].get("labels") or {}).get(FLAGGER_LABEL[0]) == FLAGGER_LABEL[1]
+        )
 
     # ---- events and status ---------------------------------------------------------------
 

@@ -475,3 +475,35 @@ async def test_a_closed_confirm_rollout_gate_waits_before_scaling_up(
     await phase_after_ticks(sim, kubectl, "Progressing", 2)
     assert "Confirm-rollout check rollout-gate passed" in await events(kubectl)
     assert await replicas_of(kubectl, "node0") == "3"
+
+
+async def test_skip_analysis_promotes_at_once_without_the_gate(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    # scheduler_deployment_test.go TestScheduler_DeploymentSkipAnalysis: a new revision of a
+    # canary with skipAnalysis is promoted on the run after it is detected, gate closed.
+    await patch_canary(kubectl, '[{"op":"add","path":"/spec/skipAnalysis","value":true}]')
+    await release(kubectl, "v2.1.0")
+    cd = await phase_after_ticks(sim, kubectl, "Succeeded", 4)
+    assert cd["spec"]["skipAnalysis"] is True and cd["status"]["canaryWeight"] == 0
+    seen = await events(kubectl)
+    assert f"Promotion completed! Canary analysis was skipped for node0.{NS}" in seen
+    assert not any("canary weight" in e for e in seen)
+    assert await image_of(kubectl, "node0-primary") == "ghcr.io/bizra/node0:v2.1.0"
+    assert await replicas_of(kubectl, "node0") == "0"
+
+
+async def test_with_flagger_down_the_canary_stands_still_until_it_is_back(
+    sim: SimCluster, kubectl: Kubectl
+) -> None:
+    await release(kubectl, "v2.1.0")
+    await phase_after_ticks(sim, kubectl, "Progressing", 2)
+    await kubectl.ok("scale", "deployment/flagger", "--replicas=0", "-n", "flagger-system")
+    await tick(sim, 20)  # the pod terminates
+    held = (await canary(kubectl))["status"]
+    await tick(sim, 3 * INTERVAL)
+    assert (await canary(kubectl))["status"] == held
+    await kubectl.ok("scale", "deployment/flagger", "--replicas=1", "-n", "flagger-system")
+    await tick(sim, 2 * INTERVAL)
+    now = (await canary(kubectl))["status"]
+    assert now["lastTransitionTime"] != held["lastTransitionTime"]

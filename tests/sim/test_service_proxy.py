@@ -230,3 +230,11 @@ async def test_a_deny_rule_on_services_proxy_is_403(sim: SimCluster, kubectl: Ku
     assert can_i.stdout.strip() == "no"
     # The Service itself is still readable: only the subresource is denied.
     await kubectl.ok("get", "service", APP, "-n", NS)
+
+
+async def test_a_dry_run_through_the_proxy_is_refused_and_reaches_no_pod(client: Client) -> None:
+    # handlers/rest.go ConnectResource: a connect request with dryRun is a 400 before the
+    # proxy dials anything, so a program behind a Service never sees a "dry" request.
+    answer = await client.call("POST", proxy(f"{APP}:http", "/health") + "?dryRun=All", b"{}")
+    assert_status(answer, 400, "BadRequest", "dryRun is not supported")
+    assert (await client.get(proxy(f"{APP}:http", "/health"))).text.strip() == HEALTHY

@@ -1,6 +1,11 @@
 """One write an action makes, as data: what it sends where, in plain words, and the permission
 it needs. The preflight asks a SelfSubjectAccessReview for each permission and sends each call
-as a server-side dry run; the action then sends the same calls for real."""
+as a server-side dry run; the action then sends the same calls for real.
+
+A `proxy` call (a POST through the API server's service proxy to a program behind a Service,
+e.g. Flagger's loadtester gate) cannot be dry-run: the API server refuses `dryRun` on a proxy
+and the program would act on it. Its permission is still asked; `untried` says why the rest is
+not."""
 
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ from typing import Any, Literal
 
 from warroom.kube.connection import Connection
 from warroom.kube.resource import Resource
-from warroom.kube.writes import PatchType, can_i, create, delete, evict, patch
+from warroom.kube.writes import PatchType, can_i, create, delete, evict, patch, proxy
 
 Obj = dict[str, Any]
-Verb = Literal["patch", "create", "delete", "evict"]
+Verb = Literal["patch", "create", "delete", "evict", "proxy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +47,9 @@ class Permission:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One write: `says` is what it does in plain words ("scale deployment x 2 → 4")."""
+    """One write: `says` is what it does in plain words ("scale deployment x 2 → 4"). For a
+    proxy call, `name` is the Service's NAME:PORT (RBAC's resource name for services/proxy),
+    `path` the program's path and `untried` why it cannot be dry-run."""
 
     verb: Verb
     resource: Resource
@@ -51,12 +58,20 @@ class Call:
     body: Any = None
     patch_type: PatchType = PatchType.STRATEGIC
     subresource: str = ""
+    path: str = ""
+    untried: str = ""
+
+    @property
+    def dry_runnable(self) -> bool:
+        return self.verb != "proxy"
 
     @property
     def permission(self) -> Permission:
         namespace = self.resource.namespace or ""
         if self.verb == "evict":
             return Permission("create", "pods", "", namespace, self.name, "eviction")
+        if self.verb == "proxy":  # a POST is RBAC's create, on services/proxy named NAME:PORT
+            return Permission("create", "services", "", namespace, self.name, "proxy")
         name = "" if self.verb == "create" else self.name  # a create names no existing object
         return Permission(
             self.verb, self.resource.plural, self.resource.group, namespace, name, self.subresource
@@ -79,6 +94,12 @@ class Call:
             return await create(connection, self.resource, self.body, dry_run=dry_run)
         if self.verb == "delete":
             return await delete(connection, self.resource, self.name, dry_run=dry_run)
+        if self.verb == "proxy":
+            if dry_run:
+                raise ValueError(f"{self.says} cannot be dry-run: {self.untried}")
+            return await proxy(
+                connection, self.resource.namespace or "", self.name, self.path, self.body
+            )
         return await evict(connection, self.resource.namespace or "", self.name, dry_run=dry_run)
 
     def journalled(self) -> Obj:
@@ -86,7 +107,8 @@ class Call:
         return {
             "verb": self.verb,
             "path": f"{self.resource.path}/{self.name}"
-            + (f"/{self.subresource}" if self.subresource else ""),
+            + (f"/{self.subresource}" if self.subresource else "")
+            + (f"/{self.path.lstrip('/')}" if self.path else ""),
             "says": self.says,
             "patch_type": self.patch_type.value if self.verb == "patch" else None,
             "body": self.body,

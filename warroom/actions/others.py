@@ -41,13 +41,24 @@ def hpa_owner(deployment: Obj, hpas: Iterable[Obj]) -> str:
 
 
 def flagger_owner(deployment: Obj, canaries: Iterable[Obj]) -> str:
-    """The sentence when a Flagger Canary drives the Deployment."""
+    """The sentence when a Flagger Canary drives the Deployment: its target (targetRef), or the
+    primary Flagger made of it (owned by the Canary, as ownerReferences say)."""
     name = _meta(deployment).get("name", "")
+    owners = {
+        ref.get("name")
+        for ref in _meta(deployment).get("ownerReferences") or ()
+        if ref.get("kind") == "Canary"
+    }
     for canary in canaries:
         if _targets(canary, "Deployment", name):
             return (
                 f"Flagger Canary {_meta(canary).get('name')} owns {name}: it copies the "
                 "Deployment to its primary and may roll it back or promote it on its own"
+            )
+        if _meta(canary).get("name") in owners:
+            return (
+                f"Flagger Canary {_meta(canary).get('name')} owns {name}: it overwrites the "
+                "primary's template and replicas with its target's at every promotion"
             )
     return ""
 

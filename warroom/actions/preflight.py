@@ -3,7 +3,9 @@ verb, resource and subresource, the pairing lock's included), and what does the 
 each call would do (a server-side dry run, which runs admission and, for an eviction, the
 PodDisruptionBudgets). All of it asked at once. A procedure's calls (a drain's evictions) are
 asked and dry-run too; the server's 429 to one of them is a PodDisruptionBudget that will
-hold it (the procedure retries it), said in `held`, and its 404 a pod already gone."""
+hold it (the procedure retries it), said in `held`, and its 404 a pod already gone. A call
+that cannot be dry-run (a POST through a service proxy) is not sent: its permission is asked,
+and the preflight says it was not tried rather than pretend the server accepted it."""
 
 from __future__ import annotations
 
@@ -23,13 +25,15 @@ Obj = dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Preflight:
     """What the preflight found: the permissions missing (each a sentence), the calls the
-    server refused in the dry run, its answers, and what they say will happen."""
+    server refused in the dry run, its answers, and what they say will happen (first, for each
+    call that cannot be dry-run, why it was not tried: `untried`)."""
 
     denied: tuple[str, ...]
     refused: tuple[str, ...]
     answers: tuple[Obj, ...]
     after: tuple[str, ...]
     held: tuple[str, ...] = ()  # what will wait, and for what (a PDB's "needs 3, has 3")
+    untried: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -50,6 +54,7 @@ class Preflight:
             "refused": list(self.refused),
             "after": list(self.after),
             "held": list(self.held),
+            "untried": list(self.untried),
         }
 
 
@@ -72,7 +77,8 @@ async def _dry_run(
         except ApiError as exc:
             return call, exc
 
-    return list(await asyncio.gather(*(one(call) for call in calls)))
+    tried = [call for call in calls if call.dry_runnable]
+    return list(await asyncio.gather(*(one(call) for call in tried)))
 
 
 def _procedure_refusals(
@@ -105,5 +111,8 @@ async def preflight(
         # A call the context may not make is refused in the dry run as well; the missing
         # permission is the one sentence worth saying.
         refused = [r for r in refused if "forbidden" not in r.casefold()]
+    untried = tuple(f"{c.says}: {c.untried}" for c in plan.calls if not c.dry_runnable)
     after = tuple(plan.after(answers)) if plan.after is not None and not refused else ()
-    return Preflight(denied, tuple(refused), tuple(answers), after, tuple(held))
+    return Preflight(
+        denied, tuple(refused), tuple(answers), untried + after, tuple(held), untried
+    )

@@ -32,6 +32,7 @@ from warroom.kinds.rollout_history import (
     undo_patch,
 )
 from warroom.kube.connection import Connection
+from warroom.kube.errors import ApiError
 from warroom.kube.resource import Resource
 from warroom.kube.writes import PatchType, get
 
@@ -86,8 +87,21 @@ def images(template_owner: Mapping[str, Any]) -> str:
     return ", ".join(str(c.get("image", "")) for c in containers(template_owner))
 
 
+async def _canaries(connection: Connection, namespace: str) -> tuple[Obj, ...]:
+    """The Flagger Canaries of the namespace (none where Flagger's CRD is not installed)."""
+    path = Resource("flagger.app", "v1beta1", "canaries", namespace=namespace).path
+    try:
+        listed = await connection.get_json(path)
+    except ApiError as exc:
+        if exc.code == 404:
+            return ()
+        raise
+    return tuple(listed.get("items") or ())
+
+
 async def read_state(connection: Connection, namespace: str, name: str) -> DeploymentState:
-    """The Deployment, the ReplicaSets it controls, and the HPAs of its namespace."""
+    """The Deployment, the ReplicaSets it controls, and the HPAs and Flagger Canaries of its
+    namespace."""
     deployment = await get(connection, deployments(namespace), name)
     selector = section(section(deployment, "spec"), "selector").get("matchLabels") or {}
     labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
@@ -96,7 +110,10 @@ async def read_state(connection: Connection, namespace: str, name: str) -> Deplo
     hpa_path = Resource("autoscaling", "v2", "horizontalpodautoscalers", namespace=namespace).path
     hpas = await connection.get_json(hpa_path)
     return DeploymentState(
-        deployment, tuple(listed.get("items") or ()), tuple(hpas.get("items") or ())
+        deployment,
+        tuple(listed.get("items") or ()),
+        tuple(hpas.get("items") or ()),
+        await _canaries(connection, namespace),
     )
 
 
@@ -326,7 +343,7 @@ class Rolling:
             expect_says=f"{replicas} pods are available",
         )
 
-    def _container(self, state: DeploymentState) -> str:
+    def container_of(self, state: DeploymentState) -> str:
         names = [str(c.get("name", "")) for c in containers(state.deployment)]
         if self.container:
             if self.container not in names:
@@ -343,7 +360,7 @@ class Rolling:
         return names[0]
 
     def set_image(self, state: DeploymentState, image: str) -> Plan:
-        container = self._container(state)
+        container = self.container_of(state)
         was = next(
             str(c.get("image", ""))
             for c in containers(state.deployment)

@@ -46,6 +46,8 @@ def confirmation_problem(plan: Plan, production: bool, typed: str | None) -> str
 def answered(answer: Obj) -> Obj:
     """What the journal keeps of the server's answer: which object, at which version (or the
     Status), not the whole object."""
+    if "proxied" in answer:  # a program's reply through a service proxy: its code and words
+        return dict(answer["proxied"])
     if answer.get("kind") == "Status":
         return {"status": answer.get("status"), "message": answer.get("message", "")}
     meta = answer.get("metadata") or {}

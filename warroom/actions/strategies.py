@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from warroom.actions.flagger import Flagger
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.rolling import Rolling, StatusWords
 from warroom.kube.connection import Connection
+from warroom.layout.flagger import FlaggerSettings
 from warroom.layout.schema import Target as LayoutTarget
 
 
@@ -31,7 +33,13 @@ class Strategy(Protocol):
 
 STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
     "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
+    "flagger": lambda t: Flagger(t.namespace, t.name, t.container or "", _settings(t)),
 }
+
+
+def _settings(target: LayoutTarget) -> FlaggerSettings:
+    assert target.flagger is not None  # the layout refuses strategy flagger without them
+    return target.flagger
 
 
 def for_target(target: LayoutTarget) -> Strategy:

@@ -1,7 +1,8 @@
 """Writes to the API server as client-go and kubectl send them, through the Connection's own
 ApiClient: create (POST), replace (PUT), patch (strategic merge, JSON merge or JSON patch),
-delete, evict (pods/eviction, policy/v1), and `can_i` (a SelfSubjectAccessReview, as
-`kubectl auth can-i` asks).
+delete, evict (pods/eviction, policy/v1), `proxy` (a POST through the API server's service
+proxy, as `kubectl create --raw .../services/NAME:PORT/proxy/PATH` sends it), and `can_i` (a
+SelfSubjectAccessReview, as `kubectl auth can-i` asks).
 
 `dry_run=True` is client-go's DryRun: ["All"]: the query's `?dryRun=All` for create, update
 and patch; inside the DeleteOptions body for a delete or an eviction, as client-go and
@@ -263,6 +264,33 @@ async def evict(
     path = f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction"
     doing = f"evict pod {namespace}/{pod}" + (" (dry run)" if dry_run else "")
     return await _send(connection, "POST", path, doing, body=eviction)
+
+
+async def proxy(connection: Connection, namespace: str, service: str, path: str, body: Obj) -> Obj:
+    """POST `body` as JSON to PATH of the Service (`service` is NAME:PORT, as the API server's
+    service proxy names it) through the API server; the answer is the program's own, kept as
+    {"proxied": {"code", "body"}}. The API server refuses `dryRun` on a proxy (ConnectResource:
+    "dryRun is not supported"), so this has no dry run: the program alone decides."""
+    url = f"/api/v1/namespaces/{namespace}/services/{service}/proxy/{path.lstrip('/')}"
+    doing = f"POST /{path.lstrip('/')} to service {namespace}/{service}"
+    try:
+        response = await connection.open(url, method="POST", body=body)
+        try:
+            raw = await response.read()
+        finally:
+            response.release()
+    except ApiError as exc:
+        raise exc.worded(refusal(exc, doing)) from None
+    except aiohttp.ClientConnectorError as exc:  # never sent
+        raise connection.unreachable(exc) from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        raise KubeError(
+            f"{doing}: no answer from the API server at {connection.server} "
+            f"({network_reason(exc)}), so whether it took effect is unknown; read it back "
+            "before trying again"
+        ) from None
+    text = raw.decode("utf-8", "replace").strip()
+    return {"proxied": {"code": response.status, "body": text}}
 
 
 async def can_i(

@@ -38,6 +38,7 @@ from warroom.layout.fields import (
     describe,
     title_from_id,
 )
+from warroom.layout.flagger import FlaggerSettings
 from warroom.layout.messages import problems_from_validation
 from warroom.layout.overrides import override_data
 from warroom.layout.session_fields import SessionFields
@@ -153,8 +154,9 @@ class Target(BaseModel):
     pdb: ObjectName | None = None
     service: ObjectName | None = None
     # How its actions move it (warroom/actions/strategies.py): "rolling", a Deployment its
-    # controller rolls.
-    strategy: Literal["rolling"] = "rolling"
+    # controller rolls; "flagger", the target of a Flagger Canary (settings under `flagger`).
+    strategy: Literal["rolling", "flagger"] = "rolling"
+    flagger: FlaggerSettings | None = None
 
 
 class SshHost(BaseModel):
@@ -282,6 +284,22 @@ class Layout(BaseModel):
                     )
                 )
             seen.add((target.namespace, target.name))
+            if target.strategy == "flagger" and target.flagger is None:
+                problems.append(
+                    (
+                        ("targets", i, "flagger"),
+                        "strategy flagger needs its settings: add flagger: {canary: NAME} "
+                        "naming the Canary whose target this is",
+                    )
+                )
+            if target.flagger is not None and target.strategy != "flagger":
+                problems.append(
+                    (
+                        ("targets", i, "strategy"),
+                        f"is {target.strategy!r} but the target has flagger settings; set "
+                        "strategy: flagger or remove them",
+                    )
+                )
         for i, resource in enumerate(self.custom_resources):
             if resource.namespace is not None and resource.namespace not in self.cluster.namespaces:
                 problems.append(

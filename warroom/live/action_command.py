@@ -154,7 +154,11 @@ async def _go(
         echo(f"denied: {checked.sentence}")
         return DENIED
     if dry_run:
-        echo("dry run: the server accepted every call; nothing was changed")
+        if checked.untried:
+            echo("dry run: the server accepted every call it can dry-run, and the permission "
+                 "of the rest; nothing was changed")  # fmt: skip
+        else:
+            echo("dry run: the server accepted every call; nothing was changed")
         return DONE
     production = layout.cluster.production
     if typed_name_needed(plan, production):

@@ -215,6 +215,8 @@ class ApiServer:
         if sub == "proxy":
             if self.service_proxy is None or rt.plural != "services":
                 raise ApiError(404, "the server could not find the requested resource")
+            if dry_run:  # handlers/rest.go ConnectResource: a connect has no dry run
+                raise ApiError(400, "dryRun is not supported")
             return await self.service_proxy.serve(request, ns, name)
         if verb == "list":
             return self._list(request, rt, ns)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from warroom.sim.controllers.context import Context, key_of, split_key
+from warroom.sim.controllers.context import PODS, Context, key_of, split_key
 from warroom.sim.controllers.flagger_checks import (
     Prometheus,
     Webhooks,
@@ -28,9 +28,11 @@ from warroom.sim.controllers.flagger_objects import (
     deployment_ready,
 )
 from warroom.sim.controllers.runtime import image_id
+from warroom.sim.pods import is_ready
 from warroom.sim.store import Change, Obj, clone
 
 CANARIES = ("flagger.app", "canaries")
+FLAGGER_LABEL = ("app.kubernetes.io/name", "flagger")
 COMPONENT = "flagger"
 REASON = "Synced"
 TOTAL = 100
@@ -86,6 +88,8 @@ class FlaggerController:
         if cd is None:
             return None
         interval = interval_of(((cd.get("spec") or {}).get("analysis") or {}).get("interval"))
+        if not self._running():
+            return interval  # no Flagger pod: nothing runs the canary, its status stands still
         try:
             self._advance(cd)
         except Halt:
@@ -93,6 +97,23 @@ class FlaggerController:
         except FlaggerError as err:
             self._warn(self._current(cd), str(err))
         return interval
+
+    def _running(self) -> bool:
+        """Whether Flagger itself runs: a scenario that deploys it (a Deployment labelled
+        app.kubernetes.io/name=flagger) needs one of its pods Ready; one that does not is
+        served as if it did."""
+        deployed = [
+            d
+            for d in self.ctx.store.list(("apps", "deployments"))
+            if (d["metadata"].get("labels") or {}).get(FLAGGER_LABEL[0]) == FLAGGER_LABEL[1]
+        ]
+        if not deployed:
+            return True
+        return any(
+            is_ready(p)
+            for p in self.ctx.store.list(PODS)
+            if (p["metadata"].get("labels") or {}).get(FLAGGER_LABEL[0]) == FLAGGER_LABEL[1]
+        )
 
     # ---- events and status ---------------------------------------------------------------
 
@@ -330,7 +351,7 @@ class FlaggerController:
         primary = objs.primary()
         assert primary is not None
         retriable, reason = deployment_ready(primary, _primary_threshold(cd))
-        if reason:
+        if reason and not spec.get("skipAnalysis"):
             self._warn(cd, f"{objs.primary_name}.{objs.ns} not ready: {reason}")
             if not retriable:
                 self._rollback(cd, objs)
@@ -357,6 +378,9 @@ class FlaggerController:
             self._warn(cd, f"canary deployment {objs.target_name}.{objs.ns} not ready: {reason}")
             if not retriable:
                 self._rollback(cd, objs)
+            return
+        if spec.get("skipAnalysis"):
+            self._skip_analysis(cd, objs)
             return
         if phase in (PROGRESSING, WAITING, WAITING_PROMOTION) and self._rollback_requested(
             cd, phase
@@ -464,6 +488,25 @@ class FlaggerController:
         self._mark_stable(objs)
         self._post_rollout(cd, SUCCEEDED)
         self._info(cd, f"Promotion completed! Scaling down {objs.target_name}.{objs.ns}")
+
+    def _skip_analysis(self, cd: Obj, objs: FlaggerObjects) -> None:
+        """shouldSkipAnalysis: all traffic to the primary, the target's spec copied to it, the
+        target scaled to zero, and Succeeded, with no analysis and no promotion gate."""
+        objs.set_weight(0)
+        label, value = objs.selector_label(objs.target())
+        self._info(
+            cd,
+            f"Copying {objs.target_name}.{objs.ns} template spec to {objs.primary_name}.{objs.ns}",
+        )
+        objs.promote(label, value)
+        objs.scale_target(0)
+        cd = self._set_phase(cd, SUCCEEDED)
+        self._mark_stable(objs)
+        self._post_rollout(cd, SUCCEEDED)
+        self._info(
+            cd,
+            f"Promotion completed! Canary analysis was skipped for {objs.target_name}.{objs.ns}",
+        )
 
     def _rollback(self, cd: Obj, objs: FlaggerObjects) -> None:
         status = self._current(cd).get("status") or {}

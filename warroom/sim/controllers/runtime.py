@@ -12,6 +12,9 @@ def container_id(pod_uid: str, name: str, restarts: int) -> str:
 
 
 def image_id(image: str) -> str:
+    """The kubelet's imageID: REPO@DIGEST, the digest a reference pinned by one names."""
+    if "@" in image:
+        return image
     digest = hashlib.sha256(image.encode()).hexdigest()
     return f"{image.split(':')[0]}@sha256:{digest}"
 

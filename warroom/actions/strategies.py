@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.rolling import Rolling, StatusWords
+from warroom.actions.slow_roll import SlowRollStrategy
 from warroom.kube.connection import Connection
 from warroom.layout.schema import Target as LayoutTarget
 
@@ -31,6 +32,7 @@ class Strategy(Protocol):
 
 STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
     "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
+    "slow-roll": SlowRollStrategy.for_target,
 }
 
 

@@ -42,6 +42,7 @@ from warroom.layout.messages import problems_from_validation
 from warroom.layout.overrides import override_data
 from warroom.layout.session_fields import SessionFields
 from warroom.layout.signals import Signal
+from warroom.layout.strategy_settings import BlueGreen, SlowRoll, strategy_problems
 
 #: Prometheus' API refuses range queries with more points per series than this.
 MAX_GRAPH_POINTS = 11_000
@@ -153,8 +154,11 @@ class Target(BaseModel):
     pdb: ObjectName | None = None
     service: ObjectName | None = None
     # How its actions move it (warroom/actions/strategies.py): "rolling", a Deployment its
-    # controller rolls.
-    strategy: Literal["rolling"] = "rolling"
+    # controller rolls; "slow-roll", scaled up beside a stable one (slow_roll says which);
+    # "blue-green", traffic moved by an NGINX canary weight, then a Service's selector.
+    strategy: Literal["rolling", "slow-roll", "blue-green"] = "rolling"
+    slow_roll: SlowRoll | None = None
+    blue_green: BlueGreen | None = None
 
 
 class SshHost(BaseModel):
@@ -293,6 +297,7 @@ class Layout(BaseModel):
                     )
                 )
         problems.extend(checklist_problems(self))
+        problems.extend(strategy_problems(self))
         if problems:
             raise FieldProblems(problems)
         return self

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from warroom.actions.blue_green import BlueGreenStrategy
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.rolling import Rolling, StatusWords
@@ -33,6 +34,7 @@ class Strategy(Protocol):
 STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
     "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
     "slow-roll": SlowRollStrategy.for_target,
+    "blue-green": BlueGreenStrategy.for_target,
 }
 
 

@@ -477,7 +477,8 @@ def action(
     to_revision: int,
 ) -> None:
     """Run one ACTION on a TARGET of LAYOUT, headless: pause, resume, restart, scale,
-    set-image, undo or resume-undo, with the preflight, journal and verification of its key.
+    set-image, undo or resume-undo (rolling); promote, promote-full or rollback (slow-roll,
+    blue-green); with the preflight, journal and verification of its key.
     Exit 0 done and verified, 1 refused or failed, 2 the preflight denied it, 4 a usage
     mistake."""
     from warroom.actions.plan import ActionArgs

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from warroom.actions.blue_green import BlueGreenStrategy
 from warroom.actions.flagger import Flagger
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.rolling import Rolling, StatusWords
+from warroom.actions.slow_roll import SlowRollStrategy
 from warroom.kube.connection import Connection
 from warroom.layout.flagger import FlaggerSettings
 from warroom.layout.schema import Target as LayoutTarget
@@ -34,6 +36,8 @@ class Strategy(Protocol):
 STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
     "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
     "flagger": lambda t: Flagger(t.namespace, t.name, t.container or "", _settings(t)),
+    "slow-roll": SlowRollStrategy.for_target,
+    "blue-green": BlueGreenStrategy.for_target,
 }
 
 

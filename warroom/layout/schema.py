@@ -43,6 +43,7 @@ from warroom.layout.messages import problems_from_validation
 from warroom.layout.overrides import override_data
 from warroom.layout.session_fields import SessionFields
 from warroom.layout.signals import Signal
+from warroom.layout.strategy_settings import BlueGreen, SlowRoll, strategy_problems
 
 #: Prometheus' API refuses range queries with more points per series than this.
 MAX_GRAPH_POINTS = 11_000
@@ -154,8 +155,12 @@ class Target(BaseModel):
     pdb: ObjectName | None = None
     service: ObjectName | None = None
     # How its actions move it (warroom/actions/strategies.py): "rolling", a Deployment its
-    # controller rolls; "flagger", the target of a Flagger Canary (settings under `flagger`).
-    strategy: Literal["rolling", "flagger"] = "rolling"
+    # controller rolls; "slow-roll", scaled up beside a stable one (slow_roll says which);
+    # "blue-green", traffic moved by an NGINX canary weight, then a Service's selector;
+    # "flagger", the target of a Flagger Canary (settings under `flagger`).
+    strategy: Literal["rolling", "slow-roll", "blue-green", "flagger"] = "rolling"
+    slow_roll: SlowRoll | None = None
+    blue_green: BlueGreen | None = None
     flagger: FlaggerSettings | None = None
 
 
@@ -311,6 +316,7 @@ class Layout(BaseModel):
                     )
                 )
         problems.extend(checklist_problems(self))
+        problems.extend(strategy_problems(self))
         if problems:
             raise FieldProblems(problems)
         return self

@@ -76,7 +76,7 @@ HELP_TOGETHER = {
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
     ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
     ("checklist.run", "checklist.override"): "Run its check now, override the phase",
-    ("checklist.field", "app.operator", "target.act"): "Set a field; who signs; act on a target",
+    ("checklist.field", "app.operator", "target.act"): "Set a session field; who signs; actions",
 }
 
 

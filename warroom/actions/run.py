@@ -81,7 +81,7 @@ class ActionRunner:
         now: Callable[[], float],
         lock_namespace: str = "",
         lock_seconds: int = 30,
-        poll: float = 0.5,
+        poll: float = 0.1,
     ) -> None:
         self.connection = connection
         self.operator = operator

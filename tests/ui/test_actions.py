@@ -25,6 +25,7 @@ from warroom.ui.run import room_app
 SESSION = "acting"
 NS = "bizra-prod"
 TARGET = "bizra-inference"
+NEXT = "ghcr.io/bizra/inference:2.0.1"
 PRODUCTION = LAYOUT.replace(f"cluster: {{namespaces: [{NS}]}}",
                             f"cluster: {{namespaces: [{NS}], production: true}}")  # fmt: skip
 
@@ -168,3 +169,32 @@ async def test_on_the_nodes_tab_a_cordons_the_selected_node(desk: Desk) -> None:
     assert stored is not None and stored["spec"].get("unschedulable") is True
     started = next(r for r in actions_recorded() if r["kind"] == "action_started")
     assert started["payload"]["target"] == {"kind": "Node", "name": node, "namespace": ""}
+
+
+async def test_a_held_trigger_offers_the_rollback_of_its_target_on_one_key(desk: Desk) -> None:
+    app = desk.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        rolling = desk.run.layout.targets[0]
+        assert rolling.name == TARGET
+        # A release to roll back from, then its latency past the trigger's 1 s.
+        await pilot.press("a")
+        await choose(pilot, app, "set-image")
+        await pilot.pause()
+        await pilot.press(*NEXT, "enter")
+        await opened(pilot, app, "now? y/Enter runs it")
+        await pilot.press("y")
+        await opened(pilot, app, "set-image done")
+        await pilot.press("escape")
+        desk.sim.regress_image(NEXT, latency=4.0, errors=0.0)
+        offer = f"b rolls back {TARGET}"
+        await until(lambda: offer in text(app.banner), what="the banner's offer",
+                    pause=pilot.pause, timeout=40)  # fmt: skip
+        await pilot.press("b")
+        production = desk.room.layout.cluster.production
+        wanted = f"Production: type {TARGET}" if production else f"undo {TARGET} now?"
+        drawn = await opened(pilot, app, wanted)
+        assert f"roll deployment {NS}/{TARGET} back from revision 2 ({NEXT})" in drawn
+        await pilot.press(*([*TARGET, "enter"] if production else ["y"]))
+        await opened(pilot, app, "undo done; the rollout completes")
+    assert [r["payload"]["action"] for r in actions_recorded() if r["kind"] == "action_done"] == [
+        "set-image", "undo"]  # fmt: skip

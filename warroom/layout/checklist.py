@@ -28,7 +28,7 @@ from warroom.layout.checks import (
     Threshold,
 )
 from warroom.layout.errors import FieldProblems
-from warroom.layout.fields import OptionalText, Text, WholeNumber
+from warroom.layout.fields import ObjectName, OptionalText, Text, WholeNumber
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -166,6 +166,8 @@ class Trigger(Threshold):
 
     # Empty only on a Trigger built outside a Layout; Layout fills it from the id.
     title: Text = ""
+    # The target whose rollback the banner offers while it holds (default: the first target).
+    target: ObjectName | None = None
 
 
 Roles = dict[Annotated[Text, AfterValidator(_id)], Text]

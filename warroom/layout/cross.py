@@ -57,6 +57,13 @@ def checklist_problems(layout: Layout) -> list[PathProblem]:
                     _unknown("a signal of this layout", trigger.signal, signals, "signals:"),
                 )
             )
+        if trigger.target is not None and trigger.target not in targets:
+            problems.append(
+                (
+                    ("triggers", tid, "target"),
+                    _unknown("a target of this layout", trigger.target, targets, "targets:"),
+                )
+            )
     return problems
 
 

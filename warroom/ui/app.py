@@ -76,7 +76,9 @@ HELP_TOGETHER = {
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
     ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
     ("checklist.run", "checklist.override"): "Run its check now, override the phase",
-    ("checklist.field", "app.operator", "target.act"): "Set a session field; who signs; actions",
+    ("checklist.field", "app.operator", "target.act", "trigger.rollback"): (
+        "Set a session field; who signs; actions"
+    ),
 }
 
 
@@ -325,8 +327,23 @@ class WarRoomApp(App[None]):
         ev = run.evaluation
         for trigger in ev.raised if ev is not None else ():
             value = trigger.evidence.value or ""
-            lines.append(f"ROLLBACK TRIGGER: {trigger.title} — now {value}  · 6 checklist")
+            target = self._trigger_target(trigger.id)
+            offer = (
+                f"  · {self.keymap.label('trigger.rollback')} rolls back {target}"
+                if target
+                else ""
+            )
+            lines.append(f"ROLLBACK TRIGGER: {trigger.title} — now {value}{offer}  · 6 checklist")
         return tuple(lines)
+
+    def _trigger_target(self, trigger_id: str) -> str:
+        """The target whose rollback the trigger's banner offers ("" when no action is)."""
+        actions, run = self.actions, self.checklist
+        if actions is None or run is None:
+            return ""
+        trigger = run.layout.triggers.get(trigger_id)
+        named = trigger.target if trigger is not None else None
+        return named or next(iter(actions.strategies), "")
 
     def _chosen_item(self) -> tuple[Phase, Item, ItemVerdict] | str:
         """The checklist item the keys act on: the evidence open, else the row selected."""
@@ -681,7 +698,7 @@ class WarRoomApp(App[None]):
     def offered(self, action: str) -> bool:
         """Whether the key or palette command of `action` is offered: acting needs a session
         to journal in and is gone with --read-only."""
-        return action != "act" or self.actions is not None
+        return action not in ("act", "rollback_trigger") or self.actions is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.offered(action)
@@ -709,6 +726,19 @@ class WarRoomApp(App[None]):
 
         options = [(t, f"{t} ({actions.strategies[t].strategy})") for t in targets]
         self.push_screen(ChooseScreen("Act", "On which target?", options), picked)
+
+    def action_rollback_trigger(self) -> None:
+        """The rollback the banner offers: the first trigger that holds, its target's rollback
+        (undo for a rolling Deployment), with its preflight and confirmation as ever."""
+        actions, run = self.actions, self.checklist
+        raised = run.evaluation.raised if run is not None and run.evaluation is not None else ()
+        if actions is None or not raised:
+            self.notify("No rollback trigger holds.", markup=False)
+            return
+        target = self._trigger_target(raised[0].id)
+        offers = actions.offers(target)
+        action = "rollback" if "rollback" in offers else "undo"
+        self.run_worker(self._open_plan(actions, target, action, ActionArgs()), group="actions")
 
     def _choose_action(self, actions: RoomActions, target: str) -> None:
         def picked(action: str | None) -> None:

@@ -101,6 +101,14 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
         "Act on a target: pause, resume, restart, scale, set image, undo …",
         show=False,
     ),
+    Key(
+        "trigger.rollback",
+        "b",
+        "rollback_trigger",
+        "Roll back",
+        "Roll back the target of the rollback trigger that holds",
+        show=False,
+    ),
     Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in", bar="Zoom in"),
     Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out", bar="Zoom out"),
 )

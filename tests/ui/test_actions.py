@@ -6,12 +6,15 @@ the box while the action goes on; no action offered with --read-only."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from tests.conftest import require_tool
+from tests.sim.conftest import Kubectl
 from tests.ui.checklist_room import LAYOUT, Desk, checklist_on, live_room, simulated
 from tests.ui.screen import text
 from tests.waiting import until
@@ -198,3 +201,43 @@ async def test_a_held_trigger_offers_the_rollback_of_its_target_on_one_key(desk:
         await opened(pilot, app, "undo done; the rollout completes")
     assert [r["payload"]["action"] for r in actions_recorded() if r["kind"] == "action_done"] == [
         "set-image", "undo"]  # fmt: skip
+
+
+async def test_c_cancels_a_drain_a_budget_holds_and_the_node_stays_cordoned(
+    desk: Desk, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(require_tool("kubectl"), desk.sim.kubeconfig, tmp_path / "kube-cache")
+    # The budget allows no disruption: every eviction is refused (429) and retried.
+    await kubectl.ok("patch", "pdb", "bizra-inference-pdb", "-n", NS, "--type=merge",
+                     "-p", '{"spec":{"minAvailable":3}}')  # fmt: skip
+    node = await kubectl.ok("get", "pods", "-n", NS, "-l", "app=bizra-inference",
+                            "-o", "jsonpath={.items[0].spec.nodeName}")  # fmt: skip
+    app = desk.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("3")
+        table = app.nodes.rows
+        await until(
+            lambda: any(table.position(k) is not None for k in (node, f"/{node}")),
+            what="the node listed",
+            pause=pilot.pause,
+        )
+        for _ in range(300):  # down the list, as a person would, to the node
+            if str(table.selected_key()).endswith(node):
+                break
+            await pilot.press("j")
+            await pilot.pause()
+        assert str(table.selected_key()).endswith(node), table.selected_key()
+        await pilot.press("a")
+        await choose(pilot, app, "drain")
+        await choose(pilot, app, "plain")
+        wanted = f"Production: type {node}" if desk.room.layout.cluster.production else "now?"
+        await opened(pilot, app, wanted)
+        await pilot.press(*([*node, "enter"] if desk.room.layout.cluster.production else ["y"]))
+        await opened(pilot, app, "disruption budget")  # the retry is in the progress
+        await pilot.press("c")
+        done = await opened(pilot, app, "cancelled by ana")
+        assert "cordoned" in done
+    stored = desk.sim.store.get(("", "nodes"), "", node)
+    assert stored is not None and stored["spec"].get("unschedulable") is True
+    ended = [r for r in actions_recorded() if r["kind"] == "action_done"]
+    assert ended[-1]["payload"]["cancelled"] is True

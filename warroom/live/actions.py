@@ -88,5 +88,13 @@ class RoomActions:
             return ""
         return holding.sentence
 
-    async def run(self, plan: Plan, checked: Preflight, progress: Callable[[str], None]) -> Outcome:
-        return await self._runner().run(plan, checked, progress=progress)
+    async def run(
+        self,
+        plan: Plan,
+        checked: Preflight,
+        progress: Callable[[str], None],
+        cancel: Callable[[], bool] = lambda: False,
+    ) -> Outcome:
+        """Run it; `cancel` answering true stops it at its next check (a drain between
+        evictions), leaving what the plan says a cancel leaves."""
+        return await self._runner().run(plan, checked, progress=progress, cancel=cancel)

@@ -33,6 +33,7 @@ class ActionScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("y,enter", "confirm", "Run it", show=False),
         Binding("n,escape", "close", "Close", show=False),
+        Binding("c", "cancel_run", "Cancel the action", show=False),
     ]
 
     def __init__(self, actions: RoomActions, plan: Plan) -> None:
@@ -50,6 +51,7 @@ class ActionScreen(ModalScreen[None]):
         self.said = Static(id="ask-said")
         self.progress: list[str] = []
         self.outcome: Outcome | None = None
+        self.cancel_asked = False  # c while it runs: the runner stops at its next check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask") as box:
@@ -110,7 +112,11 @@ class ActionScreen(ModalScreen[None]):
                 else f"{self.plan.action} {name} now? y/Enter runs it · n/Esc cancels"
             ),
             "denied": "Nothing was changed. Esc closes.",
-            "running": "Running… Esc closes this box; the action goes on.",
+            "running": (
+                "Cancelling… it stops at its next step."
+                if self.cancel_asked
+                else "Running… c cancels it · Esc closes this box; the action goes on."
+            ),
             "done": "Esc closes.",
         }[self.stage]
 
@@ -148,6 +154,11 @@ class ActionScreen(ModalScreen[None]):
         self.outcome = outcome
         self.said.update(Text(outcome.sentence, style="green" if outcome.ok else "red"))
         self._draw()
+
+    def action_cancel_run(self) -> None:
+        if self.stage == "running" and not self.cancel_asked:
+            self.cancel_asked = True
+            self._draw()
 
     def action_close(self) -> None:
         self.dismiss(None)

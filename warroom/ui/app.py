@@ -873,7 +873,9 @@ class WarRoomApp(App[None]):
                 screen.show_progress(words)
 
         try:
-            outcome = await actions.run(screen.plan, checked, progress)
+            outcome = await actions.run(
+                screen.plan, checked, progress, cancel=lambda: screen.cancel_asked
+            )
         except JournalError as failed:
             self._journal_trouble = str(failed)
             self.notify(f"Not run: {failed}", severity="error", markup=False, timeout=15)

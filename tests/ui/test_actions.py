@@ -231,7 +231,8 @@ async def test_c_cancels_a_drain_a_budget_holds_and_the_node_stays_cordoned(
         await choose(pilot, app, "drain")
         await choose(pilot, app, "plain")
         wanted = f"Production: type {node}" if desk.room.layout.cluster.production else "now?"
-        await opened(pilot, app, wanted)
+        drawn = await opened(pilot, app, wanted)
+        assert "⏸" in drawn and "bizra-inference-pdb" in drawn, drawn  # it will hold the drain
         await pilot.press(*([*node, "enter"] if desk.room.layout.cluster.production else ["y"]))
         await opened(pilot, app, "disruption budget")  # the retry is in the progress
         await pilot.press("c")

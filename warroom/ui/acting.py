@@ -52,6 +52,7 @@ class ActionScreen(ModalScreen[None]):
         self.progress: list[str] = []
         self.outcome: Outcome | None = None
         self.cancel_asked = False  # c while it runs: the runner stops at its next check
+        self.held = ""  # another warroom's hold on the target, in a sentence
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask") as box:
@@ -75,10 +76,9 @@ class ActionScreen(ModalScreen[None]):
             self.said.update(Text(f"The preflight could not run: {exc}"))
             self._draw()
             return
+        self.held = held
         self.stage = "ready" if self.checked.ok and not held else "denied"
         self._draw()
-        if held and self.checked.ok:
-            self.said.update(Text(f"Not now: {held}"))
         if self.stage == "ready" and self.typed_name:
             self.input.disabled = False
             self.input.display = True
@@ -92,6 +92,8 @@ class ActionScreen(ModalScreen[None]):
         if checked is not None:
             for line in checked.after:
                 body.append(f"{line}\n")
+            for line in checked.held:  # a drain's evictions a budget will hold for a while
+                body.append(f"⏸ {line}\n", style="yellow")
         for line in self.plan.warnings:
             body.append(f"⚠ {line}\n", style="yellow")
         for line in self.progress[-6:]:
@@ -100,7 +102,10 @@ class ActionScreen(ModalScreen[None]):
         self.body.update(body if body.plain else Text("…"))
         self.question.update(Text(self._question()))
         if self.stage == "denied" and checked is not None:
-            self.said.update(Text(f"Refused before anything was sent: {checked.sentence}"))
+            refused = checked.sentence or ""
+            said = f"Refused before anything was sent: {refused}" if refused else (
+                f"Not now: {self.held}")  # fmt: skip
+            self.said.update(Text(said))
 
     def _question(self) -> str:
         name = self.plan.target.name

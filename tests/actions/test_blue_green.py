@@ -19,7 +19,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
 from tests.waiting import until_value
 from warroom.actions.blue_green import BlueGreenStrategy
@@ -29,7 +28,7 @@ from warroom.actions.sticky import after_weight_zero
 from warroom.actions.strategies import for_target
 from warroom.journal import open_journal, session_path
 from warroom.journal.journal import Journal
-from warroom.kube import Connection, connect
+from warroom.kube import Connection
 from warroom.layout import Layout, load_layout
 from warroom.sim.cluster import CONTEXT, SimCluster
 
@@ -109,22 +108,6 @@ async def sim() -> AsyncIterator[SimCluster]:
     async with SimCluster("sap-llm-blue-green", speed=100, scrape_interval=0.5) as cluster:
         cluster.set_users(LOAD, 50)  # the seed's 50 uploaders, held
         yield cluster
-
-
-@pytest.fixture
-async def conn(sim: SimCluster) -> AsyncIterator[Connection]:
-    async with await connect(sim.kubeconfig, CONTEXT) as connection:
-        yield connection
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
-
-
-@pytest.fixture
-def journal(sim: SimCluster, tmp_path: Path) -> Journal:
-    return open_journal(tmp_path / "session.jsonl", "ana", clock=sim.clock.now)
 
 
 def strategy(layout: Layout) -> BlueGreenStrategy:

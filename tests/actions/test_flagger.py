@@ -20,14 +20,13 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 
-from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
 from warroom.actions.flagger import Flagger, FlaggerState
 from warroom.actions.plan import ActionArgs, ActionRefused, Plan
 from warroom.actions.preflight import Preflight
 from warroom.actions.run import ActionRunner, Outcome
-from warroom.journal.journal import Journal, open_journal
-from warroom.kube import Connection, connect
+from warroom.journal.journal import Journal
+from warroom.kube import Connection
 from warroom.layout import load_layout
 from warroom.sim.access import DenyRule
 from warroom.sim.cluster import CONTEXT, SimCluster
@@ -46,22 +45,6 @@ T = TypeVar("T")
 async def sim() -> AsyncIterator[SimCluster]:
     async with SimCluster("node0-canary", manual_clock=True) as cluster:
         yield cluster
-
-
-@pytest.fixture
-async def conn(sim: SimCluster) -> AsyncIterator[Connection]:
-    async with await connect(sim.kubeconfig, CONTEXT) as connection:
-        yield connection
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
-
-
-@pytest.fixture
-def journal(sim: SimCluster, tmp_path: Path) -> Journal:
-    return open_journal(tmp_path / "session.jsonl", "ana", clock=sim.clock.now)
 
 
 def seed_flagger(**settings: Any) -> Flagger:

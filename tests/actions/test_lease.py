@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_tool
 from tests.kube.conftest import Sent, Traffic
 from tests.kube.test_clock import Ours, ask
 from tests.sim.conftest import Kubectl
@@ -75,11 +74,6 @@ async def alice(sim: SimCluster, traffic: Traffic) -> AsyncIterator[Connection]:
 async def bob(sim: SimCluster) -> AsyncIterator[Connection]:
     async with await connect(sim.kubeconfig, CONTEXT) as conn:
         yield conn
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
 
 
 def lock(conn: Connection, holder: str, duration: int = LONG, **options: Any) -> PairingLock:

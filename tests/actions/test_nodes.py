@@ -9,19 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
 from tests.waiting import until
 from warroom.actions.nodes import NodeActions
 from warroom.actions.plan import ActionArgs
 from warroom.actions.run import ActionRunner
-from warroom.journal.journal import Journal, open_journal
-from warroom.kube import Connection, connect
+from warroom.journal.journal import Journal
+from warroom.kube import Connection
 from warroom.sim.access import DenyRule
 from warroom.sim.cluster import CONTEXT, SimCluster
 
@@ -35,22 +33,6 @@ APP_NODE = "app-node-2"  # two of inference-api's three pods, CoreDNS and Promet
 async def sim() -> AsyncIterator[SimCluster]:
     async with SimCluster("gpu-inference-platform", speed=20) as cluster:
         yield cluster
-
-
-@pytest.fixture
-async def conn(sim: SimCluster) -> AsyncIterator[Connection]:
-    async with await connect(sim.kubeconfig, CONTEXT) as connection:
-        yield connection
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
-
-
-@pytest.fixture
-def journal(sim: SimCluster, tmp_path: Path) -> Journal:
-    return open_journal(tmp_path / "session.jsonl", "ana", clock=sim.clock.now)
 
 
 def runner(conn: Connection, journal: Journal, sim: SimCluster) -> ActionRunner:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
 from tests.waiting import until
 from warroom.actions.lease import Target
@@ -38,22 +37,6 @@ NEW = "registry.example.com/gpu-platform/api:1.4.1"
 async def sim() -> AsyncIterator[SimCluster]:
     async with SimCluster("gpu-inference-platform", speed=20) as cluster:
         yield cluster
-
-
-@pytest.fixture
-async def conn(sim: SimCluster) -> AsyncIterator[Connection]:
-    async with await connect(sim.kubeconfig, CONTEXT) as connection:
-        yield connection
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
-
-
-@pytest.fixture
-def journal(sim: SimCluster, tmp_path: Path) -> Journal:
-    return open_journal(tmp_path / "session.jsonl", "ana", clock=sim.clock.now)
 
 
 def runner(conn: Connection, journal: Journal, sim: SimCluster, operator: str = "ana") -> Any:

@@ -18,7 +18,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.run import ActionRunner, Outcome
@@ -26,7 +25,7 @@ from warroom.actions.slow_roll import RELEASE_REPLICAS, SlowRollState, SlowRollS
 from warroom.actions.strategies import for_target
 from warroom.journal import open_journal, session_path
 from warroom.journal.journal import Journal
-from warroom.kube import Connection, connect
+from warroom.kube import Connection
 from warroom.layout import Layout, load_layout
 from warroom.sim.cluster import CONTEXT, SimCluster
 
@@ -49,22 +48,6 @@ async def sim() -> AsyncIterator[SimCluster]:
     async with SimCluster("hsc-jit-slow-roll", speed=30, scrape_interval=0.5) as cluster:
         cluster.set_users(SERVICE, 100)  # the seed's locust run, held
         yield cluster
-
-
-@pytest.fixture
-async def conn(sim: SimCluster) -> AsyncIterator[Connection]:
-    async with await connect(sim.kubeconfig, CONTEXT) as connection:
-        yield connection
-
-
-@pytest.fixture
-def kubectl(sim: SimCluster, tmp_path: Path) -> Kubectl:
-    return Kubectl(require_tool("kubectl"), sim.kubeconfig, tmp_path / "kube-cache")
-
-
-@pytest.fixture
-def journal(sim: SimCluster, tmp_path: Path) -> Journal:
-    return open_journal(tmp_path / "session.jsonl", "ana", clock=sim.clock.now)
 
 
 def strategy(layout: Layout) -> SlowRollStrategy:

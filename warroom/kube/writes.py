@@ -97,7 +97,7 @@ def _write_query(dry_run: bool, field_manager: str) -> list[tuple[str, str]]:
     return query
 
 
-async def _send(
+async def _exchange(
     connection: Connection,
     method: str,
     path: str,
@@ -106,7 +106,8 @@ async def _send(
     query: Query = (),
     body: object = None,
     content_type: str = "application/json",
-) -> Obj:
+) -> tuple[int, bytes]:
+    """(status, body) of one request; its refusal or a lost answer as one sentence."""
     try:
         response = await connection.open(
             path, query, method=method, body=body, content_type=content_type
@@ -127,6 +128,22 @@ async def _send(
             f"({network_reason(exc)}), so whether it took effect is unknown; read it back "
             "before trying again"
         ) from None
+    return response.status, raw
+
+
+async def _send(
+    connection: Connection,
+    method: str,
+    path: str,
+    doing: str,
+    *,
+    query: Query = (),
+    body: object = None,
+    content_type: str = "application/json",
+) -> Obj:
+    _, raw = await _exchange(
+        connection, method, path, doing, query=query, body=body, content_type=content_type
+    )
     parsed = orjson.loads(raw) if raw else {}
     if not isinstance(parsed, dict):
         raise KubeError(f"{doing}: the API server answered {type(parsed).__name__}, not an object")
@@ -273,24 +290,9 @@ async def proxy(connection: Connection, namespace: str, service: str, path: str,
     "dryRun is not supported"), so this has no dry run: the program alone decides."""
     url = f"/api/v1/namespaces/{namespace}/services/{service}/proxy/{path.lstrip('/')}"
     doing = f"POST /{path.lstrip('/')} to service {namespace}/{service}"
-    try:
-        response = await connection.open(url, method="POST", body=body)
-        try:
-            raw = await response.read()
-        finally:
-            response.release()
-    except ApiError as exc:
-        raise exc.worded(refusal(exc, doing)) from None
-    except aiohttp.ClientConnectorError as exc:  # never sent
-        raise connection.unreachable(exc) from None
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise KubeError(
-            f"{doing}: no answer from the API server at {connection.server} "
-            f"({network_reason(exc)}), so whether it took effect is unknown; read it back "
-            "before trying again"
-        ) from None
+    status, raw = await _exchange(connection, "POST", url, doing, body=body)
     text = raw.decode("utf-8", "replace").strip()
-    return {"proxied": {"code": response.status, "body": text}}
+    return {"proxied": {"code": status, "body": text}}
 
 
 async def can_i(

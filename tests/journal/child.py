@@ -4,6 +4,8 @@ python tests/journal/child.py crash PATH          append until killed; print eac
 python tests/journal/child.py fsize PATH LIMIT    append 3, set RLIMIT_FSIZE, append again
 python tests/journal/child.py pair PATH NAME N REPORT   wait for "go" on stdin, append N,
                                   poll at least every 0.25 s, write what it saw (JSON)
+python tests/journal/child.py claim PATH NAME N   wait for "go", then for each of N rounds
+                                  claim "decided" unless another process already did
 """
 
 from __future__ import annotations
@@ -82,6 +84,24 @@ def pair(path: str, name: str, count: str, report: str) -> None:
     )
 
 
+def claim(path: str, name: str, rounds: str) -> None:
+    """Two war rooms deciding the same things at once: each round is decided once, by
+    whichever claims it first; a round already seen decided is not tried."""
+    journal = open_journal(path, name, clock=time.time)
+    print("ready", flush=True)
+    assert sys.stdin.readline().strip() == "go"
+    decided: set[object] = set()
+    for n in range(int(rounds)):
+        decided.update(r.payload.get("round") for r in journal.poll())
+        if n in decided:
+            continue
+        journal.claim(
+            "decided",
+            {"round": n},
+            lambda unseen, n=n: any(r.payload.get("round") == n for r in unseen),
+        )
+
+
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {"crash": crash, "fsize": fsize, "pair": pair}[mode](*args)
+    {"crash": crash, "fsize": fsize, "pair": pair, "claim": claim}[mode](*args)

@@ -63,11 +63,17 @@ class SeedRun:
 
 @asynccontextmanager
 async def seed_run(
-    name: str, kubectl_binary: str, tmp_path: Path, speed: float = 30.0
+    name: str,
+    kubectl_binary: str,
+    tmp_path: Path,
+    speed: float = 30.0,
+    *,
+    path: Path | None = None,
 ) -> AsyncIterator[SeedRun]:
-    """layouts/NAME.yaml on its scenario at `speed`, the room synced, its probes running and
-    a drill session journalled (in the test's own data folder)."""
-    path = ROOT / "layouts" / f"{name}.yaml"
+    """layouts/NAME.yaml (or `path`, a copy of it changed by the test) on its scenario at
+    `speed`, the room synced, its probes running and a drill session journalled (in the
+    test's own data folder)."""
+    path = path or ROOT / "layouts" / f"{name}.yaml"
     layout = load_layout(path)
     assert layout.simulation is not None
     async with SimCluster(layout.simulation.scenario, speed=speed, scrape_interval=0.5) as sim:

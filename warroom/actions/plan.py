@@ -122,6 +122,8 @@ class Plan:
     nothing_to_do: str = ""  # already so: said, and nothing is sent
     procedure: Procedure | None = None  # awaited after `calls`, before the expected state
     cancelled_says: str = ""  # what a cancel leaves behind ("the node stays cordoned")
+    # Why it runs, when no person confirmed it (an automatic rollback's trigger and countdown).
+    because: str = ""
 
     def journalled(self) -> Obj:
         return {
@@ -134,6 +136,7 @@ class Plan:
             "preview": list(self.preview),
             "warnings": list(self.warnings),
             "destructive": self.destructive,
+            **({"because": self.because} if self.because else {}),
             "calls": [call.journalled() for call in self.calls],
             **({"procedure": {"says": self.procedure.says,
                               "calls": [c.journalled() for c in self.procedure.calls]}}

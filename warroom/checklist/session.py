@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from warroom.checklist.auto_rollback import AutoRollbacks
+
 
 @dataclass(frozen=True, slots=True)
 class Tick:
@@ -77,10 +79,15 @@ class SessionState:
     proved: dict[str, float] = field(default_factory=dict)  # item → when it first passed
     # Session field → every value it was set to, in order: the last one counts.
     fields: dict[str, list[FieldValue]] = field(default_factory=dict)
+    # The triggers' automatic rollbacks: countdowns, cancels, what fired (auto_rollback.py).
+    auto: AutoRollbacks = field(default_factory=AutoRollbacks)
     version: int = 0
 
     def apply(self, kind: str, payload: Mapping[str, Any], operator: str, at: float) -> None:
         """One journal record (kind and payload as docs/journal.md writes them)."""
+        if kind.startswith("auto_rollback_") or kind == "trigger_cleared":
+            self.auto.apply(kind, payload, operator, at)
+            return
         item = str(payload.get("item") or "")
         phase = str(payload.get("phase") or "")
         if kind == "session_opened":

@@ -113,6 +113,20 @@ class Journal:
 
     def append(self, kind: str, payload: Mapping[str, Any]) -> Record:
         """Write one record (its payload redacted) and return it once it is on disk."""
+        record = self.claim(kind, payload, lambda unseen: False)
+        assert record is not None
+        return record
+
+    def claim(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        taken: Callable[[Sequence[Record]], bool],
+    ) -> Record | None:
+        """Append unless another process got there first: `taken` is handed, under the
+        file's lock, the records others appended that this process has not polled yet; when
+        it answers true nothing is written and None comes back. Two war rooms deciding the
+        same thing at once (which of them fires an automatic rollback) so decide it once."""
         if not isinstance(kind, str) or not kind:
             raise ValueError("a record's kind is a non-empty string")
         if not isinstance(payload, Mapping):
@@ -124,6 +138,8 @@ class Journal:
             try:
                 self._catch_up(final=True)
                 self._check_writable()
+                if taken(self._pending):
+                    return None
                 # Times are read under the lock, so wall times rise with seq across writers.
                 record = Record(
                     VERSION,

@@ -27,6 +27,7 @@ from warroom.layout.checks import (
     SshCheck,
     Threshold,
 )
+from warroom.layout.durations import Duration
 from warroom.layout.errors import FieldProblems
 from warroom.layout.fields import ObjectName, OptionalText, Text, WholeNumber
 
@@ -168,6 +169,10 @@ class Trigger(Threshold):
     title: Text = ""
     # The target whose rollback the banner offers while it holds (default: the first target).
     target: ObjectName | None = None
+    # Roll back by itself once it has held for `countdown` more, unless an operator cancels
+    # (a dead-man's switch). Off unless the layout says so.
+    auto: StrictBool = False
+    countdown: Duration = timedelta(seconds=60)
 
 
 Roles = dict[Annotated[Text, AfterValidator(_id)], Text]

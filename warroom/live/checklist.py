@@ -12,7 +12,7 @@ JournalWriteError and nothing changes. Records another process appended to the s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from warroom.checklist.evaluator import Evaluation, Evaluator
@@ -211,6 +211,28 @@ class ChecklistRun:
             raise
         self.write_error = ""
         self._fold(record)
+        return record
+
+    def claim(
+        self,
+        kind: str,
+        payload: dict[str, object],
+        taken: Callable[[Sequence[Record]], bool],
+    ) -> Record | None:
+        """Append unless another process's record not yet folded in decided it first
+        (`Journal.claim`); those records are folded in either way."""
+        if self.journal is None:
+            raise Refused("this run keeps no journal, so nothing can be recorded")
+        try:
+            record = self.journal.claim(kind, payload, taken)
+        except JournalWriteError as failed:
+            self.write_error = str(failed)
+            raise
+        self.write_error = ""
+        for other in self.journal.poll():
+            self._fold(other)
+        if record is not None:
+            self._fold(record)
         return record
 
     def _fold(self, record: Record) -> None:

@@ -140,7 +140,32 @@ def sentence(
         return line, None
     if kind.startswith("action_"):
         return _action(kind, p)
+    if kind.startswith("auto_rollback_"):
+        return _auto(kind, p, names.trigger(fields.text(p, "trigger")))
     return f"{kind}: {short_payload(payload)}", None
+
+
+def _auto(kind: str, p: Mapping[str, Any], trigger: str) -> tuple[str, str | None]:
+    """A trigger's automatic rollback (live/auto_rollback.py): armed with its countdown,
+    cancelled (by whom is the record's operator) with the reason, disarmed, fired, finished."""
+    target = fields.text(p, "target") or "its target"
+    if kind == "auto_rollback_armed":
+        seconds = p.get("seconds")
+        within = f" in {seconds:g} s" if isinstance(seconds, int | float) else ""
+        title = fields.text(p, "title") or trigger
+        return f"automatic rollback of {target} armed{within}: {title} holds", "fail"
+    if kind == "auto_rollback_cancelled":
+        return _with(f"automatic rollback cancelled ({trigger})", fields.text(p, "reason")), None
+    if kind == "auto_rollback_disarmed":
+        line = f"automatic rollback disarmed ({trigger})"
+        return _with(line, fields.text(p, "why")), "pass"
+    if kind == "auto_rollback_fired":
+        return f"automatic rollback of {target} fired: its countdown ran out ({trigger})", None
+    if kind == "auto_rollback_finished":
+        ok = p.get("ok") is True
+        line = f"automatic rollback of {target} {'done' if ok else 'failed'}"
+        return _with(line, fields.text(p, "outcome"), " — "), "pass" if ok else "fail"
+    return f"{kind}: {short_payload(p)}", None
 
 
 def _part(p: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -157,7 +182,8 @@ def _action(kind: str, p: Mapping[str, Any]) -> tuple[str, str | None]:
     if kind == "action_started":
         preview = p.get("preview")
         said = "; ".join(map(str, preview)) if isinstance(preview, list) else ""
-        return _with(f"action started: {what}", said or None, " — "), None
+        line = _with(f"action started: {what}", said or None, " — ")
+        return _with(line, fields.text(p, "because"), " — "), None
     if kind == "action_call":
         answer = _part(p, "answer")
         named = " ".join(str(answer[k]) for k in ("kind", "name") if answer.get(k))

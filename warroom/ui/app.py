@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent
 
@@ -27,6 +28,7 @@ from warroom.kube.errors import KubeError
 from warroom.kube.logs import LogSource
 from warroom.layout.checklist import Item, Phase
 from warroom.live.actions import RoomActions
+from warroom.live.auto_rollback import AutoRollback, said
 from warroom.live.checklist import ChecklistRun, Refused
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
@@ -76,8 +78,8 @@ HELP_TOGETHER = {
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
     ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
     ("checklist.run", "checklist.override"): "Run its check now, override the phase",
-    ("checklist.field", "app.operator", "target.act", "trigger.rollback"): (
-        "Set a session field; who signs; actions"
+    ("checklist.field", "app.operator", "target.act", "trigger.rollback", "trigger.cancel-auto"): (
+        "Set a session field; who signs; act; stop auto"
     ),
 }
 
@@ -152,14 +154,18 @@ class WarRoomApp(App[None]):
         logs: LogSource | None = None,
         checklist: ChecklistRun | None = None,
         actions: RoomActions | None = None,
+        auto: AutoRollback | None = None,
     ) -> None:
         """`zoom` moves the graphs' window steps along its ladder and returns the new one
         (None: no graphs); `logs` reads a container's log (None: no API server to ask);
         `checklist` the layout's checklist and its journal (None: no session kept);
-        `actions` what may be done to the targets (None: nothing, as with --read-only)."""
+        `actions` what may be done to the targets (None: nothing, as with --read-only);
+        `auto` the triggers' automatic rollbacks (None: no trigger of the layout acts)."""
         super().__init__()
         self.checklist = checklist
         self.actions = actions
+        self.auto = auto
+        self._auto_said: dict[str, str] = {}  # arm → the state last notified
         self._evaluated = float("-inf")
         self._journal_trouble = ""
         self.logs = logs
@@ -213,6 +219,8 @@ class WarRoomApp(App[None]):
         self._apply_size(self.size.width, self.size.height)
         self.refresh_views()
         self.set_interval(RENDER_INTERVAL, self.refresh_views)
+        if self.auto is not None:
+            self.auto.start()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -223,7 +231,9 @@ class WarRoomApp(App[None]):
         """How long since the last keypress (how busy the keyboard is)."""
         return time.monotonic() - self._last_key
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
+        if self.auto is not None:
+            await self.auto.stop()
         self.model.close()  # the picture may outlive this screen (tests, a reopened room)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -324,6 +334,8 @@ class WarRoomApp(App[None]):
             lines.append(f"JOURNAL: {run.write_error}")
         elif run.journal is not None and run.journal.read_only and run.journal.problem:
             lines.append(f"JOURNAL READ-ONLY: {run.journal.problem}")
+        if self.auto is not None:
+            lines.extend(self._auto_banner(self.auto))
         ev = run.evaluation
         for trigger in ev.raised if ev is not None else ():
             value = trigger.evidence.value or ""
@@ -335,6 +347,29 @@ class WarRoomApp(App[None]):
             )
             lines.append(f"ROLLBACK TRIGGER: {trigger.title} — now {value}{offer}  · 6 checklist")
         return tuple(lines)
+
+    def _auto_banner(self, auto: AutoRollback) -> list[str]:
+        """The automatic rollbacks' lines, and a notice (seen over every screen, a log or a
+        listing included) each time one arms, fires or ends."""
+        lines = []
+        if auto.problem:
+            lines.append(f"AUTO ROLLBACK: {auto.problem}")
+        cancel = self.keymap.label("trigger.cancel-auto")
+        for one in said(auto):
+            countdown, words = one.countdown, one.sentence
+            if countdown.state == "counting":
+                lines.append(f"{one.head}  · {cancel} cancels  · {one.why}")
+            else:
+                lines.append(words)
+            if self._auto_said.get(countdown.arm) != countdown.state:
+                self._auto_said[countdown.arm] = countdown.state
+                severity: SeverityLevel = (
+                    "information" if countdown.state == "cancelled" else "warning"
+                )
+                if countdown.state == "done" and not countdown.ok:
+                    severity = "error"
+                self.notify(words, title="Automatic rollback", severity=severity, markup=False)
+        return lines
 
     def _trigger_target(self, trigger_id: str) -> str:
         """The target whose rollback the trigger's banner offers ("" when no action is)."""
@@ -698,6 +733,8 @@ class WarRoomApp(App[None]):
     def offered(self, action: str) -> bool:
         """Whether the key or palette command of `action` is offered: acting needs a session
         to journal in and is gone with --read-only."""
+        if action == "cancel_auto":
+            return self.auto is not None
         return action not in ("act", "rollback_trigger") or self.actions is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -739,6 +776,51 @@ class WarRoomApp(App[None]):
         offers = actions.offers(target)
         action = "rollback" if "rollback" in offers else "undo"
         self.run_worker(self._open_plan(actions, target, action, ActionArgs()), group="actions")
+
+    def action_cancel_auto(self) -> None:
+        """Stop an automatic rollback's countdown: which one (when several count), then why;
+        signed by whoever has the keyboard, and journalled before it counts."""
+        auto = self.auto
+        if auto is None:
+            return
+        counting = [
+            c for c in auto.checklist.session.auto.latest.values() if c.state == "counting"
+        ]
+        if not counting:
+            self.notify("No automatic rollback is counting down.", markup=False)
+            return
+
+        def why(trigger_id: str) -> None:
+            def cancel(reason: str | None) -> None:
+                if reason is None:
+                    return
+                try:
+                    auto.cancel(trigger_id, reason)
+                except (Refused, JournalError) as refused:
+                    self.notify(f"Not cancelled: {refused}.", severity="error", markup=False)
+                    return
+                self.refresh_views()
+
+            title = auto.checklist.layout.triggers[trigger_id].title or trigger_id
+            self.push_screen(
+                AskScreen(
+                    "Cancel the automatic rollback",
+                    f"{title}: why must it not roll back? (signed {auto.checklist.operator})",
+                    required="A cancel needs a reason: type why.",
+                ),
+                cancel,
+            )
+
+        if len(counting) == 1:
+            why(counting[0].trigger)
+            return
+
+        def picked(trigger_id: str | None) -> None:
+            if trigger_id is not None:
+                why(trigger_id)
+
+        options = [(c.trigger, f"{c.title} → {c.target}") for c in counting]
+        self.push_screen(ChooseScreen("Cancel auto", "Which countdown?", options), picked)
 
     def _choose_action(self, actions: RoomActions, target: str) -> None:
         def picked(action: str | None) -> None:

@@ -109,6 +109,14 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
         "Roll back the target of the rollback trigger that holds",
         show=False,
     ),
+    Key(
+        "trigger.cancel-auto",
+        "x",
+        "cancel_auto",
+        "Cancel auto",
+        "Cancel the automatic rollback counting down (signed, with a reason)",
+        show=False,
+    ),
     Key("graphs.zoom-in", "plus,equals_sign", "zoom(-1)", "Zoom graphs in", bar="Zoom in"),
     Key("graphs.zoom-out", "minus", "zoom(1)", "Zoom graphs out", bar="Zoom out"),
 )

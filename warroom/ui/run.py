@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from warroom.kube.logs import log_source
 from warroom.live.actions import RoomActions
+from warroom.live.auto_rollback import AutoRollback
 from warroom.live.checklist import ChecklistRun
 from warroom.live.room import Room
 from warroom.state.model import RoomModel
@@ -49,8 +50,22 @@ def room_app(
         if checklist is not None and checklist.journal is not None and not read_only
         else None
     )
+    auto = (
+        AutoRollback(checklist, actions)
+        if actions is not None and checklist is not None and any(
+            t.auto for t in layout.triggers.values()
+        )
+        else None
+    )
     return WarRoomApp(
-        model, header, keymap=keymap, zoom=zoom, logs=logs, checklist=checklist, actions=actions
+        model,
+        header,
+        keymap=keymap,
+        zoom=zoom,
+        logs=logs,
+        checklist=checklist,
+        actions=actions,
+        auto=auto,
     )
 
 

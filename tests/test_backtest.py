@@ -308,3 +308,20 @@ def test_a_layout_without_triggers_or_prometheus_says_so(tmp_path: Path) -> None
     ran = warroom_check("--backtest", "7d", str(nowhere))
     assert ran.code == 4, ran
     assert f"{nowhere} names no Prometheus (prometheus.url); give --prometheus URL" in ran.err
+
+
+def test_a_query_prometheus_refuses_is_that_triggers_sentence_and_exit_2(
+    prometheus: str, tmp_path: Path
+) -> None:
+    """Valid PromQL that fails when evaluated: two GPU series match the one error ratio."""
+    path = tmp_path / "refused.yaml"
+    path.write_text(
+        LAYOUT.replace("'errors_ratio{job=\"api\"}'", "'errors_ratio + on() gpu_util'"),
+        encoding="utf-8",
+    )
+    ran = warroom_check("--backtest", "1d", str(path), "--prometheus", prometheus)
+    assert ran.code == 2, ran
+    lines = section(ran.out, "errors_high")
+    assert lines[1].startswith("  not replayed: range query error_ratio failed: execution: ")
+    assert section(ran.out, "gpus_idle")[1].startswith("  fired once, raised 45m in all; ")
+    assert ran.out.rstrip().endswith("; 1 could not be replayed (exit 2)")

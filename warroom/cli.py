@@ -554,6 +554,7 @@ def _backtest(
     *,
     as_json: bool,
     phase: str | None,
+    timeout: float,
 ) -> int:
     """`warroom check --backtest`: its usage errors (exit 4), then the replay's own code."""
     from warroom.layout.durations import parse_duration
@@ -584,7 +585,9 @@ def _backtest(
             f"{path} names no Prometheus (prometheus.url); give --prometheus URL"
         )
     return asyncio.run(
-        run_backtest(layout, window, step=step, as_json=as_json, echo=click.echo)
+        run_backtest(
+            layout, window, step=step, as_json=as_json, echo=click.echo, timeout=timeout
+        )
     )
 
 
@@ -611,7 +614,7 @@ def schema() -> None:
     type=click.FloatRange(min=1),
     default=60.0,
     show_default=True,
-    help="Seconds to wait for the sources' first answers.",
+    help="Seconds to wait for the sources' first answers (with --backtest: for each query).",
 )
 @click.option(
     "--backtest",
@@ -659,7 +662,9 @@ def check(
         raise CheckUsageError(exc.message) from exc
     assert isinstance(loaded, Layout)
     if backtest is not None or step is not None:
-        sys.exit(_backtest(layout, loaded, backtest, step, as_json=as_json, phase=phase))
+        sys.exit(
+            _backtest(layout, loaded, backtest, step, as_json=as_json, phase=phase, timeout=timeout)
+        )
     if phase is not None and phase not in {p.id for p in loaded.phases}:
         known = ", ".join(p.id for p in loaded.phases) or "none"
         raise CheckUsageError(f"{layout} has no phase {phase!r} (its phases: {known})")

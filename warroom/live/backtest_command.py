@@ -28,10 +28,11 @@ async def run_backtest(
     as_json: bool,
     echo: Callable[[str], Any],
     now: float | None = None,
+    timeout: float = 60.0,
 ) -> int:
     """Replay `layout`'s triggers over the last `window` seconds, print, return the exit code."""
     try:
-        result = await backtest(layout, window, step=step, now=now)
+        result = await backtest(layout, window, step=step, now=now, timeout=timeout)
     except BacktestError as err:
         if as_json:
             echo(json.dumps({"code": UNREACHABLE, "error": str(err)}))

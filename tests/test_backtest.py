@@ -55,6 +55,7 @@ signals:
     by: pod
   gpu_util: {query: 'avg(gpu_util{job="api"})', unit: percent}
   ghost: {query: 'never_exported_total{job="api"}'}
+  queue_depth: {query: 'max(queue_depth{job="api"})'}
 triggers:
   errors_high: {title: Error ratio above 5%, signal: error_ratio, op: ">", value: 0.05,
                 for: 10m}
@@ -62,6 +63,7 @@ triggers:
                  for: 5m}
   gpus_idle: {title: GPUs idle, signal: gpu_util, between: [0, 5], for: 15m}
   ghost_rate: {signal: ghost, op: ">", value: 1}
+  queue_backlog: {signal: queue_depth, op: ">", value: 100, for: 10m}
 """
 
 BUCKETS = ("0.25", "0.5", "1", "2.5", "+Inf")
@@ -105,6 +107,9 @@ def _openmetrics() -> str:
     ]
     lines.append("# TYPE gpu_util gauge")
     lines += [f'gpu_util{{job="api",gpu="{g}"}} {_gpu(ts)!r} {ts}' for g in "01" for ts in times]
+    # The queue backs up for the history's last half hour: raised when the samples stop.
+    lines.append("# TYPE queue_depth gauge")
+    lines += [f'queue_depth{{job="api"}} {500 if ts >= END - 30 * MIN else 3} {ts}' for ts in times]
     lines.append("# TYPE latency_seconds histogram")
     for pod in "ab":
         for i, le in enumerate(BUCKETS):
@@ -234,8 +239,15 @@ def test_a_signal_without_data_says_so_and_the_run_still_exits_0(backtest: Ran) 
         "  no data in the window: its signal's query returned nothing "
         '(never_exported_total{job="api"})'
     ]
-    assert backtest.out.rstrip().endswith("3 of 4 trigger(s) would have fired")
+    assert backtest.out.rstrip().endswith("4 of 5 trigger(s) would have fired")
     assert "judged every 1m from http://127.0.0.1:" in backtest.out.splitlines()[0]
+
+
+def test_no_data_after_a_raise_leaves_it_raised_to_the_end(backtest: Ran) -> None:
+    """As the war room: a poll without data proves neither way."""
+    [row] = rows(backtest.out, "queue_backlog")
+    assert row[:3] == ["1", utc(END - 20 * MIN), "still raised"]
+    assert row[4:] == [utc(END - 30 * MIN), "500"]
 
 
 def test_json_carries_the_same_episodes(prometheus: str, layout: Path) -> None:

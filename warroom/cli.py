@@ -16,6 +16,7 @@ import click
 
 if TYPE_CHECKING:
     from warroom.journal import Verification
+    from warroom.layout import Layout
     from warroom.ui.keys import Keymap
 
 DEFAULT_KUBECONFIG = Path.home() / ".kube" / "warroom-sim.yaml"
@@ -545,6 +546,51 @@ def action(
     sys.exit(code)
 
 
+def _backtest(
+    path: str,
+    layout: Layout,
+    window_text: str | None,
+    step_text: str | None,
+    *,
+    as_json: bool,
+    phase: str | None,
+    timeout: float,
+) -> int:
+    """`warroom check --backtest`: its usage errors (exit 4), then the replay's own code."""
+    from warroom.layout.durations import parse_duration
+    from warroom.live.backtest_command import run_backtest
+
+    if window_text is None:
+        raise CheckUsageError("--step is for --backtest; give --backtest DURATION too")
+    if phase is not None:
+        raise CheckUsageError("--phase does not apply to --backtest, which replays triggers")
+    durations = []
+    for option, text in (("--backtest", window_text), ("--step", step_text)):
+        try:
+            durations.append(parse_duration(text).total_seconds() if text else None)
+        except ValueError:
+            raise CheckUsageError(
+                f"{option} {text!r} is not a duration; write it like 30m, 6h or 7d"
+            ) from None
+    window, step = durations
+    assert window is not None
+    if step is not None and step > window:
+        raise CheckUsageError(f"--step {step_text} is longer than the window {window_text}")
+    if not layout.triggers:
+        raise CheckUsageError(
+            f"{path} has no triggers to backtest; add a triggers: section (docs/layouts.md)"
+        )
+    if not layout.prometheus.url:
+        raise CheckUsageError(
+            f"{path} names no Prometheus (prometheus.url); give --prometheus URL"
+        )
+    return asyncio.run(
+        run_backtest(
+            layout, window, step=step, as_json=as_json, echo=click.echo, timeout=timeout
+        )
+    )
+
+
 @main.command()
 def schema() -> None:
     """Print the layout file's JSON Schema (for editors' completion and checks)."""
@@ -568,7 +614,18 @@ def schema() -> None:
     type=click.FloatRange(min=1),
     default=60.0,
     show_default=True,
-    help="Seconds to wait for the sources' first answers.",
+    help="Seconds to wait for the sources' first answers (with --backtest: for each query).",
+)
+@click.option(
+    "--backtest",
+    metavar="DURATION",
+    help="Instead of checking, replay each rollback trigger over the last DURATION of "
+    "Prometheus' history (30m, 6h, 7d) and print when it would have fired.",
+)
+@click.option(
+    "--step",
+    metavar="DURATION",
+    help="With --backtest: judge every STEP (default: from the window, 60s for 7d).",
 )
 def check(
     layout: str,
@@ -580,6 +637,8 @@ def check(
     kubeconfig: str | None,
     run_commands: bool,
     timeout: float,
+    backtest: str | None,
+    step: str | None,
 ) -> None:
     """Evaluate LAYOUT's automatic checks once, headless: exit 0 all pass, 1 any fail,
     2 any unknown (no data), 3 a source unreachable, 4 the layout or the command line is
@@ -587,6 +646,12 @@ def check(
 
     `for` durations and soaks are judged from Prometheus' history. Items a person ticks are
     listed, not judged. Runs without a terminal: a gate for CI.
+
+    With --backtest DURATION: each trigger judged, as the war room judges it, at every step
+    of that much history, with the times it would have been raised and cleared. Exit 0 the
+    backtest ran (whether or not anything fired), 2 a trigger's query failed, 3 Prometheus
+    could not be reached, 4 the layout (no triggers, no Prometheus) or the command line is
+    wrong.
     """
     from warroom.layout import Layout
     from warroom.live.check_command import run_check
@@ -596,6 +661,10 @@ def check(
     except click.ClickException as exc:
         raise CheckUsageError(exc.message) from exc
     assert isinstance(loaded, Layout)
+    if backtest is not None or step is not None:
+        sys.exit(
+            _backtest(layout, loaded, backtest, step, as_json=as_json, phase=phase, timeout=timeout)
+        )
     if phase is not None and phase not in {p.id for p in loaded.phases}:
         known = ", ".join(p.id for p in loaded.phases) or "none"
         raise CheckUsageError(f"{layout} has no phase {phase!r} (its phases: {known})")

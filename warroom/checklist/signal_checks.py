@@ -165,6 +165,18 @@ def _unknown(facts: SignalFacts | None, measured: str, threshold: str) -> Judged
     )
 
 
+def wanted(check: Threshold, unit: str) -> str:
+    """The threshold in words, in the signal's unit: `> 5.00% for 10m`, `between 0% and 5%`."""
+    if check.op == "between" and check.between is not None:
+        lo, hi = (format_value(b, unit) for b in check.between)
+        want = f"between {lo} and {hi}"
+    else:
+        want = f"{check.op} {format_value(check.value or 0.0, unit)}"
+    if check.for_:
+        want += f" for {countdown(check.held.total_seconds())}"
+    return want
+
+
 def threshold(
     check: Threshold,
     facts: SignalFacts | None,
@@ -175,14 +187,7 @@ def threshold(
     """`signal op value` held for `check.held`; `scans` (under `key`, one per check) remember
     what earlier calls scanned."""
     title = (facts.title or check.signal) if facts is not None else check.signal
-    unit = facts.unit if facts is not None else ""
-    if check.op == "between" and check.between is not None:
-        lo, hi = (format_value(b, unit) for b in check.between)
-        want = f"between {lo} and {hi}"
-    else:
-        want = f"{check.op} {format_value(check.value or 0.0, unit)}"
-    if check.for_:
-        want += f" for {countdown(check.held.total_seconds())}"
+    want = wanted(check, facts.unit if facts is not None else "")
     if facts is None or not facts.fresh or not _latest(facts):
         return _unknown(facts, title, want)
     ok = lambda v: holds(v, check)  # noqa: E731

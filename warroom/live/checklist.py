@@ -22,10 +22,12 @@ from warroom.checklist.world import SignalFacts, World
 from warroom.journal.journal import Journal, JournalError, JournalWriteError
 from warroom.journal.records import Record
 from warroom.layout import Layout
+from warroom.layout import Signal as LayoutSignal
 from warroom.layout.checklist import Item, Phase
 from warroom.live.probing import ProbeRunner
 from warroom.live.readings import signal_status
 from warroom.live.room import Room
+from warroom.metrics.history import SignalReading
 
 SAMPLE_EVERY = 30.0  # cluster seconds between the signal samples the report graphs
 
@@ -38,6 +40,41 @@ class Refused(Exception):
 class Found:
     phase: Phase
     item: Item
+
+
+def signal_facts(
+    sid: str,
+    spec: LayoutSignal,
+    reading: SignalReading,
+    source: str,
+    pace: float,
+    unknown: str = "",
+) -> SignalFacts:
+    """One polled signal as the checks read it: its live series' points, current only when
+    the last poll answered with data and the targets behind it are up (`unknown` says why
+    not). `warroom check --backtest` builds the same from each step of a range query."""
+    fresh = reading.freshness.state == "ok" and not reading.freshness.stale and not unknown
+    by = spec.by or ""
+    series = tuple(
+        (s.labels.get(by, "") if by else s.title, s.points)
+        for s in reading.series
+        if s.live and s.points
+    )
+    newest = max((pts[-1][0] for _, pts in series), default=None)
+    return SignalFacts(
+        sid,
+        spec.query,
+        series,
+        fresh,
+        (f"unknown: {unknown}" if unknown else signal_status(reading.freshness)) or "ok",
+        source,
+        spec.unit,
+        spec.title or sid,
+        spec.slo.min if spec.slo else None,
+        spec.slo.max if spec.slo else None,
+        pace,
+        newest,
+    )
 
 
 class ChecklistRun:
@@ -92,36 +129,12 @@ class ChecklistRun:
         if poller is None:
             return {}
         readings = poller.snapshot()
-        pace = self.pace()
-        out = {}
-        for sid, spec in self.layout.signals.items():
-            reading = readings.signals.get(sid)
-            if reading is None:
-                continue
-            unknown = readings.targets.unknown(sid)
-            fresh = reading.freshness.state == "ok" and not reading.freshness.stale and not unknown
-            by = spec.by or ""
-            series = tuple(
-                (s.labels.get(by, "") if by else s.title, s.points)
-                for s in reading.series
-                if s.live and s.points
-            )
-            newest = max((pts[-1][0] for _, pts in series), default=None)
-            out[sid] = SignalFacts(
-                sid,
-                spec.query,
-                series,
-                fresh,
-                (f"unknown: {unknown}" if unknown else signal_status(reading.freshness)) or "ok",
-                f"Prometheus at {poller.url}",
-                spec.unit,
-                spec.title or sid,
-                spec.slo.min if spec.slo else None,
-                spec.slo.max if spec.slo else None,
-                pace,
-                newest,
-            )
-        return out
+        pace, source = self.pace(), f"Prometheus at {poller.url}"
+        return {
+            sid: signal_facts(sid, spec, reading, source, pace, readings.targets.unknown(sid))
+            for sid, spec in self.layout.signals.items()
+            if (reading := readings.signals.get(sid)) is not None
+        }
 
     def follow(self) -> None:
         """Between ticks: read what changed in the cluster since (Evaluator.follow)."""

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import queue
 import random
-import socket
-import subprocess
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +21,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.conftest import require_tool
+from tests.backfilled import prometheus_serving
 from warroom.sim.promapi import PrometheusApi
 from warroom.sim.promql import Engine, QueryError
 from warroom.sim.tsdb import SeriesStore
@@ -138,16 +134,8 @@ TIMES = [BASE - 100, BASE, BASE + 7.5, BASE + 600, BASE + 1450, BASE + 1799.999,
 RANGES = [(BASE - 60, BASE + 4000, 60), (BASE + 1000, BASE + 1200, 7)]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    prometheus, promtool = require_tool("prometheus"), require_tool("promtool")
-    work = tmp_path_factory.mktemp("prometheus")
     lines = []
     for key, points in sorted(_samples().items()):
         labels = dict(key)
@@ -156,39 +144,10 @@ def real_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for ts, value in points:
             text = "NaN" if value != value else ("+Inf" if value == math.inf else repr(value))
             lines.append(f"{name}{{{selector}}} {text} {ts:.3f}")
-    (work / "samples.om").write_text("\n".join(lines) + "\n# EOF\n")
-    subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "-q",
-                    str(work / "samples.om"), str(work / "data")], check=True, timeout=60)
-    (work / "prometheus.yml").write_text("global:\n  scrape_interval: 1h\n")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [prometheus, f"--config.file={work / 'prometheus.yml'}",
-         f"--storage.tsdb.path={work / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-         "--storage.tsdb.retention.time=100y"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-    )
-    lines_seen: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines_seen.put(line)
-        lines_seen.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    log: list[str] = []
-    try:
-        while True:
-            line = lines_seen.get(timeout=60)
-            if line is None:
-                raise AssertionError("prometheus exited:\n" + "".join(log))
-            log.append(line)
-            if "Server is ready to receive web requests" in line:
-                break
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with prometheus_serving(
+        "\n".join(lines) + "\n# EOF\n", tmp_path_factory.mktemp("prometheus"), timeout=60
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

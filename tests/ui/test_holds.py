@@ -15,6 +15,7 @@ from textual.widgets._toast import Toast
 
 from tests.ui.checklist_room import Desk, checklist_on, live_room, simulated
 from tests.ui.screen import text
+from tests.ui.test_actions import on_a_node
 from tests.waiting import until
 from warroom.actions.lease import PairingLock, Renewal, Target, holder_identity
 from warroom.ui.acting import ActionScreen
@@ -139,10 +140,7 @@ async def until_lease(desk: Desk, name: str) -> dict[str, object]:
 async def test_a_node_another_warroom_drains_is_said_above_the_nodes(desk: Desk) -> None:
     app = desk.app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("3")
-        table = app.nodes.rows
-        await until(lambda: table.selected_key() is not None, what="a node", pause=pilot.pause)
-        node = str(table.selected_key()).rsplit("/", 1)[-1]
+        node = await on_a_node(pilot, app)
         lock = ana_on(desk, Target("Node", node), "draining")
         await lock.acquire()
         held = app.query_one("#nodes-holds")

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets._toast import Toast
 
-from tests.ui.checklist_room import Desk, checklist_on, live_room, simulated
+from tests.ui.checklist_room import STABLE, Desk, checklist_on, live_room, simulated
 from tests.ui.screen import text
 from tests.ui.test_actions import on_a_node
 from tests.waiting import until
@@ -177,3 +177,20 @@ async def test_a_user_who_may_not_list_leases_keeps_the_room() -> None:
                 assert "may not list leases in bizra-prod" in sentence
                 await pilot.press("a")  # acting still works: the lock is the guard
                 await until(lambda: isinstance(app.screen, ChooseScreen), pause=pilot.pause)
+
+
+async def test_b_refuses_the_rollback_of_a_held_target_before_its_preflight(desk: Desk) -> None:
+    lock = ana_on(desk, Target("Deployment", TARGET, NS), "promoting")
+    app = desk.app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        desk.sim.regress_image(STABLE, latency=4.0, errors=0.0)  # p95 past the trigger's 1 s
+        offer = f"b rolls back {TARGET}"
+        await until(lambda: offer in text(app.banner), what="the banner's offer",
+                    pause=pilot.pause, timeout=40)  # fmt: skip
+        await lock.acquire()
+        await shown(pilot, app, f"ana is promoting {TARGET} (")
+        await pilot.press("b")
+        await until(lambda: f"ana is promoting {TARGET} (for" in toasts(app),
+                    what="the refusal", pause=pilot.pause)  # fmt: skip
+        assert not isinstance(app.screen, ChooseScreen | ActionScreen)
+        await lock.release()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from warroom.kinds.lease import GROUP, SELECTOR
 from warroom.kinds.objects import Obj
@@ -64,18 +65,16 @@ class HoldSources:
         what is lost, under its own name on the banner rather than the API server's."""
         out = []
         for reflector in self.reflectors:
-            fresh = reflector.freshness()
+            ns = reflector.resource.namespace
+            # Named short: the label selector's words would crowd the sources view's columns.
+            fresh = replace(reflector.freshness(), source=f"warroom leases in namespace {ns}")
             if fresh.failing and reflector.last_cause.startswith("403"):
-                ns = reflector.resource.namespace
-                fresh = Freshness(
-                    fresh.source,
-                    fresh.state,
-                    fresh.age,
-                    fresh.stale,
-                    f'context "{self.connection.context}" may not list leases in {ns}: another '
-                    "warroom's hold on a target is not shown, and its lock still refuses an "
-                    "action on it when taken; ask a cluster admin for list and watch on "
-                    f"leases.coordination.k8s.io in {ns}",
+                fresh = replace(
+                    fresh,
+                    error=f'context "{self.connection.context}" may not list leases in {ns}: '
+                    "another warroom's hold on a target is not shown, and its lock still "
+                    "refuses an action on it when taken; ask a cluster admin for list and "
+                    f"watch on leases.coordination.k8s.io in {ns}",
                     group=GROUP_WORDS,
                     summary="may not list leases; other warrooms' holds are not shown",
                 )

@@ -14,7 +14,9 @@ import pytest
 
 from tests.conftest import require_tool
 from tests.sim.conftest import Kubectl
-from warroom.journal import open_journal, session_path
+from warroom.actions.lease import PairingLock, Target
+from warroom.journal import open_journal, readable_records, session_path
+from warroom.kube import connect
 from warroom.sim.access import DenyRule
 from warroom.sim.cluster import CONTEXT, SimCluster
 
@@ -121,6 +123,28 @@ async def test_a_denied_permission_is_exit_2_and_a_mistake_exit_4(sim: SimCluste
     )
     code, out = await warroom(sim, "scale", API)
     assert code == 4 and out.strip() == "error: scale needs --replicas N"
+
+
+async def test_a_target_another_warroom_holds_is_refused_naming_the_holder_and_the_action(
+    sim: SimCluster,
+) -> None:
+    connection = await connect(sim.kubeconfig, CONTEXT)
+    lock = PairingLock(connection, Target("Deployment", API, NS), "bob@desk:77", duration=600,
+                       action="rolling back")  # fmt: skip
+    try:
+        await lock.acquire()
+        code, out = await warroom(sim, "restart", API)  # nothing on stdin: it asks nobody
+        assert code == 1, out
+        said = out.strip().splitlines()[-1]
+        assert said.startswith(f"refused: bob@desk:77 is rolling back {API} (for "), said
+        assert said.endswith("wait or ask them") and "go ahead?" not in out
+        await lock.release()
+        code, out = await warroom(sim, "restart", API, "--yes")
+        assert code == 0, out
+    finally:
+        await connection.close()
+    records = [r for r in readable_records(session_path("night")) if r["kind"] == "action_done"]
+    assert [r["payload"]["action"] for r in records] == ["restart"]  # the refusal ran nothing
 
 
 async def test_an_engineer_drains_a_node_and_uncordons_it(sim: SimCluster, tmp_path: Path) -> None:

@@ -141,10 +141,11 @@ async def test_a_target_another_warroom_acts_on_is_said_before_anything_is_confi
         desk.room.connection, Target("Deployment", TARGET, NS), "bob@desk:77",
         duration=600, action="rolling back",
     )  # fmt: skip
-    await lock.acquire()
     app = desk.app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("a")
+        # Taken while the menu is open (before it, `a` itself refuses: tests/ui/test_holds.py).
+        await lock.acquire()
         await choose(pilot, app, "restart")
         drawn = await opened(pilot, app, "Not now: bob@desk:77 is rolling back bizra-inference")
         assert "wait or ask them" in drawn and "Nothing was changed. Esc closes." in drawn
@@ -155,13 +156,18 @@ async def test_a_target_another_warroom_acts_on_is_said_before_anything_is_confi
     await lock.release()
 
 
+async def on_a_node(pilot: Pilot[None], app: WarRoomApp) -> str:
+    """To the nodes tab; the name of the node selected there once one is listed."""
+    await pilot.press("3")
+    table = app.nodes.rows
+    await until(lambda: table.selected_key() is not None, what="a node", pause=pilot.pause)
+    return str(table.selected_key()).rsplit("/", 1)[-1]
+
+
 async def test_on_the_nodes_tab_a_cordons_the_selected_node(desk: Desk) -> None:
     app = desk.app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("3")
-        table = app.nodes.rows
-        await until(lambda: table.selected_key() is not None, what="a node", pause=pilot.pause)
-        node = str(table.selected_key()).rsplit("/", 1)[-1]
+        node = await on_a_node(pilot, app)
         await pilot.press("a")
         await choose(pilot, app, "cordon")
         drawn = await opened(pilot, app, "now? y/Enter runs it")

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
-import re
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -31,6 +29,7 @@ from typing import Any
 
 from warroom.actions.lease_record import LeaseRecord, Refuse, Take, decide, released, renewed
 from warroom.background import Background
+from warroom.kinds.lease import ACTION, GROUP, LABELS, TARGET, annotation, lease_name
 from warroom.kinds.times import human_duration
 from warroom.kube import writes
 from warroom.kube.connection import Connection
@@ -40,31 +39,19 @@ from warroom.kube.resource import Resource
 log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
-GROUP = "coordination.k8s.io"
 DEFAULT_DURATION = 15  # seconds, client-go's LeaseDuration default
-MAX_NAME = 63  # a DNS-1123 label: short enough to read in `kubectl get leases`
-HASH_CHARS = 10
-LABELS = {"app.kubernetes.io/managed-by": "warroom"}
-ACTION = "warroom/action"  # what the holder is doing, in words ("rolling back")
-TARGET = "warroom/target"  # the target in full, for a lease whose name was shortened
 ATTEMPTS = 2  # writes lost to a conflict before the lock gives up taking or releasing
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
-def lease_name(kind: str, name: str) -> str:
-    """`warroom-node-gpu-node-3`; a name too long or not DNS-1123 keeps a readable head and a
-    hash of the whole target, so two targets never share a lease."""
-    base = f"warroom-{kind.lower()}-{name}"
-    if len(base) <= MAX_NAME and _SUBDOMAIN.fullmatch(base):
-        return base
-    digest = hashlib.sha256(f"{kind}/{name}".encode()).hexdigest()[:HASH_CHARS]
-    head = re.sub(r"[^a-z0-9-]+", "-", base.lower())[: MAX_NAME - HASH_CHARS - 1].rstrip("-")
-    return f"{head}-{digest}"
+def process_identity() -> str:
+    """`@laptop:4121`: this warroom process, the tail of every holder identity it writes (so
+    the screen knows its own holds whoever has the keyboard)."""
+    return f"@{socket.gethostname()}:{os.getpid()}"
 
 
 def holder_identity(operator: str) -> str:
     """`alice@laptop:4121`: the operator and this warroom process."""
-    return f"{operator}@{socket.gethostname()}:{os.getpid()}"
+    return f"{operator}{process_identity()}"
 
 
 def clock_text(seconds: float) -> str:
@@ -325,9 +312,7 @@ class PairingLock:
 
 
 def _action(lease: Obj | None) -> str:
-    annotations = ((lease or {}).get("metadata") or {}).get("annotations") or {}
-    action = annotations.get(ACTION)
-    return action if isinstance(action, str) else ""
+    return annotation(lease, ACTION)
 
 
 class Renewal(Background):

@@ -5,7 +5,8 @@ A Lease's spec says who holds it (holderIdentity), for how long after its last r
 (leaseDurationSeconds), since when (acquireTime), when it was last renewed (renewTime) and how
 often it changed hands (leaseTransitions). `decide` is tryAcquireOrRenew's rule: take a lease
 that is absent, free, expired or already ours; refuse one another holder renewed within its
-duration. `released` is what tryRelease writes.
+duration. `released` is what tryRelease writes. The record itself, and what it says of a
+Lease on its own (held, until when), is `kinds/lease.py`'s, which the screen reads too.
 
 One deliberate difference: client-go judges expiry by when *it* last saw the record change
 (its own clock), so a newcomer waits a whole duration before it may take over. Every warroom
@@ -17,75 +18,14 @@ renewTime + leaseDurationSeconds is after now, as client-go's isLeaseValid compa
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
 
-from warroom.kinds.times import timestamp_of
+from warroom.kinds.lease import LeaseRecord, micro_time
 
-Obj = dict[str, Any]
+__all__ = ["Decision", "LeaseRecord", "Refuse", "Take", "decide", "micro_time", "released",
+           "renewed"]  # fmt: skip
+
 # What tryRelease writes: no holder, a one-second duration, the transitions kept.
 RELEASED_DURATION = 1
-
-
-def micro_time(seconds: float) -> str:
-    """metav1.MicroTime as the server encodes it: UTC, six fractional digits."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseRecord:
-    """A Lease's spec (LeaderElectionRecord), times in epoch seconds of the server's clock."""
-
-    holder: str = ""
-    duration: int = 0
-    acquired: float | None = None
-    renewed: float | None = None
-    transitions: int = 0
-
-    @classmethod
-    def of(cls, lease: Obj) -> LeaseRecord:
-        """LeaseSpecToLeaderElectionRecord: absent fields read as zero values."""
-        spec = lease.get("spec") or {}
-
-        def number(key: str) -> int:
-            value = spec.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-        holder = spec.get("holderIdentity")
-        return cls(
-            holder=holder if isinstance(holder, str) else "",
-            duration=number("leaseDurationSeconds"),
-            acquired=timestamp_of(spec.get("acquireTime")),
-            renewed=timestamp_of(spec.get("renewTime")),
-            transitions=number("leaseTransitions"),
-        )
-
-    def spec(self) -> Obj:
-        """LeaderElectionRecordToLeaseSpec: every field written, an empty holder included."""
-        spec: Obj = {
-            "holderIdentity": self.holder,
-            "leaseDurationSeconds": self.duration,
-            "leaseTransitions": self.transitions,
-        }
-        if self.acquired is not None:
-            spec["acquireTime"] = micro_time(self.acquired)
-        if self.renewed is not None:
-            spec["renewTime"] = micro_time(self.renewed)
-        return spec
-
-    @property
-    def until(self) -> float | None:
-        """When the lease lapses unless renewed: renewTime + leaseDurationSeconds."""
-        return None if self.renewed is None else self.renewed + self.duration
-
-    def valid(self, now: float) -> bool:
-        """isLeaseValid: renewed, and its duration not yet run out at `now`."""
-        until = self.until
-        return until is not None and until > now
-
-    def held(self, now: float) -> bool:
-        """Someone holds it at `now`: a holder named and the lease still valid."""
-        return bool(self.holder) and self.valid(now)
 
 
 @dataclass(frozen=True, slots=True)

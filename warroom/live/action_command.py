@@ -2,6 +2,8 @@
 journal and verification as its key on the screen. It prints the preview (and the dry run's
 word on what the real calls will do), asks on stdin unless `--yes`, and on a context the
 layout marks production a destructive action also needs `--confirm NAME` (or the name typed).
+A target another warroom holds (its pairing lock) is refused before anything is asked, in a
+sentence naming the holder and what they are doing.
 The node actions (cordon, uncordon, drain) take a node's name as TARGET, not a layout target;
 a node's pairing lock lives in the layout's first namespace. Interrupted (Ctrl-C), it says
 what the cancel left behind, as the journal does.
@@ -160,6 +162,11 @@ async def _go(
         else:
             echo("dry run: the server accepted every call; nothing was changed")
         return DONE
+    holding = await runner.lock(plan).read()
+    if holding is not None and holding.record.holder != runner.holder:
+        # Said before it is confirmed; taking the lock when it runs is still the guard.
+        echo(f"refused: {holding.sentence}")
+        return FAILED
     production = layout.cluster.production
     if typed_name_needed(plan, production):
         typed = confirm if confirm is not None else ask(

@@ -5,13 +5,15 @@ never writes to the cluster itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from warroom.actions.nodes import NodeActions
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.preflight import Preflight
 from warroom.actions.run import ActionRunner, Outcome, typed_name_needed
 from warroom.actions.strategies import Strategy, for_target
+from warroom.kinds.holds import Hold, LeaseKey
+from warroom.kinds.lease import lease_name
 from warroom.kube.connection import Connection
 from warroom.layout import Layout
 from warroom.live.checklist import ChecklistRun
@@ -44,6 +46,13 @@ class RoomActions:
     def offers(self, target: str) -> tuple[str, ...]:
         return self.strategy(target).actions
 
+    @property
+    def lock_namespace(self) -> str:
+        """Where the pairing lock of a cluster-scoped target (a node) lives: the layout's
+        first namespace."""
+        namespaces = self.layout.cluster.namespaces
+        return namespaces[0] if namespaces else ""
+
     def _runner(self) -> ActionRunner:
         clock: Callable[[], float] = self.connection.clock.now
         return ActionRunner(
@@ -51,11 +60,21 @@ class RoomActions:
             operator=self.checklist.operator,
             record=self.checklist.record_action,
             now=clock,
-            # A node's pairing lock lives in the layout's first namespace.
-            lock_namespace=self.layout.cluster.namespaces[0]
-            if self.layout.cluster.namespaces
-            else "",
+            lock_namespace=self.lock_namespace,
         )
+
+    def lease_of(self, target: str) -> LeaseKey:
+        """The (namespace, name) of the Lease that is `target`'s pairing lock."""
+        acted_on = self.strategy(target).target
+        namespace = acted_on.namespace or self.lock_namespace
+        return namespace, lease_name(acted_on.kind, acted_on.name)
+
+    def held_in(self, target: str, holds: Mapping[LeaseKey, Hold]) -> str:
+        """The refusal when the watched holds say another warroom holds `target` ("" when
+        none does): said before any menu or preflight, with no round trip; the runner's own
+        taking of the lock is still the guard."""
+        hold = holds.get(self.lease_of(target))
+        return "" if hold is None else hold.refusal(self.strategy(target).target.name)
 
     async def plan(self, target: str, action: str, args: ActionArgs) -> Plan:
         """The plan from what the cluster says now; ActionRefused (one sentence) when it

@@ -12,6 +12,7 @@ from warroom.heap import HeapFreezer
 from warroom.kube.connection import Connection, connect
 from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
+from warroom.live.holds import HoldSources
 from warroom.live.readings import gpu_cells, signal_views, unmeasured
 from warroom.live.sources import ClusterSources, custom_kind
 from warroom.metrics.gpus import PrometheusGpus
@@ -40,6 +41,7 @@ class Room:
     gpus: PrometheusGpus | None
     ssh: list[SshGpus] = field(default_factory=list)
     heap: HeapFreezer = field(default_factory=HeapFreezer)
+    holds: HoldSources | None = None  # the war room's Leases: other warrooms' holds
     _gpu_readings: tuple[int, GpuReadings] = (-1, GpuReadings())
 
     @property
@@ -55,6 +57,8 @@ class Room:
     def snapshot(self) -> RoomSnapshot:
         """Everything the room knows now."""
         sources: list[Freshness] = self.picture.sources()
+        if self.holds is not None:
+            sources += self.holds.freshness()
         if self.signals is not None:
             sources.append(self.signals.freshness())
             sources.append(self.signals.targets.reading().freshness)
@@ -67,6 +71,7 @@ class Room:
             tuple(sources + gpus),
             prometheus=self.signals is not None,
             gpu_sources=tuple(gpus),
+            leases=tuple(self.holds.caches.values()) if self.holds is not None else (),
         )
 
     def _signals_view(self) -> SignalsView:
@@ -187,14 +192,19 @@ async def open_room(
         if layout.gpus.prometheus:
             gpus = PrometheusGpus(url, interval=interval)
     heap = HeapFreezer()
+    holds = HoldSources(
+        connection, layout.cluster.namespaces, bookmark_interval=bookmark_interval
+    )
     loops = [heap, *([signals] if signals else []), *([gpus] if gpus else []), *ssh]
     try:
         sources.start()
+        holds.start()
         for loop in loops:
             loop.start()
-        yield Room(layout, connection, picture, sources, signals, gpus, ssh, heap)
+        yield Room(layout, connection, picture, sources, signals, gpus, ssh, heap, holds=holds)
     finally:
         for loop in reversed(loops):
             await loop.stop()
+        await holds.stop()
         await sources.stop()
         await connection.close()

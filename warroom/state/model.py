@@ -16,7 +16,9 @@ from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from warroom.kinds.deployment import revision_of
+from warroom.kinds.holds import Hold, LeaseKey, holds_in_force
 from warroom.kinds.ingress import canary_for
+from warroom.kinds.lease import lease_name
 from warroom.kinds.objects import Obj, section
 from warroom.state.custom import CustomRow, custom_row
 from warroom.state.events import EventRow, Timeline
@@ -83,13 +85,17 @@ class RoomModel:
         *,
         clock: Callable[[], float] = time.time,
         wall: Callable[[], float] = time.time,
+        ours: str = "",
     ) -> None:
-        """`clock` is the cluster's (ages, the HPA history); `wall` ours, which Prometheus
-        stamps its samples with (the graphs' right edge)."""
+        """`clock` is the cluster's (ages, the HPA history, whether a hold lapsed); `wall`
+        ours, which Prometheus stamps its samples with (the graphs' right edge); `ours` the
+        tail of this process's holder identities (`@host:pid`), whose holds are not
+        another warroom's."""
         self.feed = feed
         self.targets = targets
         self.clock = clock
         self.wall = wall
+        self.ours = ours
         self.snapshot = feed()
         self.now = clock()
         self.pod_rows = PodRows(self.picture.caches["pods"])
@@ -151,6 +157,57 @@ class RoomModel:
             pods = picture.cache("pods", ns).owned_by(newest) if newest else []
             views.append(rollout_view(d, rss, canary, pods))
         return tuple(views)
+
+    # ---- other warrooms' holds -----------------------------------------------------------
+
+    def holds(self) -> Part[dict[LeaseKey, Hold]]:
+        """Other warrooms' holds now, by Lease; rebuilt when a Lease moved, and every second
+        of the cluster's clock while one is held (it lapses, its age moves)."""
+        leases = self.snapshot.leases
+        key: tuple[Hashable, ...] = (sum(cache.version for cache in leases),)
+        previous = self._parts.get("holds")
+        if previous is not None and previous[1].value:
+            key += (int(self.now),)
+        return self._part(
+            "holds",
+            key,
+            lambda: holds_in_force((obj for cache in leases for obj in cache), self.now, self.ours),
+        )
+
+    def rollout_holds(self) -> Part[dict[tuple[str, str], str]]:
+        """The line of each target Deployment another warroom holds, by (namespace, name):
+        "ana is rolling back bizra-inference (12 s)"."""
+        holds = self.holds()
+
+        def build() -> dict[tuple[str, str], str]:
+            lines = {}
+            for ns, name in self.targets.deployments:
+                hold = holds.value.get((ns, lease_name("Deployment", name)))
+                if hold is not None:
+                    lines[(ns, name)] = hold.line(name)
+            return lines
+
+        return self._part("rollout-holds", holds.version, build)
+
+    def node_holds(self) -> Part[dict[str, str]]:
+        """The line of each node another warroom holds (a drain, a cordon), by name: a node's
+        Lease lives in the first watched namespace."""
+        holds, picture = self.holds(), self.picture
+        home = picture.namespaces[0] if picture.namespaces else ""
+
+        def build() -> dict[str, str]:
+            if not holds.value:
+                return {}
+            lines = {}
+            for node in picture.objects("nodes"):
+                name = str(section(node, "metadata").get("name") or "")
+                hold = holds.value.get((home, lease_name("Node", name)))
+                if hold is not None:
+                    lines[name] = hold.line(name)
+            return lines
+
+        key = (holds.version, picture.kind_version("nodes") if holds.value else 0)
+        return self._part("node-holds", key, build)
 
     def _hpa_views(self) -> Part[tuple[HpaView, ...]]:
         def build() -> tuple[HpaView, ...]:

@@ -8,6 +8,7 @@ from warroom.state.freshness import Freshness
 from warroom.state.nodes import GpuReadings
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalsView
+from warroom.state.store import ObjectCache
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class HeaderInfo:
 class RoomSnapshot:
     """Everything a room knows now. The picture is the live store (versioned, read-only to
     readers); signals and GPUs are immutable readings; `sources` says how current each of
-    the room's sources is (reflectors, Prometheus, GPU readers, SSH hosts)."""
+    the room's sources is (reflectors, Prometheus, GPU readers, SSH hosts); `leases` the
+    war room's own Leases per watched namespace (live stores, like the picture), whose holds
+    the views say."""
 
     picture: ClusterPicture
     signals: SignalsView = field(default_factory=SignalsView)
@@ -46,3 +49,4 @@ class RoomSnapshot:
     sources: tuple[Freshness, ...] = ()
     prometheus: bool = True  # whether the layout names a Prometheus at all
     gpu_sources: tuple[Freshness, ...] = ()  # those of `sources` that read GPUs
+    leases: tuple[ObjectCache, ...] = ()

@@ -740,6 +740,14 @@ class WarRoomApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.offered(action)
 
+    def _held(self, actions: RoomActions, target: str) -> bool:
+        """Whether another warroom holds `target` now, as the watched Leases say: then its
+        sentence is said (who, what, since when) and nothing is offered."""
+        held = actions.held_in(target, self.model.holds().value)
+        if held:
+            self.notify(held, title="Held", severity="warning", markup=False, timeout=10)
+        return bool(held)
+
     def action_act(self) -> None:
         actions = self.actions
         if actions is None:
@@ -747,18 +755,21 @@ class WarRoomApp(App[None]):
         if self.tabs.active == "nodes" or isinstance(self.screen, DetailScreen):
             chosen = self.selected()
             if not isinstance(chosen, str) and chosen[0] == "nodes":
-                self._choose_action(actions, actions.node(chosen[1]))
+                node = actions.node(chosen[1])
+                if not self._held(actions, node):
+                    self._choose_action(actions, node)
                 return
         targets = list(actions.strategies)
         if len(targets) == 1:
-            self._choose_action(actions, targets[0])
+            if not self._held(actions, targets[0]):
+                self._choose_action(actions, targets[0])
             return
         if not targets:
             self.notify("The layout has no targets to act on.", severity="warning")
             return
 
         def picked(target: str | None) -> None:
-            if target is not None:
+            if target is not None and not self._held(actions, target):
                 self._choose_action(actions, target)
 
         options = [(t, f"{t} ({actions.strategies[t].strategy})") for t in targets]
@@ -773,6 +784,8 @@ class WarRoomApp(App[None]):
             self.notify("No rollback trigger holds.", markup=False)
             return
         target = self._trigger_target(raised[0].id)
+        if self._held(actions, target):
+            return
         offers = actions.offers(target)
         action = "rollback" if "rollback" in offers else "undo"
         self.run_worker(self._open_plan(actions, target, action, ActionArgs()), group="actions")

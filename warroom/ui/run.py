@@ -8,6 +8,7 @@ import os
 import signal
 from collections.abc import Callable
 
+from warroom.actions.lease import process_identity
 from warroom.kube.logs import log_source
 from warroom.live.actions import RoomActions
 from warroom.live.auto_rollback import AutoRollback
@@ -41,7 +42,9 @@ def room_app(
         production=layout.cluster.production,
         clock=clock_label,
     )
-    model = RoomModel(room.snapshot, room.targets, clock=clock or room.picture.clock)
+    model = RoomModel(
+        room.snapshot, room.targets, clock=clock or room.picture.clock, ours=process_identity()
+    )
     zoom = room.zoom if room.signals is not None else None
     logs = log_source(room.connection)
     # Acting needs a session to journal in; --read-only offers no action at all.

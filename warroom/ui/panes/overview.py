@@ -63,8 +63,11 @@ class OverviewPane(Pane):
     def update(self, model: RoomModel, *, active: bool, wide: bool) -> None:
         """The panels follow the room even off screen (they are small); the wide-only graphs
         and timeline only while they are seen."""
+        rollouts, held = model.rollouts(), model.rollout_holds()
+        moved = [self.changed("rollout", rollouts), self.changed("rollout-holds", held)]
+        if any(moved):
+            self.rollout.show((rollouts.value, held.value))
         for panel, part in (
-            (self.rollout, model.rollouts()),
             (self.hpa, model.hpas()),
             (self.signals, model.signals()),
         ):

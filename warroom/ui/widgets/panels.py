@@ -1,4 +1,5 @@
-"""The war room's read-only panels: rollout, HPA, signals, custom resources, and the banner.
+"""The war room's read-only panels: rollout, HPA, signals, custom resources, other warrooms'
+holds, and the banner.
 
 Each panel is handed an immutable view (attributes down) and draws it when it changes; none
 of them reads a source or the store. Colours come from the palette (`tones`), resolved when
@@ -7,7 +8,7 @@ drawn, so a theme change redraws them in the new theme.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -77,8 +78,32 @@ class Banner(Panel):
         return Text("\n".join(data or ()), style=BOLD, no_wrap=True, overflow="ellipsis")
 
 
+class HoldLines(Panel):
+    """Other warrooms' holds, one line each ("ana is draining gpu-node-3 (12 s)"); hidden
+    while there is none."""
+
+    def show(self, data: Any) -> None:
+        super().show(data)
+        self.display = bool(self._data)
+
+    def draw(self, data: tuple[str, ...] | None) -> RenderableType:
+        return Text(
+            "\n".join(f"⚠ {line}" for line in data or ()),
+            style=self.tone("warn") + BOLD,
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+
+
+RolloutData = tuple[tuple[RolloutView, ...], Mapping[tuple[str, str], str]]
+
+
 class RolloutPanel(Panel):
-    def draw(self, views: tuple[RolloutView, ...] | None) -> RenderableType:
+    """Each target's rollout, and under its title another warroom's hold on it ("ana is
+    rolling back bizra-inference (12 s)") while there is one."""
+
+    def draw(self, data: RolloutData | None) -> RenderableType:
+        views, holds = data if data is not None else ((), {})
         if not views:
             return Text("No target Deployment found yet.", style=self.tone("dim"))
         parts: list[RenderableType] = []
@@ -94,6 +119,16 @@ class RolloutPanel(Panel):
             if view.paused:
                 title.append("  PAUSED", style=self.tone("warn") + BOLD)
             parts.append(title)
+            held = holds.get((view.namespace, view.name))
+            if held:
+                parts.append(
+                    Text(
+                        f"⚠ {held}",
+                        style=self.tone("warn") + BOLD,
+                        no_wrap=True,
+                        overflow="ellipsis",
+                    )
+                )
             parts.append(Text(view.condition, style=self.trouble(view.trouble)))
             if view.warning:
                 # One line: the engineer needs to see that a pod is stuck, the detail is in

@@ -491,8 +491,9 @@ def action(
     drain_timeout: str | None,
 ) -> None:
     """Run one ACTION on a TARGET of LAYOUT, headless: pause, resume, restart, scale,
-    set-image, undo or resume-undo (rolling); promote, promote-full or rollback (slow-roll,
-    blue-green, flagger; flagger also emergency-rollback); or cordon, uncordon or drain of a
+    set-image, undo or resume-undo (rolling); promote, promote-full, pause, resume, abort or
+    rollback (slow-roll, blue-green, flagger; flagger also emergency-rollback); or cordon,
+    uncordon or drain of a
     node (TARGET is the node's name); with the preflight, journal and verification of its key.
     Exit 0 done and verified, 1 refused or failed, 2 the preflight denied it, 4 a usage
     mistake."""

@@ -198,6 +198,11 @@ async def test_shift_roll_back_from_the_middle_then_every_step_switch_and_roll_b
         f"no sticky sessions: the main Ingress {BLUE}/{API} sets no cookie affinity, so at "
         "weight 0 every request goes to blue"
     )
+    # Abort is the same calls: the traffic back to blue, green left running.
+    abort = bg.plan("abort", state, ActionArgs(), sim.clock.now())
+    assert (abort.action, abort.calls, abort.destructive) == ("abort", plan.calls, True)
+    assert abort.preview == (*plan.preview, "abort is the rollback here: the traffic goes "
+                             "back to blue and green is left as it is")  # fmt: skip
     assert plan.warnings == ()
     await kubectl.ok("annotate", "ingress", API, "-n", BLUE,
                      "nginx.ingress.kubernetes.io/affinity=cookie")  # fmt: skip

@@ -425,3 +425,54 @@ async def test_warroom_action_opens_the_gate_as_a_process(
         "refused: canary node0-canary runs no analysis (Succeeded): there is nothing to promote; "
         "release a new image of node0 first"
     )
+
+
+async def test_pause_holds_the_canary_where_it_is_and_resume_carries_on(
+    sim: SimCluster, conn: Connection, kubectl: Kubectl, journal: Journal
+) -> None:
+    flagger = seed_flagger()
+    await release(kubectl)
+    state = await until_state(sim, conn, flagger, lambda s: s.weight == 10)
+    plan = flagger.plan("pause", state, ActionArgs(), sim.clock.now())
+    assert plan.preview[0] == (
+        "set spec.suspend: true on canary bizra-production/node0-canary (now Progressing at 10 %)"
+    )
+    assert "does not roll back a failing canary either" in plan.warnings[0]
+    done = await preflight_and_run(sim, runner(conn, journal, sim), plan)
+    assert done.ok and done.verified, done.sentence
+    assert await kubectl.ok("get", "canary", "node0-canary", "-n", NS, "-o",
+                            "jsonpath={.spec.suspend}") == "true"  # fmt: skip
+    # Five analysis intervals on, Flagger has moved nothing.
+    await tick(sim, 300)
+    held = await flagger.read(conn)
+    assert (held.phase, held.weight) == ("Progressing", 10)
+    assert await nginx_weight(kubectl) == "10"
+    assert flagger.plan("pause", held, ActionArgs(), sim.clock.now()).nothing_to_do
+    resumed = await preflight_and_run(
+        sim, runner(conn, journal, sim), flagger.plan("resume", held, ActionArgs(), 0)
+    )
+    assert resumed.ok, resumed.sentence
+    await until_state(sim, conn, flagger, lambda s: s.weight == 50)
+    calls = [r.payload["call"] for r in journal.records if r.kind == "action_call"]
+    assert calls == ["set spec.suspend of canary node0-canary to true",
+                     "set spec.suspend of canary node0-canary to false"]  # fmt: skip
+
+
+async def test_abort_sends_the_traffic_back_and_keeps_the_release_for_inspection(
+    sim: SimCluster, conn: Connection, kubectl: Kubectl, journal: Journal
+) -> None:
+    flagger = seed_flagger()
+    await release(kubectl)
+    await until_state(sim, conn, flagger, lambda s: s.weight == 50)
+    plan = flagger.plan("abort", await flagger.read(conn), ActionArgs(), sim.clock.now())
+    assert plan.destructive and plan.action == "abort"
+    assert plan.preview[-1] == (
+        f"node0 keeps its template ({RELEASE}) for inspection: Flagger only scales it to zero, "
+        "and the next release starts a new analysis"
+    )
+    done = await preflight_and_run(sim, runner(conn, journal, sim), plan)
+    assert done.ok and done.verified, done.sentence
+    assert await split(sim) == {"v2.0.0": 1.0}
+    assert await image_of(kubectl, "node0") == RELEASE  # kept, at zero replicas
+    assert await image_of(kubectl, "node0-primary") == STABLE
+    assert [r.payload["action"] for r in journal.records if r.kind == "action_done"] == ["abort"]

@@ -167,6 +167,11 @@ async def test_promote_roll_back_from_the_middle_then_promote_every_step_to_100(
     # Rollback from the middle: the new version to 0, the stable back to its 3, one action.
     plan = roll.plan("rollback", state, ActionArgs(), sim.clock.now())
     assert plan.destructive
+    abort = roll.plan("abort", state, ActionArgs(), sim.clock.now())  # the same calls
+    assert (abort.action, abort.calls, abort.destructive) == ("abort", plan.calls, True)
+    assert abort.preview == (*plan.preview, "abort is the rollback here: the new version's pods "
+                             "behind the Service take their share while they run, so the traffic "
+                             "is back on the stable only once they are gone")  # fmt: skip
     # The stable comes back before the new version goes.
     assert [c.says for c in plan.calls] == [f"scale deployment {STABLE} 2 → 3",
                                             f"scale deployment {NEW} 2 → 0"]  # fmt: skip

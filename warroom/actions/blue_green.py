@@ -25,7 +25,7 @@ from typing import Any
 from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking
-from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress
+from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress, as_abort
 from warroom.actions.rolling import StatusWords, deployments
 from warroom.actions.sticky import PREFIX, after_weight_zero, annotations_of
 from warroom.kinds.objects import as_int, section
@@ -92,7 +92,7 @@ class BlueGreenStrategy:
     """Plans for green, moved to by a canary weight and a Service's selector."""
 
     strategy: str = "blue-green"
-    actions: tuple[str, ...] = ("promote", "promote-full", "pause", "resume", "rollback")
+    actions: tuple[str, ...] = ("promote", "promote-full", "pause", "resume", "abort", "rollback")
 
     def __init__(
         self,
@@ -226,7 +226,7 @@ class BlueGreenStrategy:
     def plan(self, action: str, state: BlueGreenState, args: ActionArgs, now: float) -> Plan:
         if action in ("pause", "resume"):
             return self._hold(action, state)
-        if action not in ("promote", "promote-full", "rollback"):
+        if action not in ("promote", "promote-full", "abort", "rollback"):
             raise ActionRefused(
                 f"the blue-green strategy has no action {action!r}; its actions: "
                 f"{', '.join(self.actions)}"
@@ -240,6 +240,12 @@ class BlueGreenStrategy:
             )
         if action == "rollback":
             return self._rollback(state, blue)
+        if action == "abort":
+            return as_abort(
+                self._rollback(state, blue),
+                "abort is the rollback here: the traffic goes back to blue and green is left "
+                "as it is",
+            )
         if self.switched(state):
             return self._nothing(
                 action, f"the Service {self.service.name} already selects green; nothing further"

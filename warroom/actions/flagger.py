@@ -27,7 +27,7 @@ from warroom.actions import flagger_canary as fc
 from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import flagger_owner
-from warroom.actions.plan import ActionArgs, ActionRefused, Plan, Progress
+from warroom.actions.plan import ActionArgs, ActionRefused, Plan, Progress, as_abort
 from warroom.actions.rolling import (
     DeploymentState,
     Rolling,
@@ -90,7 +90,15 @@ class Flagger:
     """Plans for the target of one Flagger Canary."""
 
     strategy: str = "flagger"
-    actions: tuple[str, ...] = ("promote", "promote-full", "rollback", "emergency-rollback")
+    actions: tuple[str, ...] = (
+        "promote",
+        "promote-full",
+        "pause",
+        "resume",
+        "abort",
+        "rollback",
+        "emergency-rollback",
+    )
 
     def __init__(
         self, namespace: str, name: str, container: str, settings: FlaggerSettings
@@ -124,6 +132,14 @@ class Flagger:
             return self.promote_full(state)
         if action == "rollback":
             return self.rollback(state)
+        if action == "abort":
+            return as_abort(
+                self.rollback(state),
+                f"{self.name} keeps its template ({_image(state.target)}) for inspection: "
+                "Flagger only scales it to zero, and the next release starts a new analysis",
+            )
+        if action in ("pause", "resume"):
+            return self.suspend(state, action == "pause")
         if action == "emergency-rollback":
             return self.emergency_rollback(state, now)
         raise ActionRefused(
@@ -450,6 +466,64 @@ class Flagger:
             f"back and {self.primary_name} keeps {stable}",
             timeout=3 * fc.interval_seconds(state.canary),
         )
+
+    def suspend(self, state: FlaggerState, on: bool) -> Plan:
+        """Pause or resume the analysis by the Canary's `spec.suspend`, as `kubectl patch`
+        does it: while it is true Flagger skips every run, advancing and rolling back alike."""
+        action, doing = ("pause", "pausing") if on else ("resume", "resuming")
+        where = f"{state.phase or 'Initializing'} at {state.weight} %"
+        if bool(section(state.canary, "spec").get("suspend")) == on:
+            already = "suspended" if on else "not suspended"
+            return self._plan(
+                state, action, doing, preview=(), calls=(),
+                nothing_to_do=f"canary {self.canary_name} is already {already} ({where})",
+            )  # fmt: skip
+        call = Call(
+            "patch",
+            canaries(self.namespace),
+            self.canary_name,
+            f"set spec.suspend of canary {self.canary_name} to {str(on).lower()}",
+            {"spec": {"suspend": on}},
+            PatchType.MERGE,
+        )
+        every = fc.span(fc.interval_seconds(state.canary))
+        if on:
+            preview: tuple[str, ...] = (
+                f"set spec.suspend: true on canary {self.namespace}/{self.canary_name} (now "
+                f"{where})",
+                f"Flagger skips every run while it is set: the canary stays at {state.weight} % "
+                "with no step, check, promotion or rollback until resume",
+            )
+            warnings: tuple[str, ...] = (
+                "while suspended Flagger does not roll back a failing canary either: watch it, "
+                "or use rollback",
+            )
+        else:
+            preview = (
+                f"set spec.suspend: false on canary {self.namespace}/{self.canary_name}",
+                f"Flagger's next run (within {every}) carries the analysis on from {where}",
+            )
+            warnings = ()
+        return self._plan(
+            state,
+            action,
+            doing,
+            preview=preview,
+            calls=(call,),
+            warnings=warnings,
+            expect=self._suspended(on),
+            expect_says=f"canary {self.canary_name} is {'suspended' if on else 'running'}",
+            timeout=2 * fc.interval_seconds(state.canary),
+        )
+
+    def _suspended(self, on: bool) -> Any:
+        async def check(connection: Connection) -> Progress:
+            cd = await get(connection, canaries(self.namespace), self.canary_name)
+            now = bool(section(cd, "spec").get("suspend"))
+            phase, weight = fc.phase(cd), as_int(fc.status(cd).get("canaryWeight"))
+            return Progress(now == on, f"spec.suspend {str(now).lower()}; {phase} at {weight} %")
+
+        return check
 
     def emergency_rollback(self, state: FlaggerState, now: float) -> Plan:
         why = fc.stuck(state.canary, now, self.settings.stuck_intervals)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from warroom.actions.calls import Call
@@ -142,3 +142,14 @@ class Plan:
                               "calls": [c.journalled() for c in self.procedure.calls]}}
                if self.procedure is not None else {}),
         }  # fmt: skip
+
+
+def as_abort(rollback: Plan, kept: str) -> Plan:
+    """Abort, where the rollback already is one: traffic back to stable and the new version
+    kept for inspection (`kept` says how); destructive, as the rollback is."""
+    if rollback.nothing_to_do:
+        return replace(rollback, action="abort", doing="aborting")
+    return replace(
+        rollback, action="abort", doing="aborting", preview=(*rollback.preview, kept),
+        destructive=True,
+    )  # fmt: skip

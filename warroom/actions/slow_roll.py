@@ -25,7 +25,7 @@ from warroom.actions.calls import Call
 from warroom.actions.canary_split import share, split
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking, flagger_owner
-from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress
+from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress, as_abort
 from warroom.actions.rolling import StatusWords, deployments
 from warroom.kinds.deployment import rollout_status
 from warroom.kinds.objects import as_int, section
@@ -165,7 +165,7 @@ class SlowRollStrategy:
     """Plans for a new Deployment rolled out beside a stable one by scaling both."""
 
     strategy: str = "slow-roll"
-    actions: tuple[str, ...] = ("promote", "promote-full", "pause", "resume", "rollback")
+    actions: tuple[str, ...] = ("promote", "promote-full", "pause", "resume", "abort", "rollback")
 
     def __init__(
         self,
@@ -312,6 +312,14 @@ class SlowRollStrategy:
             if share(*state.counts) >= 100:
                 return self._nothing(action, "promoting", "the new version already has 100 %")
             return self._scale(action, "promoting", state, 100)
+        if action == "abort":
+            rollback = self.plan("rollback", state, args, now)
+            return as_abort(
+                rollback,
+                "abort is the rollback here: the new version's pods behind the Service take "
+                "their share while they run, so the traffic is back on the stable only once "
+                "they are gone",
+            )
         if action == "rollback":
             if state.counts == (0, state.release):
                 return self._nothing(

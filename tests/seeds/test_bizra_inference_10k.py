@@ -29,6 +29,9 @@ async def test_the_go_live_passes_its_gates_then_a_bad_image_raises_every_trigge
              "hpa-applied", "prometheus-deployed", "non-root", "monitoring-active"],
             "pass",
         )  # fmt: skip
+        # Rollback readiness before the release: revision 1 is what an undo will return to.
+        before = await seed.until("rollback-tested", "pass")
+        assert str(before.evidence.value).startswith("revision 1 (ghcr.io/bizra/inference:2.0.0")
         # Pod failure recovery: a pod deleted, its replacement running within 30 s.
         await seed.until("pod-failure-recovery", "pending")
         victim = (
@@ -49,6 +52,12 @@ async def test_the_go_live_passes_its_gates_then_a_bad_image_raises_every_trigge
         await seed.until("rolled-out", lambda v: v.verdict == "pending")
         done = await seed.until("rolled-out", "pass", 120)
         assert done.evidence.value == 'deployment "bizra-inference" successfully rolled out'
+        # Rollback readiness, during the release: the undo (dry-run) returns to the stable.
+        ready = await seed.until(
+            "rollback-tested", lambda v: str(v.evidence.value).startswith("undo returns"), 60
+        )
+        assert ready.verdict == "pass" and "to revision 1" in str(ready.evidence.value)
+        assert "its preflight and dry run pass" in (ready.evidence.detail or "")
         # 5,000 users: the HPA scales to the 15-20 pods the seed expects.
         seed.sim.set_users(SERVICE, 5000)
         await seed.until("load-5000", "pass", 120)

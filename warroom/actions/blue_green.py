@@ -26,7 +26,8 @@ from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking
 from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress, as_abort
-from warroom.actions.rolling import StatusWords, deployments
+from warroom.actions.readiness import RollbackReady, during
+from warroom.actions.rolling import StatusWords, deployments, images
 from warroom.actions.sticky import PREFIX, after_weight_zero, annotations_of
 from warroom.kinds.objects import as_int, section
 from warroom.kube.connection import Connection
@@ -293,6 +294,25 @@ class BlueGreenStrategy:
         if sticky.sticky:
             return replace(plan, warnings=(sticky.sentence, *plan.warnings))
         return plan
+
+    def rollback_ready(self, state: BlueGreenState, expected: str = "") -> RollbackReady:
+        """Before the shift blue takes every request; during it, the rollback that switches the
+        selector back and the weight to 0."""
+        blue_image = images(state.blue)
+        says = f"rollback returns every request to blue ({blue_image})"
+        try:
+            blue, _ = self.colours(state)
+        except ActionRefused as refused:
+            return RollbackReady("rollback", False, "", blue_image, (), problem=str(refused))
+        permissions = (
+            self._selector_call(state, blue).permission,
+            self._weight_call(state, 0).permission,
+        )
+        if weight(state.canary) == 0 and state.selects(self.label) == blue:
+            return RollbackReady("rollback", True, says, blue_image, permissions)
+        return during(
+            lambda: self.plan("rollback", state, ActionArgs(), 0.0), says, blue_image, permissions
+        )
 
     def _hold(self, action: str, state: BlueGreenState) -> Plan:
         share = percent(weight_share(state.canary))

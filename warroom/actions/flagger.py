@@ -28,6 +28,7 @@ from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import flagger_owner
 from warroom.actions.plan import ActionArgs, ActionRefused, Plan, Progress, as_abort
+from warroom.actions.readiness import RollbackReady, during
 from warroom.actions.rolling import (
     DeploymentState,
     Rolling,
@@ -466,6 +467,20 @@ class Flagger:
             f"back and {self.primary_name} keeps {stable}",
             timeout=3 * fc.interval_seconds(state.canary),
         )
+
+    def rollback_ready(self, state: FlaggerState, expected: str = "") -> RollbackReady:
+        """Before a release (no analysis running) the rollback to come is the rollback gate
+        Flagger reads during one, back to the primary's image; during one, that gate opened."""
+        stable = _image(state.primary)
+        says = f"rollback returns all traffic to {self.primary_name} ({stable})"
+        try:
+            gate = self._rollback_gate(state)
+        except ActionRefused as refused:
+            return RollbackReady("rollback", False, "", stable, (), problem=str(refused))
+        permissions = (self._open(gate, "rollback").permission,)
+        if state.phase in ("Initialized", "Succeeded", ""):
+            return RollbackReady("rollback", True, says, stable, permissions)
+        return during(lambda: self.rollback(state), says, stable, permissions)
 
     def suspend(self, state: FlaggerState, on: bool) -> Plan:
         """Pause or resume the analysis by the Canary's `spec.suspend`, as `kubectl patch`

@@ -21,6 +21,7 @@ from warroom.actions.calls import Call
 from warroom.actions.lease import Target
 from warroom.actions.others import warnings
 from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument, Plan, Progress
+from warroom.actions.readiness import RollbackReady
 from warroom.kinds.deployment import rollout_status
 from warroom.kinds.objects import as_int, section
 from warroom.kinds.rollout_history import (
@@ -443,6 +444,45 @@ class Rolling:
             expect_says="the rollout completes",
             after=_after_undo,
         )
+
+    def rollback_ready(self, state: DeploymentState, expected: str = "") -> RollbackReady:
+        """Before the release (its image is still `expected`, or only one revision exists) an
+        undo of the release to come returns to the revision running now, kept while
+        revisionHistoryLimit is above 0; during it, the undo kubectl would make now."""
+        d = state.deployment
+        limit = as_int(section(d, "spec").get("revisionHistoryLimit", 10))
+        running = images(d)
+        permission = self._patch("roll back", []).permission
+        problem = (
+            f"deployment {self.name} has revisionHistoryLimit 0: its old ReplicaSets are "
+            "deleted, so there is no revision to undo to; set it to 2 or more"
+            if limit == 0
+            else ""
+        )
+        listed = self.revisions(state)
+        current = revision(d)
+        if (expected and expected in running.split(", ")) or len(listed) <= 1:
+            return RollbackReady(
+                "undo",
+                True,
+                f"revision {current} ({running}) is what an undo of the next release returns "
+                f"to (revisionHistoryLimit {limit} keeps it)",
+                running,
+                (permission,),
+                problem=problem,
+            )
+        try:
+            plan = self.undo(state, resume=state.paused)
+            rs = rollback_target(d, state.replicasets)
+        except ActionRefused as refused:
+            return RollbackReady(
+                "undo", False, "", "", (permission,), refused=str(refused), problem=problem
+            )
+        says = (
+            f"undo returns deployment {self.name} from revision {current} to revision "
+            f"{revision(rs)} ({images(rs)}), within revisionHistoryLimit {limit}"
+        )
+        return RollbackReady("undo", False, says, images(rs), (permission,), plan, problem=problem)
 
     def revisions(self, state: DeploymentState) -> list[tuple[int, str]]:
         """(revision, images) as `kubectl rollout history` lists them, oldest first."""

@@ -26,7 +26,8 @@ from warroom.actions.canary_split import share, split
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking, flagger_owner
 from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress, as_abort
-from warroom.actions.rolling import StatusWords, deployments
+from warroom.actions.readiness import RollbackReady, during
+from warroom.actions.rolling import StatusWords, deployments, images
 from warroom.kinds.deployment import rollout_status
 from warroom.kinds.objects import as_int, section
 from warroom.kube.connection import Connection
@@ -331,6 +332,25 @@ class SlowRollStrategy:
         raise ActionRefused(
             f"the slow-roll strategy has no action {action!r}; its actions: "
             f"{', '.join(self.actions)}"
+        )
+
+    def rollback_ready(self, state: SlowRollState, expected: str = "") -> RollbackReady:
+        """Before the roll the new Deployment has no pods and the stable all of them; during it,
+        the rollback that scales the new one to 0 and the stable back to its count."""
+        permissions = (
+            self._patch(self.name, {}, "").permission,
+            self._patch(self.stable, {}, "").permission,
+        )
+        stable_image = images(state.stable)
+        new, stable = state.counts
+        says = f"rollback returns to deployment {self.stable} ({stable_image}) alone"
+        if new == 0:
+            return RollbackReady(
+                "rollback", True, f"{says}; it runs all {stable} pods now", stable_image,
+                permissions,
+            )  # fmt: skip
+        return during(
+            lambda: self.plan("rollback", state, ActionArgs(), 0.0), says, stable_image, permissions
         )
 
     def _nothing(self, action: str, doing: str, why: str) -> Plan:

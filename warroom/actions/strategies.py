@@ -5,12 +5,13 @@ the cluster says of the target, say where it stands in words, and plan each of i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from warroom.actions.blue_green import BlueGreenStrategy
 from warroom.actions.flagger import Flagger
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
+from warroom.actions.readiness import RollbackReady
 from warroom.actions.rolling import Rolling, StatusWords
 from warroom.actions.slow_roll import SlowRollStrategy
 from warroom.kube.connection import Connection
@@ -33,6 +34,14 @@ class Strategy(Protocol):
     def plan(self, action: str, state: Any, args: ActionArgs, now: float) -> Plan: ...
 
 
+@runtime_checkable
+class RollsBack(Strategy, Protocol):
+    """A layout target's strategy, which also says whether its rollback is ready (a node's
+    actions do not roll anything back)."""
+
+    def rollback_ready(self, state: Any, expected: str = "") -> RollbackReady: ...
+
+
 STRATEGIES: dict[str, Callable[[LayoutTarget], Strategy]] = {
     "rolling": lambda t: Rolling(t.namespace, t.name, t.container or ""),
     "flagger": lambda t: Flagger(t.namespace, t.name, t.container or "", _settings(t)),
@@ -48,3 +57,10 @@ def _settings(target: LayoutTarget) -> FlaggerSettings:
 
 def for_target(target: LayoutTarget) -> Strategy:
     return STRATEGIES[target.strategy](target)
+
+
+def rolling_back(target: LayoutTarget) -> RollsBack:
+    """The target's strategy, as what its rollback readiness is read from."""
+    strategy = for_target(target)
+    assert isinstance(strategy, RollsBack), strategy
+    return strategy

@@ -202,7 +202,7 @@ class Evaluator:
                 )
                 return "unknown", "no data", ev, None
             return signal_checks.soak(item.soak, facts, now, self._scans, item.id)
-        if kind in ("http", "ssh", "command"):
+        if kind in ("http", "ssh", "command", "rollback"):
             return self._probe(item, world)
         return (*self._kube(phase, item, world), None)
 

@@ -21,6 +21,7 @@ from warroom.layout.checks import (
     NodesCheck,
     PodsCheck,
     RestartsCheck,
+    RollbackCheck,
     RolloutCheck,
     Signoff,
     SoakCheck,
@@ -103,6 +104,7 @@ class Item(BaseModel):
     ssh: SshCheck | None = None
     command: CommandCheck | None = None
     soak: SoakCheck | None = None
+    rollback: RollbackCheck | None = None
     signoff: Signoff | None = None
 
     @model_validator(mode="before")

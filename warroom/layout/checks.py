@@ -359,6 +359,21 @@ class Signoff(BaseModel):
     target: ObjectName | None = None  # the Deployment whose revision it is bound to
 
 
+class RollbackCheck(BaseModel):
+    """A target's rollback ready now: what it returns to still exists (the previous revision
+    within revisionHistoryLimit, the stable, blue, the primary) with `image`, the permissions
+    of its calls are granted and its dry run passes (during a release), and the rollback key
+    is armed on the screen."""
+
+    model_config = _FROZEN
+
+    target: ObjectName  # a target named in the layout's targets
+    # The image the rollback must return to (the stable release); without it, what it
+    # returns to is shown, not judged.
+    image: Text | None = None
+    every: Duration = timedelta(seconds=30)
+
+
 #: The key an item uses for each check, and the family the journal records it under.
 CHECK_KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "rollout": (RolloutCheck, "kubernetes"),
@@ -374,6 +389,7 @@ CHECK_KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "ssh": (SshCheck, "ssh"),
     "command": (CommandCheck, "command"),
     "soak": (SoakCheck, "soak"),
+    "rollback": (RollbackCheck, "rollback"),
     "signoff": (Signoff, "signoff"),
 }
 

@@ -107,6 +107,13 @@ def _item_problems(
                         f"signal {sid!r} has no slo, so it cannot be within one; give it an slo",
                     )
                 )
+    if item.rollback is not None and item.rollback.target not in targets:
+        out.append(
+            (
+                (*at, "rollback", "target"),
+                _unknown("a target of this layout", item.rollback.target, targets, "targets:"),
+            )
+        )
     if item.rollout is not None and item.rollout.target not in targets:
         out.append(
             (

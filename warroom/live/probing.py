@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from warroom.actions.strategies import rolling_back
 from warroom.background import Background
 from warroom.checklist.world import ProbeResult
 from warroom.kinds.catalogue import split_ref
@@ -29,6 +30,7 @@ from warroom.kube.connection import Connection
 from warroom.kube.errors import ApiError
 from warroom.layout import Layout, SshHost
 from warroom.layout.checklist import Item
+from warroom.live.readiness import KeyArmed, rollback_readiness
 from warroom.probes.command import CommandOutcome, judge_output, run_command
 from warroom.probes.http import HttpResult, answered, http_probe, judge_http, unanswered
 from warroom.probes.ssh import SshTarget, ssh_check
@@ -65,6 +67,8 @@ class ProbeRunner(Background):
         self.clock = clock
         self.ssh_target = ssh_target
         self.results: dict[str, ProbeResult] = {}
+        # Whether the screen's rollback key is armed, for `rollback:` items (None: no screen).
+        self.key_armed: KeyArmed = None
         self.version = 0
         self._context_file: Path | None = None
         self._due: dict[str, _Due] = {}
@@ -152,6 +156,15 @@ class ProbeRunner(Background):
     async def _probe(self, item: Item) -> ProbeResult:
         if item.http is not None:
             return await self._http(item)
+        if item.rollback is not None:
+            target = next(t for t in self.layout.targets if t.name == item.rollback.target)
+            return await rollback_readiness(
+                self.connection,
+                rolling_back(target),
+                item.rollback,
+                taken=self.clock(),
+                key_armed=self.key_armed,
+            )
         if item.command is not None:
             local = item.command
             outcome = await run_command(
@@ -276,6 +289,8 @@ def _every(item: Item, layout: Layout) -> float | bool | None:
         return item.http.every.total_seconds()
     if item.ssh is not None:
         return item.ssh.every.total_seconds()
+    if item.rollback is not None:
+        return item.rollback.every.total_seconds()
     if item.command is not None:
         return None
     check = item.exists or item.field

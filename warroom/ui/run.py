@@ -53,6 +53,10 @@ def room_app(
         if checklist is not None and checklist.journal is not None and not read_only
         else None
     )
+    if checklist is not None and checklist.probes is not None:
+        # `rollback:` items judge whether this screen's rollback key is armed.
+        why = "" if actions is not None else _unarmed(read_only)
+        checklist.probes.key_armed = lambda: why
     auto = (
         AutoRollback(checklist, actions)
         if actions is not None and checklist is not None and any(
@@ -70,6 +74,13 @@ def room_app(
         actions=actions,
         auto=auto,
     )
+
+
+def _unarmed(read_only: bool) -> str:
+    """Why this screen offers no rollback key."""
+    if read_only:
+        return "the rollback key is not armed: this war room runs --read-only"
+    return "the rollback key is not armed: this war room keeps no session journal to record it in"
 
 
 async def run_app(app: WarRoomApp, room: Room | None = None) -> None:

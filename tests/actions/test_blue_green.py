@@ -287,8 +287,14 @@ async def test_one_step_by_warroom_action(
     sim: SimCluster, conn: Connection, kubectl: Kubectl, layout: Layout
 ) -> None:
     await green_up(strategy(layout), conn)
-    # Two targets are named sap-llm-api: the first, green, is the one with the strategy.
+    # Two targets are named sap-llm-api: the bare name is not enough to act on.
     code, out = await warroom(sim, "promote", API, "--yes")
+    assert code == 4, out
+    assert (
+        f"two targets are named {API}: name one as namespace/name ({GREEN}/{API} or "
+        f"{BLUE}/{API})" in out
+    )
+    code, out = await warroom(sim, "promote", f"{GREEN}/{API}", "--yes")
     assert code == 0, out
     assert (
         f"set the canary weight of Ingress {GREEN}/{CANARY} 0 → 5: green's share of requests "
@@ -299,7 +305,7 @@ async def test_one_step_by_warroom_action(
     assert await split(kubectl) == ("5", "v1.0.0-blue")
     await traffic(sim, layout, 0.05)
 
-    code, out = await warroom(sim, "rollback", API, "--confirm", API)
+    code, out = await warroom(sim, "rollback", f"{GREEN}/{API}", "--confirm", API)
     assert code == 0, out
     assert await split(kubectl) == ("0", "v1.0.0-blue")
     journal = open_journal(session_path("blue-green"), "ana", clock=sim.clock.now)

@@ -197,6 +197,25 @@ CASES: list[tuple[str, str, str]] = [
         "demo.yaml:1: name: cannot read this value (could not determine a constructor for "
         "the tag '!secret'); write it as plain text or a number",
     ),
+    (
+        "a trigger's target two targets share the name of",
+        "name: demo\ncluster:\n  namespaces: [blue, green]\n"
+        "targets: [{name: api, namespace: green}, {name: api, namespace: blue}]\n"
+        "signals: {errors: {query: up}}\n"
+        "triggers:\n  bad:\n    signal: errors\n    op: '>'\n    value: 1\n"
+        "    target: api\n",
+        "demo.yaml:11: triggers.bad.target: two targets are named api (in green and blue): "
+        "add namespace: to say which",
+    ),
+    (
+        "a rollback check's namespace no target of that name is in",
+        "name: demo\ncluster:\n  namespaces: [blue, green]\n"
+        "targets: [{name: api, namespace: green}, {name: api, namespace: blue}]\n"
+        "phases:\n  - id: p\n    title: P\n    items:\n      - id: r\n        title: R\n"
+        "        rollback: {target: api, namespace: red}\n",
+        "demo.yaml:11: phases[0].items[0].rollback.namespace: no target api is in red; its "
+        "targets: green, blue",
+    ),
 ]
 
 

@@ -30,7 +30,7 @@ from warroom.layout.checks import (
 )
 from warroom.layout.durations import Duration
 from warroom.layout.errors import FieldProblems
-from warroom.layout.fields import ObjectName, OptionalText, Text, WholeNumber
+from warroom.layout.fields import Namespace, ObjectName, OptionalText, Text, WholeNumber
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 _ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -169,8 +169,10 @@ class Trigger(Threshold):
 
     # Empty only on a Trigger built outside a Layout; Layout fills it from the id.
     title: Text = ""
-    # The target whose rollback the banner offers while it holds (default: the first target).
+    # The target whose rollback the banner offers while it holds (default: the first target),
+    # and its namespace where two targets share the name.
     target: ObjectName | None = None
+    namespace: Namespace | None = None
     # Roll back by itself once it has held for `countdown` more, unless an operator cancels
     # (a dead-man's switch). Off unless the layout says so.
     auto: StrictBool = False

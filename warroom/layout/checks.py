@@ -368,6 +368,7 @@ class RollbackCheck(BaseModel):
     model_config = _FROZEN
 
     target: ObjectName  # a target named in the layout's targets
+    namespace: Namespace | None = None  # the target's, where two targets share the name
     # The image the rollback must return to (the stable release); without it, what it
     # returns to is shown, not judged.
     image: Text | None = None

@@ -64,7 +64,31 @@ def checklist_problems(layout: Layout) -> list[PathProblem]:
                     _unknown("a target of this layout", trigger.target, targets, "targets:"),
                 )
             )
+        elif trigger.target is not None:
+            problems.extend(
+                _which_target(layout, ("triggers", tid), trigger.target, trigger.namespace)
+            )
     return problems
+
+
+def _which_target(
+    layout: Layout, at: tuple[str | int, ...], name: str, namespace: str | None
+) -> list[PathProblem]:
+    """A target named by a trigger or a rollback check must be one target: a name two share
+    needs its namespace, and a namespace given must be that of a target of that name."""
+    named = [t for t in layout.targets if t.name == name]
+    if namespace is None and len(named) > 1:
+        spaces = " and ".join(t.namespace for t in named)
+        return [
+            (
+                (*at, "target"),
+                f"two targets are named {name} (in {spaces}): add namespace: to say which",
+            )
+        ]
+    if namespace is not None and all(t.namespace != namespace for t in named):
+        spaces = ", ".join(t.namespace for t in named)
+        return [((*at, "namespace"), f"no target {name} is in {namespace}; its targets: {spaces}")]
+    return []
 
 
 def _item_problems(
@@ -113,6 +137,10 @@ def _item_problems(
                 (*at, "rollback", "target"),
                 _unknown("a target of this layout", item.rollback.target, targets, "targets:"),
             )
+        )
+    elif item.rollback is not None:
+        out.extend(
+            _which_target(layout, (*at, "rollback"), item.rollback.target, item.rollback.namespace)
         )
     if item.rollout is not None and item.rollout.target not in targets:
         out.append(

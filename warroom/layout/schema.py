@@ -321,6 +321,26 @@ class Layout(BaseModel):
             raise FieldProblems(problems)
         return self
 
+    def target_named(self, name: str | None, namespace: str | None = None) -> Target | None:
+        """The target a reference names (the first target when `name` is None); a name two
+        targets share needs its `namespace` (validation says so)."""
+        if name is None:
+            return self.targets[0] if self.targets else None
+        return next(
+            (
+                t
+                for t in self.targets
+                if t.name == name and (namespace is None or t.namespace == namespace)
+            ),
+            None,
+        )
+
+    def target_key(self, target: Target) -> str:
+        """How the war room names a target to act on: its name, or namespace/name where
+        another target has the same name (seed 002's blue and green)."""
+        shared = sum(1 for t in self.targets if t.name == target.name) > 1
+        return f"{target.namespace}/{target.name}" if shared else target.name
+
     def items(self) -> list[tuple[Phase, Item]]:
         """Every checklist item with its phase, in the layout's order."""
         return [(phase, item) for phase in self.phases for item in phase.items]

@@ -60,14 +60,19 @@ def _layout_target(layout: Layout, name: str | None) -> Strategy:
         raise UsageError("the layout has no targets: add the Deployment to act on under targets")
     if name is None:
         if len(targets) > 1:
-            names = ", ".join(t.name for t in targets)
+            names = ", ".join(layout.target_key(t) for t in targets)
             raise UsageError(f"the layout has {len(targets)} targets ({names}); name one")
         return for_target(targets[0])
-    found = [t for t in targets if t.name == name]
-    if not found:
-        names = ", ".join(t.name for t in targets)
-        raise UsageError(f"the layout has no target {name!r} (its targets: {names})")
-    return for_target(found[0])
+    keys = {layout.target_key(t): t for t in targets}
+    found = keys.get(name)
+    if found is not None:
+        return for_target(found)
+    shared = [key for key, t in keys.items() if t.name == name]
+    if shared:
+        raise UsageError(
+            f"two targets are named {name}: name one as namespace/name ({' or '.join(shared)})"
+        )
+    raise UsageError(f"the layout has no target {name!r} (its targets: {', '.join(keys)})")
 
 
 async def run_action(

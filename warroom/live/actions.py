@@ -27,7 +27,10 @@ class RoomActions:
         self.connection = connection
         self.layout = layout
         self.checklist = checklist
-        self.strategies: dict[str, Strategy] = {t.name: for_target(t) for t in layout.targets}
+        # By the name the screen shows: namespace/name where two targets share a name.
+        self.strategies: dict[str, Strategy] = {
+            layout.target_key(t): for_target(t) for t in layout.targets
+        }
 
     @property
     def production(self) -> bool:

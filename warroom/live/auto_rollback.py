@@ -60,8 +60,11 @@ class AutoRollback(Periodic):
         return any(t.auto for t in self.checklist.layout.triggers.values())
 
     def target_of(self, trigger_id: str) -> str:
-        trigger = self.checklist.layout.triggers[trigger_id]
-        return trigger.target or next(iter(self.actions.strategies), "")
+        """The key of the trigger's target among the actions' (its first target by default)."""
+        layout = self.checklist.layout
+        trigger = layout.triggers[trigger_id]
+        target = layout.target_named(trigger.target, trigger.namespace)
+        return layout.target_key(target) if target is not None else ""
 
     def action_of(self, target: str) -> str:
         offers = self.actions.offers(target)

@@ -157,7 +157,8 @@ class ProbeRunner(Background):
         if item.http is not None:
             return await self._http(item)
         if item.rollback is not None:
-            target = next(t for t in self.layout.targets if t.name == item.rollback.target)
+            target = self.layout.target_named(item.rollback.target, item.rollback.namespace)
+            assert target is not None  # the layout refuses a rollback check of no target
             return await rollback_readiness(
                 self.connection,
                 rolling_back(target),

@@ -377,8 +377,10 @@ class WarRoomApp(App[None]):
         if actions is None or run is None:
             return ""
         trigger = run.layout.triggers.get(trigger_id)
-        named = trigger.target if trigger is not None else None
-        return named or next(iter(actions.strategies), "")
+        if trigger is None:
+            return ""
+        target = run.layout.target_named(trigger.target, trigger.namespace)
+        return run.layout.target_key(target) if target is not None else ""
 
     def _chosen_item(self) -> tuple[Phase, Item, ItemVerdict] | str:
         """The checklist item the keys act on: the evidence open, else the row selected."""

@@ -490,7 +490,8 @@ def action(
     force: bool,
     drain_timeout: str | None,
 ) -> None:
-    """Run one ACTION on a TARGET of LAYOUT, headless: pause, resume, restart, scale,
+    """Run one ACTION on a TARGET of LAYOUT, headless (or `status`: where it stands, in
+    words, changing nothing): pause, resume, restart, scale,
     set-image, undo or resume-undo (rolling); promote, promote-full, pause, resume, abort or
     rollback (slow-roll, blue-green, flagger; flagger also emergency-rollback); or cordon,
     uncordon or drain of a

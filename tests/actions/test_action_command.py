@@ -66,6 +66,14 @@ async def test_an_engineer_rolls_out_dry_runs_and_rolls_back_with_the_name_typed
     assert "inference-api: set-image done; the rollout completes" in out
     assert await image(kubectl) == NEW
 
+    # Where it stands, in the strategy's words; nothing changes and nothing is journalled.
+    code, out = await warroom(sim, "status", API)
+    assert code == 0, out
+    assert out.splitlines()[0] == f"Deployment {NS}/{API} (rolling)", out
+    lines = out.splitlines()
+    assert lines[1].startswith("  rolled out: revision 2: ") and lines[1].endswith(f"({NEW})"), out
+    assert lines[2] == "  next: nothing until the next change", out
+
     code, out = await warroom(sim, "undo", API, "--dry-run")
     assert code == 0, out
     assert "the dry run says: deployment inference-api will run " in out

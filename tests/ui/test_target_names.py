@@ -1,6 +1,6 @@
 """Seed 002's two targets share a name (blue and green `sap-llm-api`): the screen's `a` menu
-names each as namespace/name with its own strategy, and acting on green plans green's
-blue-green shift, not blue's rolling Deployment."""
+names each as namespace/name with its own strategy, the action menu says where green's shift
+stands, and acting on green plans green's blue-green shift, not blue's rolling Deployment."""
 
 from __future__ import annotations
 
@@ -32,6 +32,16 @@ async def test_targets_sharing_a_name_are_offered_by_namespace_and_name() -> Non
             assert "sap-llm-green/sap-llm-api (blue-green)" in menu, menu
             assert "sap-llm-blue/sap-llm-api (rolling)" in menu, menu
             await choose(pilot, app, "sap-llm-green/sap-llm-api")
+            # The action menu says where the shift stands, in the strategy's words.
+            await until(
+                lambda: isinstance(app.screen, ChooseScreen)
+                and "Which action?" in content(app.screen.query_one("#ask-question")),
+                what="the action menu",
+                pause=pilot.pause,
+            )
+            said = content(app.screen.query_one("#ask-question"))
+            assert "not started: 0 of 4 steps: blue serves everything" in said, said
+            assert "next: promote: canary weight to 5 %" in said, said
             await choose(pilot, app, "promote")
             drawn = await opened(pilot, app, "set the canary weight of Ingress")
             assert "sap-llm-green/sap-llm-api-canary 0 → 5" in drawn, drawn

@@ -77,6 +77,15 @@ class StatusWords:
     next: str = ""
     facts: dict[str, str] = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        """The status as a person reads it: where it stands, what it waits for, what next."""
+        out = [f"{self.phase}: {self.step}" if self.step else self.phase]
+        if self.waiting_for:
+            out.append(f"waiting for {self.waiting_for}")
+        if self.next:
+            out.append(f"next: {self.next}")
+        return out
+
 
 def containers(deployment: Mapping[str, Any]) -> list[Obj]:
     return list(

@@ -8,9 +8,12 @@ The node actions (cordon, uncordon, drain) take a node's name as TARGET, not a l
 a node's pairing lock lives in the layout's first namespace. Interrupted (Ctrl-C), it says
 what the cancel left behind, as the journal does.
 
-Exit codes: 0 done and verified (or nothing to do), 1 refused or failed (the reason in one
-sentence), 2 the preflight denied it (a permission missing, the dry run refused), 4 the
-layout or the command line is wrong.
+`status` prints where the target stands in its strategy's words (phase, step, what it waits
+for, what happens next) and changes nothing.
+
+Exit codes: 0 done and verified (or nothing to do, or the status printed), 1 refused or
+failed (the reason in one sentence), 2 the preflight denied it (a permission missing, the dry
+run refused), 4 the layout or the command line is wrong.
 """
 
 from __future__ import annotations
@@ -96,6 +99,8 @@ async def run_action(
     except UsageError as exc:
         echo(f"error: {exc}")
         return USAGE
+    if action == "status":
+        return await _status(layout, strategy, kubeconfig, echo)
     if action not in strategy.actions:
         echo(
             f"error: there is no action {action!r} for {strategy.target.name} "
@@ -129,6 +134,23 @@ async def run_action(
     except (KubeError, JournalError) as exc:
         echo(f"error: {exc}")
         return FAILED
+
+
+async def _status(
+    layout: Layout, strategy: Strategy, kubeconfig: str | None, echo: Callable[[str], None]
+) -> int:
+    """`status`: where the target's rollout stands, in the strategy's words; it changes
+    nothing, so it needs no journal."""
+    try:
+        async with await connect(kubeconfig, layout.cluster.context) as connection:
+            words = strategy.status(await strategy.read(connection))
+    except KubeError as exc:
+        echo(f"error: {exc}")
+        return FAILED
+    echo(f"{strategy.target.described} ({strategy.strategy})")
+    for line in (*words.lines(), *(f"{k}: {v}" for k, v in words.facts.items())):
+        echo(f"  {line}")
+    return DONE
 
 
 async def _go(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from warroom.actions.nodes import NodeActions
 from warroom.actions.plan import ActionArgs, Plan
 from warroom.actions.preflight import Preflight
+from warroom.actions.rolling import StatusWords
 from warroom.actions.run import ActionRunner, Outcome, typed_name_needed
 from warroom.actions.strategies import Strategy, for_target
 from warroom.kinds.holds import Hold, LeaseKey
@@ -85,6 +86,30 @@ class RoomActions:
         strategy = self.strategy(target)
         state = await strategy.read(self.connection)
         return strategy.plan(action, state, args, self.connection.clock.now())
+
+    async def status(self, target: str) -> StatusWords:
+        """The target's strategy status in words, from what the cluster says now, with the
+        new version's share of the requests from the layout's traffic_signal where it names
+        one (the slow roll's and blue-green's)."""
+        strategy = self.strategy(target)
+        state = await strategy.read(self.connection)
+        signal = getattr(strategy, "traffic_signal", None)
+        if signal is None:
+            return strategy.status(state)
+        # The slow roll's and blue-green's status take the share of the requests as well.
+        with_traffic: Callable[[object, float | None], StatusWords] = strategy.status  # type: ignore[assignment]
+        return with_traffic(state, self._latest(signal))
+
+    def _latest(self, signal: str) -> float | None:
+        """The signal's newest value, when it is current and one series."""
+        poller = self.checklist.room.signals
+        if poller is None:
+            return None
+        reading = poller.snapshot().signals.get(signal)
+        if reading is None or reading.freshness.state != "ok" or reading.freshness.stale:
+            return None
+        series = [s for s in reading.series if s.live and s.points]
+        return series[0].points[-1][1] if len(series) == 1 else None
 
     async def revisions(self, target: str) -> list[tuple[int, str]]:
         """(revision, images) of a rolling target, oldest first, for an undo's menu."""

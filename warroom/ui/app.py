@@ -838,13 +838,23 @@ class WarRoomApp(App[None]):
         self.push_screen(ChooseScreen("Cancel auto", "Which countdown?", options), picked)
 
     def _choose_action(self, actions: RoomActions, target: str) -> None:
+        self.run_worker(self._menu_of(actions, target), group="actions")
+
+    async def _menu_of(self, actions: RoomActions, target: str) -> None:
+        """The action menu, under the target's status in words as the cluster has it now."""
+        try:
+            said = "\n".join((await actions.status(target)).lines())
+        except KubeError as failed:
+            said = f"Its status could not be read: {failed}"
+
         def picked(action: str | None) -> None:
             if action is not None:
                 self._ask_args(actions, target, action)
 
         options = [(a, a) for a in actions.offers(target)]
         named = target.removeprefix("node:")
-        self.push_screen(ChooseScreen(f"Act — {named}", "Which action?", options), picked)
+        question = f"{said}\n\nWhich action?"
+        self.push_screen(ChooseScreen(f"Act — {named}", question, options), picked)
 
     def _ask_args(self, actions: RoomActions, target: str, action: str) -> None:
         def plan(args: ActionArgs) -> None:

@@ -294,8 +294,13 @@ async def test_loadtester_gate_api_answers_as_flaggers(sim: SimCluster, kubectl:
     assert closed.returncode != 0 and "Forbidden" in closed.stderr
     assert await kubectl.ok("create", "--raw", f"{base}/gate/open", "-f", body) == ""
     assert await kubectl.ok("create", "--raw", f"{base}/gate/check", "-f", body) == "Approved"
-    assert await kubectl.ok("create", "--raw", f"{base}/rollback/check", "-f", body) == ("Approved")
+    # The rollback gate is keyed apart ("rollback.name.namespace"): promotion approves no
+    # rollback, and a rollback opened leaves the promotion gate as it was.
+    refused = await kubectl("create", "--raw", f"{base}/rollback/check", "-f", body)
+    assert refused.returncode != 0 and "Forbidden" in refused.stderr
     await kubectl.ok("create", "--raw", f"{base}/gate/close", "-f", body)
+    assert await kubectl.ok("create", "--raw", f"{base}/rollback/open", "-f", body) == ""
+    assert await kubectl.ok("create", "--raw", f"{base}/rollback/check", "-f", body) == "Approved"
     closed = await kubectl("create", "--raw", f"{base}/gate/check", "-f", body)
     assert closed.returncode != 0
     assert await kubectl.ok("get", "--raw", f"{base}/gate/approve") == "OK"

@@ -1,10 +1,11 @@
 """Flagger's loadtester (ghcr.io/fluxcd/flagger-loadtester) as a sim program: its gate API.
 
 Followed: fluxcd/flagger pkg/loadtester/server.go and gate.go. Each loadtester pod keeps its
-gates in memory, keyed "name.namespace" from the CanaryWebhookPayload, closed until opened.
-The /gate/* and /rollback/* endpoints share that one store, as upstream's do: opening a
-canary's gate also answers its rollback check. Flagger's webhooks and the API server's
-Service proxy reach the same pod, so a gate opened through the proxy is what Flagger reads.
+gates in memory, closed until opened: /gate/* keyed "name.namespace" from the
+CanaryWebhookPayload and /rollback/* keyed "rollback.name.namespace" in the same store, as
+upstream's are, so opening a canary's promotion gate never approves its rollback check (nor
+the other way round). Flagger's webhooks and the API server's Service proxy reach the same
+pod, so a gate opened through the proxy is what Flagger reads.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Loadtesters:
         key = canary_key(body)
         if key is None:
             return BAD_REQUEST
+        if path.startswith("/rollback/"):
+            key = f"rollback.{key}"
         store = self.gates(pod_uid)
         if action == "check":
             return APPROVED if store.is_open(key) else FORBIDDEN

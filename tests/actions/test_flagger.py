@@ -177,6 +177,12 @@ async def test_promote_through_every_step_with_the_gate_opened_by_the_action(
         "(promote opens it)"
     )
     assert words.next.startswith(f"once open, Flagger copies node0's template ({RELEASE})")
+    # Flagger's status resets the weight while it waits; the traffic stays on the canary.
+    assert held.weight == 0 and await nginx_weight(kubectl) == "100"
+    assert words.step.startswith("canary weight 100 %")
+    assert words.facts["canary weight"] == (
+        "100 % routed by its canary Ingress (Flagger's status says 0 % while WaitingPromotion)"
+    )
     await tick(sim, 120)
     assert (await flagger.read(conn)).phase == "WaitingPromotion"
     assert await gate_check(kubectl, tmp_path) != 0

@@ -64,6 +64,9 @@ class FlaggerState:
     target: Obj
     primary: Obj | None
     read_at: float
+    # The weight the canary Ingress routes now (NGINX; None without an ingressRef): Flagger's
+    # status says 0 while it waits for promotion, though the traffic stays where it was.
+    routed: int | None = None
 
     @property
     def phase(self) -> str:
@@ -123,7 +126,24 @@ class Flagger:
             if exc.code != 404:
                 raise
             primary = None
-        return FlaggerState(canary, target, primary, connection.clock.now())
+        return FlaggerState(
+            canary, target, primary, connection.clock.now(), await self._routed(connection, canary)
+        )
+
+    async def _routed(self, connection: Connection, canary: Obj) -> int | None:
+        """The canary-weight of `<ingressRef>-canary`, the Ingress Flagger routes the canary by."""
+        ingress = str(section(section(canary, "spec"), "ingressRef").get("name") or "")
+        if not ingress:
+            return None
+        path = Resource("networking.k8s.io", "v1", "ingresses", namespace=self.namespace)
+        try:
+            routed = await get(connection, path, f"{ingress}-canary")
+        except ApiError as exc:
+            if exc.code in (403, 404):
+                return None
+            raise
+        notes = section(section(routed, "metadata"), "annotations")
+        return as_int(notes.get("nginx.ingress.kubernetes.io/canary-weight"))
 
     def plan(self, action: str, state: FlaggerState, args: ActionArgs, now: float) -> Plan:
         self._check_target(state)
@@ -165,10 +185,17 @@ class Flagger:
         every = fc.span(fc.interval_seconds(cd))
         plan = fc.steps(cd)
         ladder = " → ".join(str(w) for w in plan) if plan else "blue/green"
-        step = f"canary weight {state.weight} % ({ladder}), analysis every {every}"
+        weight = state.weight if state.routed is None else state.routed
+        step = f"canary weight {weight} % ({ladder}), analysis every {every}"
+        shown = f"{weight} %"
+        if state.routed is not None and state.routed != state.weight:
+            shown += (
+                f" routed by its canary Ingress (Flagger's status says {state.weight} % "
+                f"while {phase})"
+            )
         facts = {
             "phase": phase,
-            "canary weight": f"{state.weight} %",
+            "canary weight": shown,
             "iterations": str(as_int(st.get("iterations"))),
             "failed checks": (
                 f"{as_int(st.get('failedChecks'))} of {as_int(fc.analysis(cd).get('threshold'))}"

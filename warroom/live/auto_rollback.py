@@ -55,10 +55,6 @@ class AutoRollback(Periodic):
     def task_name(self) -> str:
         return "automatic rollback"
 
-    def armed(self) -> bool:
-        """Whether any trigger of the layout may act by itself."""
-        return any(t.auto for t in self.checklist.layout.triggers.values())
-
     def target_of(self, trigger_id: str) -> str:
         """The key of the trigger's target among the actions' (its first target by default)."""
         layout = self.checklist.layout
@@ -91,7 +87,7 @@ class AutoRollback(Periodic):
                     self._stop(counting, "auto_rollback_disarmed", {"why": "the trigger cleared"})
                 continue
             if counting is None:
-                if auto.may_arm(tid):
+                if auto.may_arm(tid) and not state.unknown:
                     self._arm(tid, trigger.title or tid, trigger.countdown.total_seconds(), now)
                 continue
             if now < counting.fires_at or state.unknown:

@@ -69,7 +69,7 @@ async def rollback_readiness(
 
 
 async def _proved(connection: Connection, strategy: RollsBack, ready: RollbackReady) -> str:
-    """"" when the rollback could run now, else the first reason it could not."""
+    """Nothing ("") when the rollback could run now, else the first reason it could not."""
     lock = [
         Permission(*p)
         for p in PairingLock(connection, strategy.target, holder_identity("")).permissions()

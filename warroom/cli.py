@@ -594,6 +594,82 @@ def _backtest(
 
 
 @main.command()
+@click.option("--list", "listing", is_flag=True, help="List the shipped scenarios and exit.")
+@click.option(
+    "--check",
+    "check_path",
+    metavar="SCENARIO",
+    help="Check a scenario (a file, or a shipped one's name) against its layout and the "
+    "simulated cluster it runs on; print each problem as file:line: what to fix.",
+)
+def drill(listing: bool, check_path: str | None) -> None:
+    """Drill scenarios: a go-live rehearsed with scripted faults, the responses expected and
+    how they are scored (docs/drills.md). --list shows the library, one line a scenario: its
+    name, the layout it rehearses, one sentence."""
+    from warroom.drills.library import library
+
+    if listing:
+        for entry in library():
+            if entry.scenario is None:
+                click.echo(f"{entry.path.stem}: {entry.problem.splitlines()[0]}")
+                continue
+            s = entry.scenario
+            click.echo(f"{s.name:<30} {s.layout:<24} {s.says}")
+        return
+    if check_path is None:
+        raise click.UsageError("give --list, or --check SCENARIO")
+    click.echo(_checked_scenario(check_path))
+
+
+def _checked_scenario(name_or_path: str) -> str:
+    """The scenario checked against its layout and its simulated cluster's nodes, in one
+    line; ClickException with every problem as file:line when it does not hold."""
+    from warroom.drills.library import find_scenario
+    from warroom.drills.loading import ScenarioError, parse_scenario, read_scenario_file
+    from warroom.layout import LayoutError, load_layout
+    from warroom.layouts import find_layout
+    from warroom.sim import scenario as sim_scenarios
+
+    path = find_scenario(name_or_path)
+    if path is None:
+        raise click.ClickException(
+            f"{name_or_path}: no such scenario file or shipped scenario; see warroom drill --list"
+        )
+    try:
+        text = read_scenario_file(path)
+        scenario = parse_scenario(text, str(path))
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    beside = path.parent / scenario.layout
+    layout_path = beside if beside.is_file() else find_layout(scenario.layout)
+    if layout_path is None:
+        raise click.ClickException(
+            f"{path}: layout: {scenario.layout!r} is neither a shipped layout nor a file beside "
+            "the scenario; see warroom demo --list"
+        )
+    try:
+        layout: Layout = load_layout(layout_path)
+    except LayoutError as exc:
+        raise click.ClickException(str(exc)) from exc
+    nodes = None
+    if layout.simulation is not None:
+        try:
+            cluster = sim_scenarios.load(layout.simulation.scenario)
+        except sim_scenarios.ScenarioError as exc:
+            raise click.ClickException(str(exc)) from exc
+        nodes = [f"{pool.prefix}-{i + 1}" for pool in cluster.node_pools for i in range(pool.count)]
+    try:
+        parse_scenario(text, str(path), layout=layout, nodes=nodes)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    on = f" on its simulated cluster ({len(nodes)} nodes)" if nodes is not None else ""
+    return (
+        f"{path}: ok: {len(scenario.faults)} fault(s), {len(scenario.responses)} expected "
+        f"response(s); rehearses {scenario.layout}{on}"
+    )
+
+
+@main.command()
 def schema() -> None:
     """Print the layout file's JSON Schema (for editors' completion and checks)."""
     import json

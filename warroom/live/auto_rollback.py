@@ -119,6 +119,9 @@ class AutoRollback(Periodic):
 
     def _arm(self, tid: str, title: str, seconds: float, now: float) -> None:
         target = self.target_of(tid)
+        if not target:
+            self.problem = f"{title} acts by itself but the layout has no target to roll back"
+            return
         payload: dict[str, object] = {
             "arm": secrets.token_hex(4),
             "trigger": tid,

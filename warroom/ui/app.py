@@ -786,6 +786,13 @@ class WarRoomApp(App[None]):
             self.notify("No rollback trigger holds.", markup=False)
             return
         target = self._trigger_target(raised[0].id)
+        if not target:
+            self.notify(
+                "The layout has no target for this trigger to roll back: name one under targets.",
+                severity="warning",
+                markup=False,
+            )
+            return
         if self._held(actions, target):
             return
         offers = actions.offers(target)
@@ -844,7 +851,7 @@ class WarRoomApp(App[None]):
         """The action menu, under the target's status in words as the cluster has it now."""
         try:
             said = "\n".join((await actions.status(target)).lines())
-        except KubeError as failed:
+        except (KubeError, ActionRefused) as failed:
             said = f"Its status could not be read: {failed}"
 
         def picked(action: str | None) -> None:

@@ -87,3 +87,13 @@ def test_records_of_another_arm_or_without_a_trigger_are_ignored() -> None:
         ("auto_rollback_cancelled", {"arm": "a1", "reason": "x"}, "bob", 111),
     )
     assert state.auto.counting("errors") is not None
+
+
+def test_an_acknowledgement_counts_once_per_raise_and_goes_when_the_trigger_clears() -> None:
+    state = fold(
+        ("trigger_acknowledged", {"trigger": "errors", "title": "Error rate > 5%"}, "ana", 10),
+        ("trigger_acknowledged", {"trigger": "errors", "title": "Error rate > 5%"}, "bob", 11),
+    )
+    assert (state.acknowledged["errors"].operator, state.acknowledged["errors"].at) == ("ana", 10)
+    state.apply("trigger_cleared", {"trigger": "errors"}, "ana", 20.0)
+    assert "errors" not in state.acknowledged

@@ -16,6 +16,7 @@ def record() -> str:
     j.add(-1, "alice", "session_opened", **opened)
     j.add(4, "alice", "trigger_raised", trigger="burn", title="p99 over SLO for 5 minutes",
           evidence=None)
+    j.add(4, "bob", "trigger_acknowledged", trigger="burn", title="p99 over SLO for 5 minutes")
     j.add(4, "alice", "auto_rollback_armed", arm="a1", trigger="burn",
           title="p99 over SLO for 5 minutes", target="llm", action="undo", seconds=60,
           fires_at=0)
@@ -42,6 +43,7 @@ def test_the_record_tells_the_automatic_rollbacks_in_words() -> None:
             "holds") in md  # fmt: skip
     assert ("· bob · automatic rollback cancelled (p99 over SLO for 5 minutes): the p99 is the "
             "cache warming") in md  # fmt: skip
+    assert "· bob · trigger acknowledged: p99 over SLO for 5 minutes" in md
     assert "automatic rollback of llm fired: its countdown ran out" in md
     assert ("action started: undo Deployment inference/llm — roll deployment inference/llm "
             "back from revision 8 to revision 7 — automatic: p99 over SLO for 5 minutes held "

@@ -196,7 +196,7 @@ async def test_a_held_trigger_offers_the_rollback_of_its_target_on_one_key(desk:
         await pilot.press("escape")
         desk.sim.regress_image(NEXT, latency=4.0, errors=0.0)
         offer = f"b rolls back {TARGET}"
-        await until(lambda: offer in text(app.banner), what="the banner's offer",
+        await until(lambda: offer in " ".join(text(app.banner).split()), what="the banner's offer",
                     pause=pilot.pause, timeout=40)  # fmt: skip
         await pilot.press("b")
         production = desk.room.layout.cluster.production

@@ -185,7 +185,7 @@ async def test_b_refuses_the_rollback_of_a_held_target_before_its_preflight(desk
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         desk.sim.regress_image(STABLE, latency=4.0, errors=0.0)  # p95 past the trigger's 1 s
         offer = f"b rolls back {TARGET}"
-        await until(lambda: offer in text(app.banner), what="the banner's offer",
+        await until(lambda: offer in " ".join(text(app.banner).split()), what="the banner's offer",
                     pause=pilot.pause, timeout=40)  # fmt: skip
         await lock.acquire()
         await shown(pilot, app, f"ana is promoting {TARGET} (")

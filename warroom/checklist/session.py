@@ -81,11 +81,22 @@ class SessionState:
     fields: dict[str, list[FieldValue]] = field(default_factory=dict)
     # The triggers' automatic rollbacks: countdowns, cancels, what fired (auto_rollback.py).
     auto: AutoRollbacks = field(default_factory=AutoRollbacks)
+    # Triggers raised now whose banner a person acknowledged: who, and when (until it clears).
+    acknowledged: dict[str, Tick] = field(default_factory=dict)
     version: int = 0
 
     def apply(self, kind: str, payload: Mapping[str, Any], operator: str, at: float) -> None:
         """One journal record (kind and payload as docs/journal.md writes them)."""
+        if kind == "trigger_acknowledged":
+            trigger = str(payload.get("trigger") or "")
+            if trigger:
+                self.acknowledged.setdefault(trigger, Tick(operator, at))
+                self.version += 1
+            return
         if kind.startswith("auto_rollback_") or kind == "trigger_cleared":
+            if kind == "trigger_cleared":
+                gone = self.acknowledged.pop(str(payload.get("trigger") or ""), None)
+                self.version += gone is not None
             self.auto.apply(kind, payload, operator, at)
             return
         item = str(payload.get("item") or "")

@@ -403,6 +403,18 @@ class ChecklistRun:
             {"phase": found.phase.id, "item": item_id, "command": found.item.command.run},
         )
 
+    def acknowledge(self, trigger_id: str) -> Record:
+        """Say on the record that a person has seen a raised trigger and is on it (the
+        banner's key): once per time it is raised, signed by whoever has the keyboard."""
+        ev = self.evaluation
+        state = next((t for t in ev.triggers if t.id == trigger_id), None) if ev else None
+        if state is None or not state.raised:
+            raise Refused("that trigger does not hold now; there is nothing to acknowledge")
+        seen = self.session.acknowledged.get(trigger_id)
+        if seen is not None:
+            raise Refused(f"{state.title} is already acknowledged by {seen.operator}")
+        return self._append("trigger_acknowledged", {"trigger": trigger_id, "title": state.title})
+
     def set_operator(self, name: str) -> Record:
         name = name.strip()
         if not name:

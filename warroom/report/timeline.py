@@ -129,6 +129,9 @@ def sentence(
         title = fields.text(p, "title") or names.trigger(trigger)
         found = fields.evidence(p)
         return _with(f"trigger raised: {title}", found.summary() if found else None, " — "), "fail"
+    if kind == "trigger_acknowledged":
+        title = fields.text(p, "title") or names.trigger(fields.text(p, "trigger"))
+        return f"trigger acknowledged: {title}", None
     if kind == "trigger_cleared":
         return f"trigger cleared: {names.trigger(fields.text(p, 'trigger'))}", "pass"
     if kind == "operator_changed":

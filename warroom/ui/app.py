@@ -76,10 +76,12 @@ HELP_TOGETHER = {
     ("list.filter", "app.prompt"): "Filter the list; go to :pods :deploy :hpa …",
     ("graphs.zoom-in", "graphs.zoom-out"): "Zoom graphs in, out",
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
-    ("checklist.note", "checklist.sign"): "Note, sign off (the item selected)",
-    ("checklist.run", "checklist.override"): "Run its check now, override the phase",
-    ("checklist.field", "app.operator", "target.act", "trigger.rollback", "trigger.cancel-auto"): (
-        "Set a session field; who signs; act; stop auto"
+    ("checklist.note", "checklist.sign", "checklist.run", "checklist.override"): (
+        "Note, sign off, run its check; override phase"
+    ),
+    ("checklist.field", "app.operator", "target.act"): "Set a session field; who signs; act",
+    ("trigger.acknowledge", "trigger.rollback", "trigger.cancel-auto"): (
+        "A trigger: acknowledge, roll back, stop auto"
     ),
 }
 
@@ -345,7 +347,17 @@ class WarRoomApp(App[None]):
                 if target
                 else ""
             )
-            lines.append(f"ROLLBACK TRIGGER: {trigger.title} — now {value}{offer}  · 6 checklist")
+            seen = run.session.acknowledged.get(trigger.id)
+            ack = (
+                f"  · acknowledged by {seen.operator}"
+                if seen is not None
+                else f"  · {self.keymap.label('trigger.acknowledge')} acknowledges"
+                if run.journal is not None and not run.journal.read_only
+                else ""
+            )
+            lines.append(
+                f"ROLLBACK TRIGGER: {trigger.title} — now {value}{ack}{offer}  · 6 checklist"
+            )
         return tuple(lines)
 
     def _auto_banner(self, auto: AutoRollback) -> list[str]:
@@ -798,6 +810,23 @@ class WarRoomApp(App[None]):
         offers = actions.offers(target)
         action = "rollback" if "rollback" in offers else "undo"
         self.run_worker(self._open_plan(actions, target, action, ActionArgs()), group="actions")
+
+    def action_acknowledge(self) -> None:
+        """The banner's acknowledgement: the first raised trigger nobody has acknowledged yet,
+        signed by whoever has the keyboard and journalled before the banner says so."""
+        run = self.checklist
+        raised = run.evaluation.raised if run is not None and run.evaluation is not None else ()
+        if run is None or not raised:
+            self.notify("No rollback trigger holds.", markup=False)
+            return
+        trigger = next((t for t in raised if t.id not in run.session.acknowledged), raised[0])
+        try:
+            run.acknowledge(trigger.id)
+        except (Refused, JournalError) as refused:
+            self.notify(f"Not acknowledged: {refused}.", severity="warning", markup=False)
+            return
+        self.notify(f"Acknowledged: {trigger.title}.", markup=False)
+        self.refresh_views()
 
     def action_cancel_auto(self) -> None:
         """Stop an automatic rollback's countdown: which one (when several count), then why;

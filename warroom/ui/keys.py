@@ -110,6 +110,14 @@ APP_KEYS = (  # in the key bar's order: what is cut first at a narrow width come
         show=False,
     ),
     Key(
+        "trigger.acknowledge",
+        "e",
+        "acknowledge",
+        "Acknowledge",
+        "Acknowledge the rollback trigger that holds: you have seen it and are on it",
+        show=False,
+    ),
+    Key(
         "trigger.cancel-auto",
         "x",
         "cancel_auto",

@@ -657,7 +657,7 @@ def _checked_scenario(name_or_path: str) -> str:
             cluster = sim_scenarios.load(layout.simulation.scenario)
         except sim_scenarios.ScenarioError as exc:
             raise click.ClickException(str(exc)) from exc
-        nodes = [f"{pool.prefix}-{i + 1}" for pool in cluster.node_pools for i in range(pool.count)]
+        nodes = sim_scenarios.node_names(cluster)
     try:
         parse_scenario(text, str(path), layout=layout, nodes=nodes)
     except ScenarioError as exc:

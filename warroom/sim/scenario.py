@@ -211,6 +211,16 @@ def _pool(data: dict[str, Any], index: int, source: str) -> NodePool:
     )
 
 
+def node_name(pool: NodePool, index: int) -> str:
+    """The name of a pool's node, counted from 0: `gpu-node-1` is the first of gpu-node."""
+    return f"{pool.prefix}-{index + 1}"
+
+
+def node_names(scenario: Scenario) -> list[str]:
+    """The names of every node the scenario builds, pool by pool."""
+    return [node_name(pool, i) for pool in scenario.node_pools for i in range(pool.count)]
+
+
 def node_objects(scenario: Scenario, created: str) -> list[dict[str, Any]]:
     """Node objects for every pool, Ready, with capacity and (for GPU pools) GPU labels."""
     nodes = []
@@ -218,7 +228,7 @@ def node_objects(scenario: Scenario, created: str) -> list[dict[str, Any]]:
     for pool in scenario.node_pools:
         for i in range(pool.count):
             serial += 1
-            name = f"{pool.prefix}-{i + 1}"
+            name = node_name(pool, i)
             labels = {
                 "kubernetes.io/hostname": name,
                 "kubernetes.io/os": "linux",

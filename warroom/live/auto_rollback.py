@@ -143,11 +143,8 @@ class AutoRollback(Periodic):
         """End a countdown (cancelled, disarmed or fired) unless another war room ended it
         first; whether this one did."""
 
-        def taken(unseen: Sequence[Record]) -> bool:
-            return any(r.kind in STOPS and r.payload.get("arm") == countdown.arm for r in unseen)
-
         payload = {"arm": countdown.arm, "trigger": countdown.trigger, **extra}
-        return self._claim(kind, payload, taken) is not None
+        return self._claim(kind, payload, _ended(countdown)) is not None
 
     def cancel(self, trigger_id: str, reason: str) -> Record:
         """Stop a trigger's countdown, signed by the operator at the keyboard, with a reason;
@@ -161,16 +158,13 @@ class AutoRollback(Periodic):
         if not reason:
             raise Refused("a cancel needs a reason; type why the rollback must not run")
 
-        def taken(unseen: Sequence[Record]) -> bool:
-            return any(r.kind in STOPS and r.payload.get("arm") == counting.arm for r in unseen)
-
         payload: dict[str, object] = {
             "arm": counting.arm,
             "trigger": trigger_id,
             "target": counting.target,
             "reason": reason,
         }
-        record = self.checklist.claim("auto_rollback_cancelled", payload, taken)
+        record = self.checklist.claim("auto_rollback_cancelled", payload, _ended(counting))
         if record is None:
             raise Refused("too late: another war room already ended this countdown")
         return record
@@ -225,6 +219,16 @@ class AutoRollback(Periodic):
 
     def crashed(self, sentence: str) -> None:
         self.problem = sentence
+
+
+def _ended(countdown: Countdown) -> Callable[[Sequence[Record]], bool]:
+    """Whether records not yet folded in already end `countdown` (cancelled, disarmed or
+    fired by another war room): the claim of every end of a countdown."""
+
+    def taken(unseen: Sequence[Record]) -> bool:
+        return any(r.kind in STOPS and r.payload.get("arm") == countdown.arm for r in unseen)
+
+    return taken
 
 
 @dataclass(frozen=True, slots=True)

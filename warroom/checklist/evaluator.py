@@ -297,7 +297,7 @@ class Evaluator:
         """The check's namespace, else its target's, else the layout's first."""
         if check.namespace:
             return check.namespace
-        target = next((t for t in self.layout.targets if t.name == check.target), None)
+        target = self.layout.target_named(check.target)
         return target.namespace if target is not None else self.layout.cluster.namespace
 
     def _kube_judge(
@@ -391,10 +391,10 @@ class Evaluator:
     def bound(self, item: Item, world: World) -> Bound | None:
         """The target's revision and image a sign-off of `item` would bind to now."""
         assert item.signoff is not None
-        name = item.signoff.target or (self.layout.targets[0].name if self.layout.targets else None)
-        if name is None or world.picture is None:
+        target = self.layout.target_named(item.signoff.target)
+        if target is None or world.picture is None:
             return None
-        target = next(t for t in self.layout.targets if t.name == name)
+        name = target.name
         d = world.picture.cache("deployments", target.namespace).get(target.namespace, name)
         if d is None:
             return Bound(f"{target.namespace}/{name}", None, None)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from warroom.drills.scenario import Scenario
     from warroom.journal import Verification
     from warroom.layout import Layout
     from warroom.ui.keys import Keymap
@@ -594,6 +595,24 @@ def _backtest(
 
 
 @main.command()
+@click.argument("layout", required=False)
+@click.option("--scenario", "scenario_name", metavar="NAME",
+              help="The scenario to rehearse: a shipped one's name (see --list) or a file.")
+@click.option("--sim/--no-sim", "on_sim", default=None,
+              help="Rehearse on the simulated cluster the layout's simulation.scenario builds "
+              "(the default without --context).")
+@click.option("--context", help="Rehearse on this kubeconfig context (staging): only the safe "
+              "faults (delete a pod, cordon a node, scale a Deployment), each confirmed.")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file.")
+@click.option("--speed", type=click.FloatRange(min=0.1, max=1000),
+              help="The sim's clock, × real time (default: the scenario's, else 5 on the "
+              "screen and 30 headless).")
+@click.option("--headless", is_flag=True, help="Run unattended with the scenario's scripted "
+              "responder, print the scorecard; exit 0 when every expected response was met, "
+              "1 when not, 2 when refused.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: the scorecard as JSON.")
+@click.option("--yes", is_flag=True, help="Against staging, --headless: confirm every fault "
+              "without asking.")
 @click.option("--list", "listing", is_flag=True, help="List the shipped scenarios and exit.")
 @click.option(
     "--check",
@@ -602,10 +621,27 @@ def _backtest(
     help="Check a scenario (a file, or a shipped one's name) against its layout and the "
     "simulated cluster it runs on; print each problem as file:line: what to fix.",
 )
-def drill(listing: bool, check_path: str | None) -> None:
-    """Drill scenarios: a go-live rehearsed with scripted faults, the responses expected and
-    how they are scored (docs/drills.md). --list shows the library, one line a scenario: its
-    name, the layout it rehearses, one sentence."""
+@session_options("drill-SCENARIO")
+def drill(
+    layout: str | None,
+    scenario_name: str | None,
+    on_sim: bool | None,
+    context: str | None,
+    kubeconfig: str | None,
+    speed: float | None,
+    headless: bool,
+    as_json: bool,
+    yes: bool,
+    listing: bool,
+    check_path: str | None,
+    session: str | None,
+    operator: str | None,
+    go_live: str | None,
+) -> None:
+    """Rehearse a go-live (docs/drills.md): `warroom drill LAYOUT --scenario NAME` runs the
+    layout's war room with the scenario's faults on its timeline, a DRILL badge, the timers
+    and the scorecard; --headless runs it unattended. --list shows the library, one line a
+    scenario: its name, the layout it rehearses, one sentence."""
     from warroom.drills.library import library
 
     if listing:
@@ -616,14 +652,72 @@ def drill(listing: bool, check_path: str | None) -> None:
             s = entry.scenario
             click.echo(f"{s.name:<30} {s.layout:<24} {s.says}")
         return
-    if check_path is None:
-        raise click.UsageError("give --list, or --check SCENARIO")
-    click.echo(_checked_scenario(check_path))
+    if check_path is not None:
+        click.echo(_checked_scenario(check_path)[0])
+        return
+    if scenario_name is None:
+        raise click.UsageError("give --scenario NAME (see warroom drill --list), or --list, "
+                               "or --check SCENARIO")
+    if as_json and not headless:
+        raise click.UsageError("--json is for --headless")
+    if on_sim and context is not None:
+        raise click.UsageError("--sim rehearses on the simulated cluster; leave out --context, "
+                               "or --sim to rehearse on that context")
+    if go_live is not None:
+        raise click.UsageError("--go-live does not apply to a drill: it runs on its own clock")
+    _, scenario, found, layout_path = _checked_scenario(scenario_name)
+    if layout is not None:
+        from warroom.layout import LayoutError, load_layout
+        from warroom.layouts import find_layout
+
+        chosen = find_layout(layout) if not Path(layout).is_file() else Path(layout)
+        if chosen is None:
+            raise click.ClickException(f"{layout}: no such layout file or shipped layout; see "
+                                       "warroom demo --list")
+        try:
+            found = load_layout(chosen)
+        except LayoutError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if found.name != scenario.layout and chosen.stem != scenario.layout:
+            raise click.ClickException(
+                f"the scenario {scenario.name} rehearses {scenario.layout}, not {layout}; "
+                f"give that layout, or leave LAYOUT out"
+            )
+        layout_path = chosen
+    from warroom.live.session import default_operator
+    from warroom.rehearse import Rehearsal, rehearse_headless, rehearse_on_screen
+
+    asked = Rehearsal(
+        scenario=scenario,
+        layout=found,
+        layout_path=layout_path,
+        sim=on_sim if on_sim is not None else context is None,
+        context=context,
+        kubeconfig=kubeconfig,
+        speed=speed,
+        session=session or f"drill-{scenario.name}",
+        operator=operator or default_operator(),
+        headless=headless,
+    )
+
+    async def confirm(question: str) -> bool:
+        if yes:
+            return True
+        return await asyncio.to_thread(click.confirm, question, default=False)
+
+    if headless:
+        raise SystemExit(asyncio.run(rehearse_headless(asked, as_json=as_json, echo=click.echo,
+                                                       confirm=confirm)))
+    from warroom.ui.drilling import drill_screen
+
+    raise SystemExit(asyncio.run(rehearse_on_screen(asked, confirm=None, screen=drill_screen,
+                                                    echo=click.echo)))
 
 
-def _checked_scenario(name_or_path: str) -> str:
-    """The scenario checked against its layout and its simulated cluster's nodes, in one
-    line; ClickException with every problem as file:line when it does not hold."""
+def _checked_scenario(name_or_path: str) -> tuple[str, Scenario, Layout, Path]:
+    """The scenario checked against its layout and its simulated cluster's nodes: in one
+    line, with the scenario, its layout and the layout's file; ClickException with every
+    problem as file:line when it does not hold."""
     from warroom.drills.library import find_scenario
     from warroom.drills.loading import ScenarioError, parse_scenario, read_scenario_file
     from warroom.layout import LayoutError, load_layout
@@ -663,10 +757,11 @@ def _checked_scenario(name_or_path: str) -> str:
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     on = f" on its simulated cluster ({len(nodes)} nodes)" if nodes is not None else ""
-    return (
+    line = (
         f"{path}: ok: {len(scenario.faults)} fault(s), {len(scenario.responses)} expected "
         f"response(s); rehearses {scenario.layout}{on}"
     )
+    return line, scenario, layout, layout_path
 
 
 @main.command()

@@ -3,8 +3,10 @@ the war room on it; the BIZRA inference go-live (layouts/bizra-inference-10k.yam
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from warroom.layout import load_layout
@@ -15,6 +17,26 @@ from warroom.sim.cluster import SimCluster
 from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
 from warroom.ui.keys import Keymap
 from warroom.ui.run import room_app, run_app
+
+
+@contextlib.asynccontextmanager
+async def metrics_of(sim: SimCluster, *, real: bool = True) -> AsyncIterator[tuple[str, bool]]:
+    """The sim's metrics: a real Prometheus scraping it when one is installed (and `real`),
+    else its built-in PromQL subset; the URL, and whether it is the real one."""
+    process: PrometheusProcess | None = None
+    url = sim.prometheus_url
+    if real and find_binary() is not None:
+        process = PrometheusProcess(f"127.0.0.1:{sim.port}")
+        try:
+            url = await process.start()
+        except PrometheusError as exc:
+            logging.warning("real Prometheus unavailable, using the built-in one: %s", exc)
+            process = None
+    try:
+        yield url, process is not None
+    finally:
+        if process is not None:
+            await process.stop()
 
 
 async def run_demo(
@@ -35,44 +57,34 @@ async def run_demo(
     layout = load_layout(layout_path)
     if layout.simulation is None:
         raise ValueError(f"{layout_path} has no simulation.scenario to run on")
-    async with SimCluster(layout.simulation.scenario, speed=speed) as sim:
-        real: PrometheusProcess | None = None
-        url = sim.prometheus_url
-        if find_binary() is not None:
-            real = PrometheusProcess(f"127.0.0.1:{sim.port}")
-            try:
-                url = await real.start()
-            except PrometheusError as exc:
-                logging.warning("real Prometheus unavailable, using the built-in one: %s", exc)
-                real = None
-        try:
-            layout = layout.with_overrides(context="warroom-sim", prometheus=url)
-            # Ages and the war room's own entries read the simulated cluster's clock, which
-            # runs ahead of ours.
-            async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
-                which = "a real Prometheus" if real is not None else "the built-in PromQL subset"
-                room.picture.note(
-                    "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
-                )
-                async with open_checklist(
+    async with (
+        SimCluster(layout.simulation.scenario, speed=speed) as sim,
+        metrics_of(sim) as (url, real),
+    ):
+        layout = layout.with_overrides(context="warroom-sim", prometheus=url)
+        # Ages and the war room's own entries read the simulated cluster's clock, which
+        # runs ahead of ours.
+        async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
+            which = "a real Prometheus" if real else "the built-in PromQL subset"
+            room.picture.note(
+                "DemoStarted", f"simulated go-live at ×{speed:g} speed, metrics from {which}"
+            )
+            async with open_checklist(
+                room,
+                session,
+                operator=operator or default_operator(),
+                layout_path=layout_path,
+                go_live=go_live,
+                drill=True,
+                pace=lambda: speed,
+            ) as checklist:
+                app = room_app(
                     room,
-                    session,
-                    operator=operator or default_operator(),
-                    layout_path=layout_path,
-                    go_live=go_live,
+                    session=session,
                     drill=True,
-                    pace=lambda: speed,
-                ) as checklist:
-                    app = room_app(
-                        room,
-                        session=session,
-                        drill=True,
-                        clock=sim.clock.now,
-                        keymap=keymap,
-                        clock_label=f"sim time ×{speed:g}",
-                        checklist=checklist,
-                    )
-                    await run_app(app, room)
-        finally:
-            if real is not None:
-                await real.stop()
+                    clock=sim.clock.now,
+                    keymap=keymap,
+                    clock_label=f"sim time ×{speed:g}",
+                    checklist=checklist,
+                )
+                await run_app(app, room)

@@ -58,7 +58,7 @@ CASES = [
         [
             "S:5: faults[0].at: 'soon' is not a duration; write it like 5s, 1m, 15m, 2h or 1h30m",
             "S:6: faults[0].regress.latency: expected a number, got 'fast'",
-            "S:8: faults[1].explode: unknown key; expected one of id, at, when, regress, "
+            "S:8: faults[1].explode: unknown key; expected one of id, at, when, impact, regress, "
             "error_burst, fail_node, gpu_xid, lose_gpu, crash_image, prometheus_outage, "
             "endpoint, users, release, block_disruptions, delete_pod, cordon, scale",
         ],
@@ -126,7 +126,7 @@ def test_a_missing_or_unreadable_scenario_is_one_sentence(tmp_path: Path) -> Non
     code, out = drill("--check", str(binary))
     assert (code, out) == (1, f"Error: {binary}:2: is not UTF-8 text; save it as UTF-8\n")
     code, out = drill()
-    assert code == 2 and "give --list, or --check SCENARIO" in out
+    assert code == 2 and "give --scenario NAME (see warroom drill --list)" in out
 
 
 def test_every_kind_of_fault_condition_and_response_is_documented() -> None:

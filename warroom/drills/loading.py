@@ -97,10 +97,13 @@ def against_layout(scenario: Scenario, layout: Layout) -> list[tuple[Path, str]]
         if response.action is not None:
             check((*at, "action", "target"), response.action.target, targets, "a target")
         if response.checklist is not None:
-            check((*at, "checklist", "item"), response.checklist.item, items | phases,
-                  "an item or phase of the layout")  # fmt: skip
+            check((*at, "checklist", "item"), response.checklist.item, items,
+                  "an item of the layout")  # fmt: skip
     for i, guard in enumerate(scenario.halt):
         check(("halt", i, "signal"), guard.signal, signals, "a signal of the layout")
+    if scenario.error_budget is not None:
+        check(("error_budget", "signal"), scenario.error_budget.signal, signals,
+              "a signal of the layout")  # fmt: skip
     return out
 
 

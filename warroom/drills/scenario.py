@@ -142,11 +142,13 @@ class Scale(BaseModel):
 
 
 class BlockDisruptions(BaseModel):
-    """A PodDisruptionBudget set to allow no disruption (a drain it will hold)."""
+    """A PodDisruptionBudget set to allow no disruption (a drain it will hold), given back
+    as it was after `for` (for good when it is not given)."""
 
     model_config = _FROZEN
     pdb: ObjectName
     namespace: Namespace | None = None
+    for_: Duration | None = Field(default=None, alias="for")
 
 
 # The kinds a fault may be, and whether a drill against staging may inject it (the rest only
@@ -177,15 +179,19 @@ class Share(BaseModel):
 
     model_config = _FROZEN
     target: ObjectName
+    namespace: Namespace | None = None  # where two targets share the name
     at_least: Number = Field(gt=0, le=100)
 
 
 class Done(BaseModel):
-    """An action done (and verified) on a target, or on any target when none is named."""
+    """An action done (and verified) on a target, or on any target when none is named;
+    `replicas` is what the scripted responder scales to (a `scale` response)."""
 
     model_config = _FROZEN
     action: Text
     target: ObjectName | None = None
+    namespace: Namespace | None = None  # where two targets share the name
+    replicas: WholeNumber | None = Field(default=None, ge=0)
 
 
 CONDITIONS = ("trigger", "phase", "share", "action")
@@ -215,6 +221,9 @@ class Fault(BaseModel):
     id: ItemId | None = None
     at: Duration | None = None
     when: Condition | None = None
+    # Whether it is the trouble rehearsed (the scorecard's clock starts at the first that
+    # is), or sets the stage: by default a release sets the stage and every other kind is.
+    impact: StrictBool | None = None
     regress: Regress | None = None
     error_burst: ErrorBurst | None = None
     fail_node: OnNode | None = None
@@ -254,6 +263,10 @@ class Fault(BaseModel):
     def staging_safe(self) -> bool:
         return FAULTS[self.kind][1]
 
+    @property
+    def is_impact(self) -> bool:
+        return self.impact if self.impact is not None else self.kind != "release"
+
 
 # ---- responses: what the people are expected to do ----------------------------------------
 
@@ -271,7 +284,8 @@ class Drained(BaseModel):
 
 
 class Proved(BaseModel):
-    """A checklist item passes again (recovery), or a phase completes."""
+    """A checklist item passes again after it failed (recovery); met as well when it passed
+    throughout, once its time is up."""
 
     model_config = _FROZEN
     item: ItemId
@@ -320,7 +334,8 @@ class Response(BaseModel):
 
 
 class Targets(BaseModel):
-    """The times the scorecard's timers run against, from the first breach."""
+    """The times the scorecard's timers run against, each from the impact (the first fault
+    after the release rehearsed)."""
 
     model_config = _FROZEN
     detect: Duration = timedelta(minutes=5)
@@ -351,6 +366,16 @@ class Guard(BaseModel):
         return self
 
 
+class Budget(BaseModel):
+    """The error budget the scorecard burns: `signal` is an error ratio (or %), `objective`
+    the SLO's share of good requests in %, over `window`."""
+
+    model_config = _FROZEN
+    signal: SignalId
+    objective: Number = Field(gt=0, lt=100)
+    window: Duration = timedelta(days=30)
+
+
 class Scenario(BaseModel):
     """One drill: which go-live, what goes wrong and when, and what is expected."""
 
@@ -363,6 +388,10 @@ class Scenario(BaseModel):
     faults: tuple[Fault, ...] = Field(min_length=1)
     responses: tuple[Response, ...] = Field(min_length=1)
     halt: tuple[Guard, ...] = ()
+    error_budget: Budget | None = None
+    # The drill ends when every response is judged, or this long after it started at the
+    # latest (what is still pending is then missed).
+    ends: Duration = timedelta(hours=1)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -403,4 +432,13 @@ class Scenario(BaseModel):
         return self
 
 
-__all__ = ["CONDITIONS", "FAULTS", "RESPONSES", "Condition", "Fault", "Response", "Scenario"]
+__all__ = [
+    "CONDITIONS",
+    "FAULTS",
+    "RESPONSES",
+    "Budget",
+    "Condition",
+    "Fault",
+    "Response",
+    "Scenario",
+]

@@ -18,7 +18,7 @@ class Facts:
     elapsed: float  # cluster seconds since the drill started
     raised: frozenset[str] = frozenset()  # triggers raised now
     started: frozenset[str] = frozenset()  # phases started
-    shares: Mapping[str, float] = field(default_factory=dict)  # target → new version's %
+    shares: Mapping[str, float] = field(default_factory=dict)  # target (ns/name) → new %
     done: frozenset[tuple[str, str]] = frozenset()  # (action, target) done and verified
 
 
@@ -29,8 +29,10 @@ def holds(condition: Condition, facts: Facts) -> bool:
     if condition.phase is not None:
         return condition.phase in facts.started
     if condition.share is not None:
-        share = facts.shares.get(condition.share.target)
-        return share is not None and share >= condition.share.at_least
+        asked = condition.share
+        key = f"{asked.namespace}/{asked.target}" if asked.namespace else asked.target
+        share = facts.shares.get(key)
+        return share is not None and share >= asked.at_least
     assert condition.action is not None
     wanted, target = condition.action.action, condition.action.target
     return any(a == wanted and (target is None or t == target) for a, t in facts.done)

@@ -87,6 +87,7 @@ class Kubeconfig:
         self.shown = os.pathsep.join(str(p) for p in existing)
         self.contexts: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.clusters: dict[str, dict[str, Any]] = {}
         self.current: str | None = None
         for path in existing:
             doc = _read(path)
@@ -94,6 +95,8 @@ class Kubeconfig:
                 self.contexts.setdefault(name, entry)
             for name, entry in _named(doc, "users").items():
                 self.users.setdefault(name, entry)
+            for name, entry in _named(doc, "clusters").items():
+                self.clusters.setdefault(name, entry)
             # As the client's merger does: a later file's current-context wins.
             if isinstance(doc.get("current-context"), str) and doc["current-context"]:
                 self.current = doc["current-context"]
@@ -117,6 +120,12 @@ class Kubeconfig:
                 f'context "{context}" is not in {self.shown}; pick one of: {", ".join(names)}'
             )
         return context
+
+    def server_of(self, context: str) -> str:
+        """The server URL the context's cluster names ("" when it names none), read from the
+        file alone: nothing is asked of the server."""
+        cluster = self.clusters.get(str(self.contexts[context].get("cluster", ""))) or {}
+        return str(cluster.get("server") or "")
 
     def exec_command(self, context: str) -> str | None:
         """The credential plugin the context's user runs, if any."""

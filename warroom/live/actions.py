@@ -98,9 +98,9 @@ class RoomActions:
             return strategy.status(state)
         # The slow roll's and blue-green's status take the share of the requests as well.
         with_traffic: Callable[[object, float | None], StatusWords] = strategy.status  # type: ignore[assignment]
-        return with_traffic(state, self._latest(signal))
+        return with_traffic(state, self.latest(signal))
 
-    def _latest(self, signal: str) -> float | None:
+    def latest(self, signal: str) -> float | None:
         """The signal's newest value, when it is current and one series."""
         poller = self.checklist.room.signals
         if poller is None:

@@ -16,6 +16,7 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from warroom.demo import metrics_of
@@ -41,6 +42,8 @@ from warroom.sim.cluster import SimCluster
 
 HEADLESS_SPEED = 30.0  # the sim's clock unattended: a 15-minute drill in half a minute
 SCREEN_SPEED = 5.0  # and with people at the keys, as `warroom demo` runs
+SIM_SCRAPE = 5.0  # cluster seconds between the sim's scrapes
+MIN_POLL = 0.2  # real seconds: the fastest the signals are polled
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,27 @@ async def _cluster(
         return
     assert asked.layout.simulation is not None
     speed = asked.pace
+    # The sim's clock runs `speed` times ours: it is scraped, and its signals polled, as often
+    # on its clock as the layout asks of a real one (every 5 s, every `interval`), so a
+    # trigger's `for` and a rate's window hold as many points as they would live.
+    scrape = max(0.1, SIM_SCRAPE / speed)
     async with (
-        SimCluster(asked.layout.simulation.scenario, speed=speed) as sim,
+        SimCluster(asked.layout.simulation.scenario, speed=speed, scrape_interval=scrape) as sim,
         metrics_of(sim, real=real_prometheus) as (url, _),
     ):
-        layout = asked.layout.with_overrides(context="warroom-sim", prometheus=url)
+        layout = _polled_on_sim_clock(
+            asked.layout.with_overrides(context="warroom-sim", prometheus=url), speed
+        )
         async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
             yield room, sim.url
+
+
+def _polled_on_sim_clock(layout: Layout, speed: float) -> Layout:
+    """The layout with its Prometheus polled every `interval` of the sim's clock."""
+    prometheus = layout.prometheus
+    every = max(MIN_POLL, prometheus.interval.total_seconds() / speed)
+    polled = prometheus.model_copy(update={"interval": timedelta(seconds=every)})
+    return layout.model_copy(update={"prometheus": polled})
 
 
 @contextlib.asynccontextmanager
@@ -134,6 +151,13 @@ async def _drill(
             yield room, run, drill
 
 
+def _log_to_file() -> None:
+    """The sim's and the room's log to a file: the screen, or the scorecard printed, is what
+    the person reads."""
+    log_file = Path(tempfile.gettempdir()) / "warroom-drill.log"
+    logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
+
+
 async def rehearse_headless(
     asked: Rehearsal,
     *,
@@ -147,6 +171,7 @@ async def rehearse_headless(
     if refused:
         echo(f"refused: {refused}")
         return REFUSED
+    _log_to_file()
     # Unattended, the sim's own PromQL answers on the sim's clock; a real Prometheus scrapes on
     # ours, and at ×30 a 1-minute rate would hold two samples.
     try:
@@ -160,11 +185,17 @@ async def rehearse_headless(
     except DrillRefused as exc:
         echo(f"refused: {exc}")
         return REFUSED
+    could_not = dict(drill.responder.said) if drill.responder is not None else {}
     if as_json:
-        echo(json.dumps(scorecard_json(card), indent=2, ensure_ascii=False))
+        shown = scorecard_json(card) | {"responder": could_not, "problem": drill.problem or None}
+        echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         for line in scorecard_lines(card):
             echo(line)
+        for rid, why in could_not.items():
+            echo(f"the scripted responder could not perform {rid}: {why}")
+        if drill.problem:
+            echo(f"problem: {drill.problem}")
     return MET if card.met else MISSED
 
 
@@ -180,8 +211,7 @@ async def rehearse_on_screen(
     if refused:
         echo(f"refused: {refused}")
         return REFUSED
-    log_file = Path(tempfile.gettempdir()) / "warroom-drill.log"
-    logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
+    _log_to_file()
     async with _drill(asked, scripted=False, confirm=confirm, real_prometheus=True) as (
         room,
         run,

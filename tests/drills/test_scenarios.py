@@ -36,7 +36,7 @@ def test_the_library_has_a_scenario_for_each_kind_of_trouble_and_lists_them() ->
     assert len(lines) == len(names)
     first = lines[0].split()
     assert first[:2] == ["canary-latency-regression", "bizra-inference-10k"]
-    assert lines[0].endswith("roll it back within five minutes of the first breach.")
+    assert lines[0].endswith("roll back within ten minutes of the first breach.")
     layouts = {line.split()[1] for line in lines}
     assert layouts == {p.stem for p in (ROOT / "layouts").glob("*.yaml")}  # every seed rehearsed
 

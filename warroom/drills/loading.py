@@ -122,11 +122,13 @@ def against_nodes(scenario: Scenario, nodes: Collection[str]) -> list[tuple[Path
                 )
             )
     for i, response in enumerate(scenario.responses):
-        if response.drained is not None and response.drained.node not in known:
-            out.append(
-                (("responses", i, "drained", "node"),
-                 f"there is no node {response.drained.node!r} (its nodes: {shown})")
-            )  # fmt: skip
+        for kind in ("drained", "cordoned"):
+            on = getattr(response, kind)
+            if on is not None and on.node not in known:
+                out.append(
+                    (("responses", i, kind, "node"),
+                     f"there is no node {on.node!r} (its nodes: {shown})")
+                )  # fmt: skip
     return out
 
 

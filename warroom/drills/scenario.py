@@ -192,6 +192,9 @@ class Done(BaseModel):
     target: ObjectName | None = None
     namespace: Namespace | None = None  # where two targets share the name
     replicas: WholeNumber | None = Field(default=None, ge=0)
+    # A response met once the action is confirmed and started, whether or not its expected
+    # state comes (a scale an autoscaler at its maximum will undo).
+    confirmed: StrictBool = False
 
 
 CONDITIONS = ("trigger", "phase", "share", "action")
@@ -279,6 +282,8 @@ class Acknowledged(BaseModel):
 
 
 class Drained(BaseModel):
+    """A node drained (or cordoned): the node action done."""
+
     model_config = _FROZEN
     node: ObjectName
 
@@ -291,7 +296,7 @@ class Proved(BaseModel):
     item: ItemId
 
 
-RESPONSES = ("action", "acknowledged", "drained", "checklist")
+RESPONSES = ("action", "acknowledged", "drained", "cordoned", "checklist")
 
 
 class Response(BaseModel):
@@ -304,6 +309,7 @@ class Response(BaseModel):
     action: Done | None = None
     acknowledged: Acknowledged | None = None
     drained: Drained | None = None
+    cordoned: Drained | None = None
     checklist: Proved | None = None
     within: Duration
     after: Text = "first_breach"

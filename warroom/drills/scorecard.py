@@ -128,7 +128,9 @@ class Scorecard:
 
     @property
     def met(self) -> bool:
-        return all(r.state == "met" for r in self.responses)
+        """Every scored response met (one worth no points is a step of the go-live the
+        people take, shown but not scored)."""
+        return all(r.state == "met" for r in self.responses if r.points)
 
     @property
     def points(self) -> tuple[int, int]:
@@ -187,6 +189,8 @@ class _Fold:
         self.raised: set[str] = set()
         self.breached: set[str] = set()
         self.first_breach: float | None = None
+        self.baseline: set[str] = set()  # what breached when the impact came
+        self.was_hurting = False
         self.detected: tuple[float, str] | None = None
         self.acked: tuple[float, str] | None = None
         self.decided: tuple[float, str] | None = None
@@ -201,7 +205,9 @@ class _Fold:
         self.overrides = 0
         self.operators: list[str] = []
         self.acks: list[tuple[float, str]] = []  # (at, trigger)
-        self.done: list[tuple[float, str, str, bool]] = []  # (at, action, target, ok)
+        # (at, action, target, its namespace, ok)
+        self.done: list[tuple[float, str, str, str, bool]] = []
+        self.started_actions: list[tuple[float, str, str, str, bool]] = []
         self.verdict_log: list[tuple[float, str, str]] = []  # (at, item, verdict)
         self.halted = ""
         self.finished: Said | None = None
@@ -220,6 +226,7 @@ class _Fold:
             took = not p.get("failed") and not p.get("declined")
             if self.impact is None and p.get("impact", True) and took:
                 self.impact = at
+                self.baseline = self._hurting()
                 self.passing_at_impact = {i for i, v in self.verdicts.items() if v == "pass"}
         elif r.kind == UNDONE:
             self.timeline.append(Moment(at, "undone", f"undone: {p.get('says', '')}"))
@@ -241,6 +248,9 @@ class _Fold:
                 self.acked = (at, f"{p.get('title') or tid} acknowledged by {r.operator}")
                 self.timeline.append(Moment(at, "acknowledged", self.acked[1]))
         elif r.kind == "action_started":
+            where = p.get("target")
+            namespace = str(where.get("namespace") or "") if isinstance(where, Mapping) else ""
+            self.started_actions.append((at, str(p.get("action", "")), _target(p), namespace, True))
             if self.impact is not None and self.decided is None:
                 because = str(p.get("because") or "")
                 by = "automatically" if because.startswith("automatic") else f"by {r.operator}"
@@ -248,7 +258,9 @@ class _Fold:
                 self.timeline.append(Moment(at, "decided", self.decided[1]))
         elif r.kind == "action_done":
             ok = bool(p.get("ok"))
-            self.done.append((at, str(p.get("action", "")), _target(p), ok))
+            where = p.get("target")
+            namespace = str(where.get("namespace") or "") if isinstance(where, Mapping) else ""
+            self.done.append((at, str(p.get("action", "")), _target(p), namespace, ok))
             if ok:
                 self.timeline.append(
                     Moment(at, "action", f"{p.get('action')} of {_target(p)} done")
@@ -272,22 +284,33 @@ class _Fold:
             self._close_slo(at)
             self.timeline.append(Moment(at, "finished", f"drill over: {p.get('why', '')}"))
 
+    def _hurting(self) -> set[str]:
+        """What breaches now: its SLOs (slo:ID) and triggers raised (trigger:ID)."""
+        return {f"slo:{s}" for s in self.breached} | {f"trigger:{t}" for t in self.raised}
+
     def _breach(self, at: float, breached: set[str], raised: set[str]) -> None:
-        was = bool(self.breached or self.raised)
+        """SLOs and triggers moved. What already breached when the impact came is the
+        baseline, not the drill's doing: it counts again only once it has cleared."""
         self.breached, self.raised = breached, raised
-        now = bool(breached or raised)
-        if self.breached and self._slo_since is None:
-            self._slo_since = at
-        elif not self.breached:
+        if self.impact is None:
+            return
+        everything = self._hurting()
+        self.baseline &= everything
+        hurting = everything - self.baseline
+        was, self.was_hurting = self.was_hurting, bool(hurting)
+        if any(h.startswith("slo:") for h in hurting):
+            if self._slo_since is None:
+                self._slo_since = at
+        else:
             self._close_slo(at)
-        if now and not was and self.impact is not None and self.first_breach is None:
+        if hurting and not was and self.first_breach is None:
             self.first_breach = at
-            what = ", ".join(sorted(breached | raised))
+            what = ", ".join(sorted(h.partition(":")[2] for h in hurting))
             self.timeline.append(Moment(at, "breach", f"first breach: {what}"))
-        if was and not now and self.first_breach is not None and self.mitigated is None:
+        if was and not hurting and self.first_breach is not None and self.mitigated is None:
             self.mitigated = (at, "every SLO green and every trigger clear")
             self.timeline.append(Moment(at, "mitigated", self.mitigated[1]))
-        if now and self.mitigated is not None and self.recovered is None:
+        if hurting and self.mitigated is not None and self.recovered is None:
             # It broke again before the checklist recovered: mitigation is still to come.
             self.mitigated = None
 
@@ -333,7 +356,7 @@ class _Fold:
             halted=self.halted,
             impact=self.impact,
             measures=self._measures(end),
-            responses=tuple(self._judge(r, end) for r in self.expected),
+            responses=self._judged(end),
             timeline=tuple(sorted(self.timeline, key=lambda m: m.at)),
             slo_seconds=slo,
             budget_burnt=burnt,
@@ -393,6 +416,12 @@ class _Fold:
             return self.first_breach
         return self.faults.get(after)
 
+    def _judged(self, end: float) -> tuple[Judged, ...]:
+        self._used: set[tuple[bool, int]] = (
+            set()
+        )  # the actions done that answered a response so far
+        return tuple(self._judge(r, end) for r in self.expected)
+
     def _judge(self, expected: Mapping[str, Any], end: float) -> Judged:
         rid, title = str(expected.get("id", "")), str(expected.get("title", ""))
         points = int(expected.get("points") or 0)
@@ -426,35 +455,46 @@ class _Fold:
         if kind == "acknowledged":
             trigger = expected.get("trigger")
             return next((at for at, t in self.acks if at >= anchor and t == trigger), None)
-        if kind in ("action", "drained"):
-            action = "drain" if kind == "drained" else expected.get("action")
-            target = expected.get("node") if kind == "drained" else expected.get("target")
-            return next(
-                (
-                    at
-                    for at, a, t, ok in self.done
-                    if ok and at >= anchor and a == action and (not target or t == target)
-                ),
-                None,
-            )
+        if kind in ("action", "drained", "cordoned"):
+            on_node = kind in ("drained", "cordoned")
+            action = {"drained": "drain", "cordoned": "cordon"}.get(kind, expected.get("action"))
+            target = expected.get("node") if on_node else expected.get("target")
+            # Each action done answers one response: two responses of the same action (two
+            # promotions of a shift) are met by two actions, in their order.
+            namespace = expected.get("namespace")
+            confirmed = bool(expected.get("confirmed"))
+            log = self.started_actions if confirmed else self.done
+            for i, (at, a, t, ns, ok) in enumerate(log):
+                if (confirmed, i) in self._used or not ok or at < anchor or a != action:
+                    continue
+                if (not target or t == target) and (not namespace or ns == namespace):
+                    self._used.add((confirmed, i))
+                    return at
+            return None
         if kind == "checklist":
             return self._item(str(expected.get("item", "")), anchor)[0]
         return None
 
     def _item(self, item: str, anchor: float) -> tuple[float | None, bool, bool]:
-        """When `item` passed again at or after `anchor` (having failed since the impact),
-        whether it failed since the impact, and whether it passes now."""
+        """When `item` passed again at or after `anchor`, having not passed at some moment
+        since the impact; whether it had not; and whether it passes now."""
         since = self.impact if self.impact is not None else anchor
+        before = ""  # the verdict in force when the impact came
         failed, passing = False, False
         for at, one, verdict in self.verdict_log:
             if one != item:
                 continue
+            if at < since:
+                before = verdict
+                passing = verdict == "pass"
+                continue
+            failed = failed or before != "pass"
             passing = verdict == "pass"
-            if not passing and at >= since:
+            if not passing:
                 failed = True
-            elif passing and failed and at >= anchor:
+            elif failed and at >= anchor:
                 return at, True, True
-        return None, failed, passing
+        return None, failed or before != "pass", passing
 
     def _budget(self, end: float) -> tuple[float | None, str]:
         budget = self.budget
@@ -466,7 +506,8 @@ class _Fold:
         scale = 0.01 if budget.get("unit") == "%" else 1.0
         bad = 0.0  # error-seconds: the ratio integrated over the drill
         points = [(at, v) for at, v in self.samples if at >= self.started.at]
-        for (at, value), (nxt, _) in zip(points, [*points[1:], (end, None)], strict=True):
+        ends = [at for at, _ in points[1:]] + ([end] if points else [])
+        for (at, value), nxt in zip(points, ends, strict=True):
             if value is not None:
                 bad += value * scale * max(0.0, min(nxt, end) - at)
         allowed = (1 - objective / 100) * window

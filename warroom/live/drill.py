@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
+from warroom.actions.flagger import Flagger
 from warroom.actions.plan import ActionArgs, ActionRefused
 from warroom.background import Periodic
 from warroom.drills.scenario import Fault, Guard, Response, Scenario
@@ -144,11 +145,18 @@ def _expected(r: Response) -> dict[str, Any]:
         "points": r.points,
     }
     if r.action is not None:
-        out |= {"action": r.action.action, "target": r.action.target}
+        out |= {
+            "action": r.action.action,
+            "target": r.action.target,
+            "namespace": r.action.namespace,
+            "confirmed": r.action.confirmed,
+        }
     elif r.acknowledged is not None:
         out["trigger"] = r.acknowledged.trigger
     elif r.drained is not None:
         out["node"] = r.drained.node
+    elif r.cordoned is not None:
+        out["node"] = r.cordoned.node
     elif r.checklist is not None:
         out["item"] = r.checklist.item
     return out
@@ -292,7 +300,7 @@ class DrillRun(Periodic):
             elapsed=elapsed,
             raised=frozenset(t.id for t in evaluation.triggers if t.raised),
             started=frozenset(run.session.started),
-            shares=self.shares(),
+            shares=await self.shares() if self._share_pending() else {},
             done=self._done(),
         )
         for index, fault in self.timeline.due(facts):
@@ -480,7 +488,12 @@ class DrillRun(Periodic):
 
     # ---- facts ----------------------------------------------------------------------------
 
-    def shares(self) -> dict[str, float]:
+    def _share_pending(self) -> bool:
+        return any(
+            f.when is not None and f.when.share is not None for _, f in self.timeline.pending
+        )
+
+    async def shares(self) -> dict[str, float]:
         """Each target's new version's share of the traffic, in %: by name where the name is
         the layout's only one of it, and by namespace/name always."""
         layout = self.checklist.layout
@@ -488,7 +501,7 @@ class DrillRun(Periodic):
         out: dict[str, float] = {}
         for target in layout.targets:
             ns = target.namespace or primary
-            share = self._share(layout.target_key(target), target.name, ns)
+            share = await self._share(layout.target_key(target), target.name, ns)
             if share is None:
                 continue
             out[f"{ns}/{target.name}"] = share
@@ -496,11 +509,19 @@ class DrillRun(Periodic):
                 out[target.name] = share
         return out
 
-    def _share(self, key: str, name: str, ns: str) -> float | None:
-        """The slow roll's and blue-green's from their traffic signal; a canary Ingress's
-        weight; else the new ReplicaSet's share of the Ready pods."""
+    async def _share(self, key: str, name: str, ns: str) -> float | None:
+        """The slow roll's and blue-green's from their traffic signal; Flagger's the weight
+        its canary Ingress routes (else its status's); a canary Ingress's weight in front of
+        the Deployment; else the new ReplicaSet's share of the Ready pods."""
         layout = self.checklist.layout
-        signal = getattr(self.actions.strategy(key), "traffic_signal", None)
+        strategy = self.actions.strategy(key)
+        if isinstance(strategy, Flagger):
+            try:
+                state = await strategy.read(self.checklist.room.connection)
+            except (KubeError, ActionRefused):
+                return None
+            return float(state.routed if state.routed is not None else state.weight)
+        signal = getattr(strategy, "traffic_signal", None)
         if signal is not None:
             value = self.actions.latest(signal)
             if value is None:
@@ -576,6 +597,8 @@ class ScriptedResponder:
         if response.action is not None:
             key = self._target(response.action.target, response.action.namespace)
             action, args = response.action.action, ActionArgs(replicas=response.action.replicas)
+        elif response.cordoned is not None:
+            key, action, args = RoomActions.node(response.cordoned.node), "cordon", ActionArgs()
         else:
             assert response.drained is not None
             key = RoomActions.node(response.drained.node)
@@ -602,12 +625,22 @@ class ScriptedResponder:
         except (ActionRefused, KubeError, Refused, JournalError) as exc:
             self.said[response.id] = str(exc)
             return
+        except Exception as exc:  # a bug: said, and the drill goes on
+            log.exception("the scripted responder failed on %s", response.id)
+            self.said[response.id] = f"internal error: {exc!r}; please report it"
+            return
         finally:
             self.running.pop(response.id, None)
-        if outcome.ok:
-            self.done.add(response.id)
+        if plan.nothing_to_do:
+            self.said[response.id] = plan.nothing_to_do  # skipped, and tried again
         else:
-            self.said[response.id] = outcome.sentence
+            # Run once: an action that ran and failed is not tried again (a promotion
+            # retried would promote further).
+            self.done.add(response.id)
+            if outcome.ok:
+                self.said.pop(response.id, None)
+            else:
+                self.said[response.id] = outcome.sentence
 
 
 __all__ = [

@@ -102,9 +102,9 @@ def test_the_timeline_reads_every_record_worth_reading_in_order() -> None:
     assert ("action started: scale Deployment inference/llm-canary — scale deployment "
             "inference/llm-canary 2 → 4 pods") in lines
     # A kind this reader does not know is shown as its payload.
-    unknown = sentence("drill_fault", {"fault": "regress", "target": "inference/llm-canary"},
+    unknown = sentence("chaos_run", {"fault": "regress", "target": "inference/llm-canary"},
                        Names())  # fmt: skip
-    assert unknown == ('drill_fault: {"fault":"regress","target":"inference/llm-canary"}', None)
+    assert unknown == ('chaos_run: {"fault":"regress","target":"inference/llm-canary"}', None)
     assert "operator: alice → bob" in lines
     assert lines[0].startswith("session opened: llm-inference <b>v2</b> on prod-eu")
     assert lines[-1] == "session closed: go-live done"

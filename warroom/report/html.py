@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-from warroom.report import text
+from warroom.report import drill_text, text
+from warroom.report.drill import Drill
 from warroom.report.model import Report
 from warroom.report.parts import Item, Phase, Trigger
 from warroom.report.style import TONES, stylesheet
@@ -34,7 +35,8 @@ def _lines(value: str) -> str:
 
 def render_html(report: Report) -> str:
     """The whole record as an HTML document."""
-    body = [f"<h1>{esc(report.title)}</h1>"]
+    drill = badge("pending", "DRILL") + " " if report.is_drill else ""
+    body = [f"<h1>{drill}{esc(report.title)}</h1>"]
     if not report.chain.ok:
         body.append(f'<div class="alert" role="alert">{esc(text.chain_warning(report.chain))}'
                     "</div>")
@@ -42,6 +44,7 @@ def render_html(report: Report) -> str:
         f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>" for label, value in text.facts(report)
     ) + "</dl>")
     body.append(_summary(report))
+    body += [_drill(report, drill) for drill in report.drills]
     body += [_phase(report, phase) for phase in report.phases]
     if report.overrides:
         body.append("<section><h2>Overrides</h2>" + "".join(
@@ -74,6 +77,53 @@ def _summary(report: Report) -> str:
     return (f'<p class="summary"><b>{s.items} items:</b> {" ".join(counts)} · '
             f"{s.overrides} override{'s' if s.overrides != 1 else ''}, "
             f"{s.triggers} trigger{'s' if s.triggers != 1 else ''} raised</p>")
+
+
+def _state(state: str) -> str:
+    """A timer's or a response's state in its colour; one that does not apply is a dash."""
+    tone = drill_text.STATE_TONES.get(state)
+    if tone is None:
+        return f'<span class="muted">{esc(drill_text.STATE_WORDS.get(state, state))}</span>'
+    return badge(tone, drill_text.STATE_WORDS[state])
+
+
+def _head(columns: list[str]) -> str:
+    return "<thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr></thead>"
+
+
+def _drill(report: Report, drill: Drill) -> str:
+    """A drill's section: what it rehearsed against what, how it ended, its scorecard (the
+    timers, the expected responses, the rest) and its derived timeline."""
+    out = [f'<section class="drill"><h2>{esc(drill_text.heading(drill, len(report.drills)))}'
+           "</h2>"]
+    card = drill.card
+    if card is None:
+        out.append(f'<p class="muted">Started at {esc(report.when(drill.started))}; '
+                   f"{esc(drill.problem or '')}</p></section>")
+        return "".join(out)
+    if card.says:
+        out.append(f'<p class="says">{esc(card.says)}</p>')
+    if card.halted:
+        out.append(f'<div class="alert" role="alert">HALTED: {esc(card.halted)}</div>')
+    out.append('<dl class="facts">' + "".join(
+        f"<dt>{esc(label)}</dt><dd>{esc(value)}</dd>"
+        for label, value in drill_text.facts(card, report.when)
+    ) + "</dl>")
+    out.append(f"<h3>{esc(drill_text.TIMERS_HEADING)}</h3><table>"
+               f"{_head(drill_text.TIMER_COLUMNS)}<tbody>")
+    out += [f"<tr><td>{esc(m.name)}</td><td class=\"mono\">{esc(drill_text.took(m))}</td>"
+            f"<td class=\"mono\">{esc(drill_text.target(m))}</td><td>{_state(m.state)}</td>"
+            f"<td>{esc(m.words)}</td></tr>" for m in card.measures]
+    out.append(f"</tbody></table><h3>{esc(drill_text.responses_heading(card))}</h3><table>"
+               f"{_head(drill_text.RESPONSE_COLUMNS)}<tbody>")
+    out += [f"<tr><td>{esc(r.title)}</td><td>{_state(r.state)}</td><td>{esc(r.words)}</td>"
+            f"<td>{r.points}</td></tr>" for r in card.responses]
+    out.append(f"</tbody></table><h3>{esc(drill_text.TIMELINE_HEADING)}</h3>"
+               '<ol class="timeline moments">')
+    out += [f'<li><span class="mono">{esc(at)}</span><span>{esc(words)}</span></li>'
+            for at, words in drill_text.moments(card)]
+    out.append("</ol></section>")
+    return "".join(out)
 
 
 def _phase(report: Report, phase: Phase) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from warroom.report import text
+from warroom.report import drill_text, text
+from warroom.report.drill import Drill
 from warroom.report.model import Report
 from warroom.report.parts import Item, Phase
 from warroom.report.times import minutes
@@ -57,6 +58,8 @@ def render_markdown(report: Report) -> str:
         out += [f"> **WARNING: {inline(text.chain_warning(report.chain))}**", ""]
     out += [f"- **{label}:** {inline(value)}" for label, value in text.facts(report)]
     out += ["", f"**Summary:** {inline(report.summary.line())}", ""]
+    for drill in report.drills:
+        out += _drill(report, drill)
     for phase in report.phases:
         out += _phase(report, phase)
     if report.overrides:
@@ -92,6 +95,35 @@ def render_markdown(report: Report) -> str:
     ] or ["- nothing recorded"]
     out += ["", "---", "", inline(text.chain_line(report.chain)), ""]
     return "\n".join(out)
+
+
+def _drill(report: Report, drill: Drill) -> list[str]:
+    """A drill's section: what it rehearsed against what, how it ended, its scorecard (the
+    timers, the expected responses, the rest) and its derived timeline."""
+    out = [f"## {inline(drill_text.heading(drill, len(report.drills)))}", ""]
+    card = drill.card
+    if card is None:
+        return [*out, f"Started at {inline(report.when(drill.started))}; "
+                f"{inline(drill.problem or '')}", ""]
+    out += [inline(card.says), ""] if card.says else []
+    if card.halted:
+        out += [f"> **HALTED: {inline(card.halted)}**", ""]
+    facts = drill_text.facts(card, report.when)
+    out += [f"- **{label}:** {inline(value)}" for label, value in facts]
+    out += ["", f"### {drill_text.TIMERS_HEADING}", ""]
+    out += _table(drill_text.TIMER_COLUMNS, [
+        [m.name, drill_text.took(m), drill_text.target(m), drill_text.STATE_WORDS[m.state],
+         cell(m.words)]
+        for m in card.measures
+    ])
+    out += [f"### {drill_text.responses_heading(card)}", ""]
+    out += _table(drill_text.RESPONSE_COLUMNS, [
+        [cell(r.title), drill_text.STATE_WORDS[r.state], cell(r.words), str(r.points)]
+        for r in card.responses
+    ])
+    out += [f"### {drill_text.TIMELINE_HEADING}", ""]
+    out += [f"- {at} · {inline(words)}" for at, words in drill_text.moments(card)]
+    return [*out, ""]
 
 
 def _phase(report: Report, phase: Phase) -> list[str]:

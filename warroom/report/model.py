@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from warroom.report import fields
+from warroom.report.drill import Drill, drills_of
 from warroom.report.parts import (
     Event,
     Item,
@@ -52,6 +53,7 @@ class Report:
     triggers: tuple[Trigger, ...]
     signals: tuple[Series, ...]
     chain: ChainStatus
+    drills: tuple[Drill, ...] = ()  # each drill the session ran, scored (drill.py)
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,8 +65,13 @@ class Report:
         object.__setattr__(self, "summary", summary)  # frozen: set once, from the phases
 
     @property
+    def is_drill(self) -> bool:
+        """A drill's record: the session was opened as one, or a drill ran in it."""
+        return self.session.drill or bool(self.drills)
+
+    @property
     def title(self) -> str:
-        kind = "Drill" if self.session.drill else "Go-live"
+        kind = "Drill" if self.is_drill else "Go-live"
         return f"{kind} record: {self.session.layout}"
 
     def when(self, at: float | None) -> str:
@@ -74,11 +81,11 @@ class Report:
 
 def build_report(records: Iterable[Mapping[str, Any]], chain: ChainStatus) -> Report:
     """The report of a session from its journal's records, in file order."""
+    read = [record for record in records if isinstance(record, Mapping)]
     fold = _Fold()
-    for record in records:
-        if isinstance(record, Mapping):
-            fold.add(record)
-    return fold.report(chain)
+    for record in read:
+        fold.add(record)
+    return fold.report(chain, drills_of(read))
 
 
 class _Fold:
@@ -119,7 +126,7 @@ class _Fold:
             self.timeline.append(Event(int(seq) if seq is not None else None, at, operator,
                                        kind, text, tone))
 
-    def report(self, chain: ChainStatus) -> Report:
+    def report(self, chain: ChainStatus, drills: tuple[Drill, ...]) -> Report:
         phases = tuple(
             replace(self.phases[pid], items=tuple(
                 self.items[(pid, item.id)] for item in self.phases[pid].items
@@ -136,6 +143,7 @@ class _Fold:
             triggers=tuple(self.triggers),
             signals=build_series(self.signals, self.samples),
             chain=chain,
+            drills=drills,
         )
 
     # -- where a record lands ------------------------------------------------------------
@@ -181,6 +189,8 @@ class _Fold:
         )
         signals = fields.mapping(p, "signals")
         self.signals = {str(k): v for k, v in signals.items() if isinstance(v, Mapping)}
+        for sid, spec in self.signals.items():
+            self.names.signals[sid] = fields.text(spec, "title") or sid
         for trigger in fields.items(p, "triggers"):
             tid = fields.text(trigger, "id") or "—"
             self.names.triggers[tid] = fields.text(trigger, "title") or tid

@@ -19,6 +19,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu San
   color: #1f2328; background: #fff; margin: 0 auto; padding: 24px 32px; max-width: 1180px; }
 h1 { font-size: 24px; margin: 0 0 12px; }
 h2 { font-size: 18px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 2px solid #d0d7de; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+.says { font-size: 15px; margin: 4px 0 10px; }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
   font-size: 12.5px; overflow-wrap: anywhere; }
 .alert { border: 3px solid #c62828; background: #fdecea; color: #7f1d1d; padding: 10px 14px;
@@ -44,6 +46,7 @@ ol.timeline { list-style: none; padding: 0; margin: 0; }
 ol.timeline li { display: grid; grid-template-columns: 230px 80px 1fr; gap: 8px;
   padding: 3px 0; border-bottom: 1px solid #eaeef2; }
 ol.timeline .v { min-width: 0; margin-right: 6px; }
+ol.timeline.moments li { grid-template-columns: 90px 1fr; }
 figure { margin: 8px 0 16px; }
 svg.graph { max-width: 100%; height: auto; font-family: inherit; }
 svg .g-title { font-size: 13px; font-weight: 600; fill: #1f2328; }
@@ -60,6 +63,8 @@ footer { margin-top: 28px; padding-top: 8px; border-top: 2px solid #d0d7de; }
   tr, figure, ol.timeline li, .alert { break-inside: avoid; }
   thead { display: table-header-group; }
   ol.timeline li { grid-template-columns: 190px 70px 1fr; }
+  ol.timeline.moments li { grid-template-columns: 80px 1fr; }
+  section.drill table { break-inside: avoid; }
 }
 """
 

@@ -27,6 +27,7 @@ class Names:
     items: dict[tuple[str, str], str] = field(default_factory=dict)
     triggers: dict[str, str] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)  # session fields' titles
+    signals: dict[str, str] = field(default_factory=dict)
 
     def phase(self, phase: str | None) -> str:
         return self.phases.get(phase or "", phase or "—")
@@ -44,17 +45,29 @@ class Names:
     def field(self, name: str | None) -> str:
         return self.fields.get(name or "", name or "—")
 
+    def signal(self, signal: str | None) -> str:
+        return self.signals.get(signal or "", signal or "—")
+
 
 # The word a timeline line's colour carries (never colour alone); a verdict line says its verdict.
 _WORDS = {
     "phase_started": "early", "override": "override", "tick": "ticked", "signoff": "signed",
     "signoff_lapsed": "lapsed", "trigger_raised": "raised", "trigger_cleared": "cleared",
+    "drill_fault": "fault", "drill_halted": "halted",
+}
+# A kind whose colour says one of two things: its word goes by the tone too.
+_TONE_WORDS = {
+    ("drill_fault", "unknown"): "failed", ("drill_fault_undone", "pass"): "undone",
+    ("drill_fault_undone", "fail"): "failed", ("drill_slo", "fail"): "breached",
+    ("drill_slo", "pass"): "green",
 }
 
 
 def word(kind: str, tone: str) -> str:
     """The word written in a timeline line's verdict colour."""
-    return tone if kind == "verdict" else _WORDS.get(kind, tone)
+    if kind == "verdict":
+        return tone
+    return _TONE_WORDS.get((kind, tone)) or _WORDS.get(kind, tone)
 
 
 def short_payload(payload: Any) -> str:
@@ -145,7 +158,61 @@ def sentence(
         return _action(kind, p)
     if kind.startswith("auto_rollback_"):
         return _auto(kind, p, names.trigger(fields.text(p, "trigger")))
+    if kind.startswith("drill_"):
+        return _drill(kind, p, names)
     return f"{kind}: {short_payload(payload)}", None
+
+
+def _fault(p: Mapping[str, Any]) -> str:
+    """A fault as its scenario names it: its id, else its place in the timeline."""
+    index = fields.number(p, "index")
+    return fields.text(p, "id") or (f"fault {int(index) + 1}" if index is not None else "a fault")
+
+
+def _drill(kind: str, p: Mapping[str, Any], names: Names) -> tuple[str, str | None]:
+    """A drill's records (live/drill.py): its start, each fault injected (or not) and taken
+    back, the SLOs breached as that changes, a halt, its end."""
+    says = fields.text(p, "says")
+    if kind == "drill_started":
+        staging = fields.flag(p, "staging")
+        speed = fields.number(p, "speed")
+        where = "staging" if staging else "the simulated cluster" + (
+            f" at ×{speed:g}" if speed is not None else "")
+        faults, responses = len(fields.items(p, "faults")), len(fields.items(p, "responses"))
+        line = (f"drill started: {fields.text(p, 'scenario') or '—'} against {where}, "
+                f"{faults} fault{'s' if faults != 1 else ''} and {responses} expected "
+                f"response{'s' if responses != 1 else ''}")
+        return _with(line, says, " — "), None
+    if kind == "drill_fault":
+        what = f"{_fault(p)} ({fields.text(p, 'kind') or '—'})"
+        if fields.flag(p, "failed"):
+            return _with(f"fault {what} could not be injected", says), "unknown"
+        if fields.flag(p, "declined"):
+            return _with(f"fault {what} not injected", says), None
+        return _with(f"fault injected: {what}", says, " — "), "fail"
+    if kind == "drill_fault_undone":
+        if fields.flag(p, "failed"):
+            return _with(f"fault {_fault(p)} not taken back", says), "fail"
+        return _with(f"fault taken back: {_fault(p)}", says, " — "), "pass"
+    if kind == "drill_slo":
+        breached = [names.signal(s) for s in fields.strings(p, "breached")]
+        if not breached:
+            return "drill: every SLO within bounds", "pass"
+        plural = "s" if len(breached) > 1 else ""
+        return f"drill: SLO{plural} breached now: {', '.join(breached)}", "fail"
+    if kind == "drill_halted":
+        undone = ", ".join(fields.strings(p, "undone"))
+        line = f"drill HALTED: {fields.text(p, 'why') or '—'}"
+        return _with(line, undone, " — taken back: "), "fail"
+    if kind == "drill_finished":
+        done = p.get("completion")
+        checklist = None
+        if isinstance(done, list) and len(done) == 2 and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in done
+        ):
+            checklist = f"checklist {done[0]}/{done[1]} items passing"
+        return _with(f"drill over: {fields.text(p, 'why') or '—'}", checklist, " — "), None
+    return f"{kind}: {short_payload(p)}", None
 
 
 def _auto(kind: str, p: Mapping[str, Any], trigger: str) -> tuple[str, str | None]:

@@ -3,10 +3,8 @@ the war room on it; the BIZRA inference go-live (layouts/bizra-inference-10k.yam
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from warroom.layout import load_layout
@@ -14,29 +12,9 @@ from warroom.layouts import shipped_layout
 from warroom.live.room import open_room
 from warroom.live.session import default_operator, open_checklist
 from warroom.sim.cluster import SimCluster
-from warroom.sim.prometheus import PrometheusError, PrometheusProcess, find_binary
+from warroom.simulated import metrics_of
 from warroom.ui.keys import Keymap
 from warroom.ui.run import room_app, run_app
-
-
-@contextlib.asynccontextmanager
-async def metrics_of(sim: SimCluster, *, real: bool = True) -> AsyncIterator[tuple[str, bool]]:
-    """The sim's metrics: a real Prometheus scraping it when one is installed (and `real`),
-    else its built-in PromQL subset; the URL, and whether it is the real one."""
-    process: PrometheusProcess | None = None
-    url = sim.prometheus_url
-    if real and find_binary() is not None:
-        process = PrometheusProcess(f"127.0.0.1:{sim.port}")
-        try:
-            url = await process.start()
-        except PrometheusError as exc:
-            logging.warning("real Prometheus unavailable, using the built-in one: %s", exc)
-            process = None
-    try:
-        yield url, process is not None
-    finally:
-        if process is not None:
-            await process.stop()
 
 
 async def run_demo(

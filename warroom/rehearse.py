@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from warroom.demo import metrics_of
 from warroom.drills.scenario import Scenario
 from warroom.drills.words import scorecard_json, scorecard_lines
 from warroom.kube.connection import Kubeconfig, kubeconfig_paths
@@ -39,6 +38,7 @@ from warroom.live.drill_faults import FaultInjector
 from warroom.live.room import Room, open_room
 from warroom.live.session import open_checklist
 from warroom.sim.cluster import SimCluster
+from warroom.simulated import metrics_of
 
 HEADLESS_SPEED = 30.0  # the sim's clock unattended: a 15-minute drill in half a minute
 SCREEN_SPEED = 5.0  # and with people at the keys, as `warroom demo` runs

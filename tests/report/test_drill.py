@@ -77,9 +77,9 @@ def test_the_expected_responses_are_met_or_missed_with_their_points(md: str) -> 
     first = section(md, "## Drill 1: llm-slow-release")
     assert "### Expected responses (4 of 7 points)" in first
     assert table(sub(first, "### Expected responses (4 of 7 points)")) == [
-        ["The latency trigger acknowledged", "met", "met 1:30 after first_breach", "1"],
+        ["The latency trigger acknowledged", "met", "met 1:30 after the first breach", "1"],
         ["Rolled back within 5 minutes of the first breach", "met",
-         "met 2:30 after first_breach", "3"],
+         "met 2:30 after the first breach", "3"],
         ["The health check passes again within 3 minutes of the slowdown", "missed",
          "done 2:00 too late", "1"],
         ["gpu-1 drained", "missed", "not done in time", "2"],

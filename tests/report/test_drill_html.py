@@ -132,7 +132,7 @@ def test_timers_and_responses_are_drawn_met_or_missed_in_the_verdict_colours(dom
     acked = responses["The latency trigger acknowledged"]
     assert (acked[1].badges, acked[2].text, acked[3].text) == (
         [("v-pass", "met")],
-        "met 1:30 after first_breach",
+        "met 1:30 after the first breach",
         "1",
     )
     drained = responses["gpu-1 drained"]

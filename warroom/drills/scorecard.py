@@ -196,7 +196,7 @@ class _Fold:
         self.decided: tuple[float, str] | None = None
         self.mitigated: tuple[float, str] | None = None
         self.recovered: tuple[float, str] | None = None
-        self.verdicts: dict[str, str] = {}
+        self.verdicts: dict[str, str] = {str(i): "pass" for i in p.get("passing") or ()}
         self.passing_at_impact: set[str] | None = None
         self.failed_since: set[str] = set()
         self.slo_seconds = 0.0
@@ -208,7 +208,10 @@ class _Fold:
         # (at, action, target, its namespace, ok)
         self.done: list[tuple[float, str, str, str, bool]] = []
         self.started_actions: list[tuple[float, str, str, str, bool]] = []
-        self.verdict_log: list[tuple[float, str, str]] = []  # (at, item, verdict)
+        # (at, item, verdict): what passed when the drill started, then every change
+        self.verdict_log: list[tuple[float, str, str]] = [
+            (started.at, str(item), "pass") for item in p.get("passing") or ()
+        ]
         self.halted = ""
         self.finished: Said | None = None
 
@@ -437,7 +440,7 @@ class _Fold:
         at = self._happened(expected, anchor)
         if at is not None and at <= due:
             took = minsec(at - anchor)
-            return Judged(rid, title, "met", points, due, at, f"met {took} after {after}")
+            return Judged(rid, title, "met", points, due, at, f"met {took} after {_anchor(after)}")
         if at is not None:
             late = minsec(at - due)
             return Judged(rid, title, "missed", points, due, at, f"done {late} too late")
@@ -503,7 +506,7 @@ class _Fold:
         signal = str(budget.get("signal", ""))
         objective = float(budget.get("objective") or 99.9)
         window = float(budget.get("window") or 30 * 86400)
-        scale = 0.01 if budget.get("unit") == "%" else 1.0
+        scale = 0.01 if budget.get("unit") in ("%", "percent") else 1.0
         bad = 0.0  # error-seconds: the ratio integrated over the drill
         points = [(at, v) for at, v in self.samples if at >= self.started.at]
         ends = [at for at, _ in points[1:]] + ([end] if points else [])
@@ -514,6 +517,15 @@ class _Fold:
         burnt = 100 * bad / allowed if allowed > 0 else 0.0
         days = window / 86400
         return burnt, f"{burnt:.2f} % of the {objective:g} % SLO's {days:g}-day budget ({signal})"
+
+
+def _anchor(after: str) -> str:
+    """A response's anchor in words."""
+    if after == "start":
+        return "the start"
+    if after == "first_breach":
+        return "the first breach"
+    return f"fault {after}"
 
 
 def _target(payload: Mapping[str, Any]) -> str:

@@ -243,6 +243,11 @@ class DrillRun(Periodic):
         payload = started_payload(
             self.scenario, self.checklist.layout, staging=self.staging, speed=self.speed
         )
+        ev = self.checklist.evaluation
+        # What passes when the drill starts: the verdicts journalled before it are not its.
+        payload["passing"] = sorted(
+            item for item, v in (ev.items.items() if ev is not None else ()) if v.verdict == "pass"
+        )
         record = self.checklist.record_action("drill_started", payload)
         self.started = record.at_cluster
         self.records = [said(record)]

@@ -665,6 +665,8 @@ def drill(
                                "or --sim to rehearse on that context")
     if go_live is not None:
         raise click.UsageError("--go-live does not apply to a drill: it runs on its own clock")
+    if speed is not None and context is not None:
+        raise click.UsageError("--speed is the simulated cluster's; a real context runs at its own")
     _, scenario, found, layout_path = _checked_scenario(scenario_name)
     if layout is not None:
         from warroom.layout import LayoutError, load_layout

@@ -206,6 +206,7 @@ class DrillRun(Periodic):
         interval: float = STEP,
     ) -> None:
         super().__init__(interval)
+        self.step_every = interval
         self.scenario = scenario
         self.checklist = checklist
         self.actions = actions
@@ -311,6 +312,7 @@ class DrillRun(Periodic):
         for index, fault in self.timeline.due(facts):
             if not await self._inject(index, fault):
                 return
+        self.interval = self._next_look(elapsed)
         if self.responder is not None:
             await self.responder.step(now)
         self._read()
@@ -328,6 +330,14 @@ class DrillRun(Periodic):
                 else f"its time ran out ({int(self.scenario.ends.total_seconds() // 60)} min)"
             )
             self._finish(why)
+
+    def _next_look(self, elapsed: float) -> float:
+        """Real seconds to the next step: every `STEP`, sooner when a timed fault is due
+        before then (the sim's clock may run many times faster than ours)."""
+        due = self.timeline.next_at()
+        if due is None:
+            return self.step_every
+        return max(0.01, min(self.step_every, (due - elapsed) / max(self.speed, 1e-6)))
 
     def _read(self) -> None:
         journal = self.checklist.journal

@@ -101,6 +101,8 @@ def against_layout(scenario: Scenario, layout: Layout) -> list[tuple[Path, str]]
                   "an item of the layout")  # fmt: skip
     for i, guard in enumerate(scenario.halt):
         check(("halt", i, "signal"), guard.signal, signals, "a signal of the layout")
+    for i, item in enumerate(scenario.requires):
+        check(("requires", i), item, items, "an item of the layout")
     if scenario.error_budget is not None:
         check(("error_budget", "signal"), scenario.error_budget.signal, signals,
               "a signal of the layout")  # fmt: skip

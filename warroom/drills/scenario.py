@@ -394,6 +394,8 @@ class Scenario(BaseModel):
     faults: tuple[Fault, ...] = Field(min_length=1)
     responses: tuple[Response, ...] = Field(min_length=1)
     halt: tuple[Guard, ...] = ()
+    # Checklist items that must pass, on their evidence, before the drill's clock starts.
+    requires: tuple[ItemId, ...] = ()
     error_budget: Budget | None = None
     # The drill ends when every response is judged, or this long after it started at the
     # latest (what is still pending is then missed).

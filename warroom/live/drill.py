@@ -43,6 +43,7 @@ from warroom.state.rollout import rollout_view
 log = logging.getLogger(__name__)
 
 STEP = 0.25  # real seconds between looks
+PREREQUISITES_WAIT = 600.0  # cluster seconds a drill waits for its prerequisites to pass
 Confirm = Callable[[str], Awaitable[bool]]
 
 
@@ -117,6 +118,7 @@ def started_payload(
             "unit": layout.signals[budget.signal].unit if budget.signal in layout.signals else "",
         },
         "halt": [_guard_words(g) for g in scenario.halt],
+        "requires": list(scenario.requires),
     }
 
 
@@ -219,6 +221,9 @@ class DrillRun(Periodic):
         self.records: list[Said] = []  # this drill's records, as the scorecard reads them
         self._seen = 0  # journal records read so far
         self.started: float | None = None
+        self.asked = False  # begin() was called: it starts once its prerequisites pass
+        self.asked_at = 0.0
+        self.waiting = ""  # what it waits for before it starts, in one sentence
         self.live: list[_Live] = []
         self.breached: frozenset[str] | None = None
         self.finished = asyncio.Event()
@@ -232,23 +237,48 @@ class DrillRun(Periodic):
     # ---- start and end ------------------------------------------------------------------
 
     def begin(self) -> None:
-        """Journal the drill's start (its clock starts now); refused without a journal."""
-        if self.started is not None:
+        """Ask for the drill to start: its clock starts (`drill_started`) at the first step
+        where every prerequisite item passes on evidence (at once when it names none).
+        DrillRefused (one sentence) without a journal to write, or against staging with
+        nobody to confirm the faults."""
+        if self.asked:
             return
         journal = self.checklist.journal
         if journal is None or journal.read_only:
             raise DrillRefused(
                 "a drill needs a session journal it can write; pick another --session"
             )
+        if self.staging and self.confirm is None:
+            raise DrillRefused(
+                "against staging every fault is confirmed by a person, and nothing here can "
+                "ask; run it on the screen, or --headless with --yes"
+            )
+        self.asked = True
+        self.asked_at = self.checklist.now
         self._seen = len(journal.records)
+        self._start_when_ready()
+
+    def _start_when_ready(self) -> None:
+        ev = self.checklist.evaluation
+        if ev is None:
+            self.waiting = "waiting for the checklist's first evaluation"
+            return
+        unproved = [
+            f"{item} ({ev.items[item].verdict}: {ev.items[item].reason})"
+            for item in self.scenario.requires
+            if item in ev.items and ev.items[item].verdict != "pass"
+        ]
+        if unproved:
+            self.waiting = f"waiting for its prerequisites: {', '.join(unproved)}"
+            return
+        self.waiting = ""
         payload = started_payload(
             self.scenario, self.checklist.layout, staging=self.staging, speed=self.speed
         )
-        ev = self.checklist.evaluation
         # What passes when the drill starts: the verdicts journalled before it are not its.
-        payload["passing"] = sorted(
-            item for item, v in (ev.items.items() if ev is not None else ()) if v.verdict == "pass"
-        )
+        payload["passing"] = sorted(item for item, v in ev.items.items() if v.verdict == "pass")
+        journal = self.checklist.journal
+        assert journal is not None
         record = self.checklist.record_action("drill_started", payload)
         self.started = record.at_cluster
         self.records = [said(record)]
@@ -287,6 +317,12 @@ class DrillRun(Periodic):
     # ---- the loop -----------------------------------------------------------------------
 
     async def step(self) -> None:
+        if self.started is None and self.asked and not self.finished.is_set():
+            self._start_when_ready()
+            if self.started is None and self.checklist.now - self.asked_at > PREREQUISITES_WAIT:
+                unproved = self.waiting.removeprefix("waiting for its prerequisites: ")
+                self.waiting = f"its prerequisites were never proved in 10 min: {unproved}"
+                self.finished.set()  # it never started: nothing to journal, nothing to undo
         if self.started is None or self.finished.is_set():
             return
         run = self.checklist

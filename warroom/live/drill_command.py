@@ -9,7 +9,7 @@ import asyncio
 from warroom.background import Repeat
 from warroom.drills.scorecard import Scorecard
 from warroom.live.auto_rollback import AutoRollback
-from warroom.live.drill import DrillRun
+from warroom.live.drill import DrillRefused, DrillRun
 
 TICK = 0.25  # real seconds between checklist ticks: the sim's clock runs fast in a drill
 
@@ -34,10 +34,16 @@ async def play(drill: DrillRun, *, timeout: float) -> Scorecard:
         try:
             await asyncio.wait_for(drill.finished.wait(), timeout)
         except TimeoutError:
+            if drill.started is None:
+                raise DrillRefused(
+                    f"the drill never started in {timeout:g} s: {drill.waiting}"
+                ) from None
             await drill.stop_drill(f"it did not end within {timeout:g} s of real time")
         finally:
             if auto is not None:
                 await auto.stop()
+    if drill.started is None:
+        raise DrillRefused(drill.waiting)
     card = drill.card()
     assert card is not None
     return card

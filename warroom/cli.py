@@ -621,7 +621,10 @@ def _backtest(
     help="Check a scenario (a file, or a shipped one's name) against its layout and the "
     "simulated cluster it runs on; print each problem as file:line: what to fix.",
 )
-@session_options("drill-SCENARIO")
+@click.option("--session", metavar="NAME", default=None,
+              help="The session's journal to record in (default: drill-SCENARIO).")
+@click.option("--operator", metavar="NAME",
+              help="Who signs the records (default: your login name).")
 def drill(
     layout: str | None,
     scenario_name: str | None,
@@ -636,7 +639,6 @@ def drill(
     check_path: str | None,
     session: str | None,
     operator: str | None,
-    go_live: str | None,
 ) -> None:
     """Rehearse a go-live (docs/drills.md): `warroom drill LAYOUT --scenario NAME` runs the
     layout's war room with the scenario's faults on its timeline, a DRILL badge, the timers
@@ -663,8 +665,6 @@ def drill(
     if on_sim and context is not None:
         raise click.UsageError("--sim rehearses on the simulated cluster; leave out --context, "
                                "or --sim to rehearse on that context")
-    if go_live is not None:
-        raise click.UsageError("--go-live does not apply to a drill: it runs on its own clock")
     if speed is not None and context is not None:
         raise click.UsageError("--speed is the simulated cluster's; a real context runs at its own")
     _, scenario, found, layout_path = _checked_scenario(scenario_name)

@@ -710,9 +710,12 @@ def drill(
     if headless:
         raise SystemExit(asyncio.run(rehearse_headless(asked, as_json=as_json, echo=click.echo,
                                                        confirm=confirm)))
+    from functools import partial
+
     from warroom.ui.drilling import drill_screen
 
-    raise SystemExit(asyncio.run(rehearse_on_screen(asked, confirm=None, screen=drill_screen,
+    screen = partial(drill_screen, keymap=_keymap())  # a bad keymap stops before the sim starts
+    raise SystemExit(asyncio.run(rehearse_on_screen(asked, confirm=None, screen=screen,
                                                     echo=click.echo)))
 
 

@@ -22,10 +22,8 @@ NS = "bizra-prod"
 SPEED = 10.0
 STABLE = "ghcr.io/bizra/inference:2.0.0-production"
 COMMAND = "sh -c 'echo Verified OK'"
-LAYOUT = f"""
-name: ui checklist
-cluster: {{namespaces: [{NS}]}}
-prometheus: {{interval: 1s, range: 5m}}
+# The target and its p95 latency against a 1 s SLO (tests/ui/test_drill.py's layout has them too).
+WATCHED = f"""prometheus: {{interval: 1s, range: 5m}}
 targets: [{{name: bizra-inference, container: inference-server}}]
 signals:
   p95:
@@ -34,7 +32,11 @@ signals:
         rate(http_request_duration_seconds_bucket{{namespace="{NS}"}}[30s])))
     unit: s
     slo: {{max: 1.0}}
-roles:
+"""
+LAYOUT = f"""
+name: ui checklist
+cluster: {{namespaces: [{NS}]}}
+{WATCHED}roles:
   ops: Operations
   eng_lead: Engineering lead
 phases:

@@ -17,13 +17,22 @@ def measure_words(m: Measure) -> str:
     return f"{m.name} {took} {MARK[m.state]}{goal}"
 
 
-def timer_line(card: Scorecard) -> str:
-    """The drill's timers on one line, for the banner: `DRILL T+5:12 · detect 1:02 ✔ · …`."""
-    parts = [f"DRILL {card.scenario} {card.clock(card.now)}"]
+def timers_shown(card: Scorecard) -> list[tuple[str, str]]:
+    """The timers a banner shows, each (name, `1:02✔`): detect, decide and mitigate always,
+    the others once they run."""
+    shown = []
     for m in card.measures:
         if m.name in ("detect", "decide", "mitigate") or m.state != "none":
             took = minsec(m.seconds) if m.seconds is not None else "–"
-            parts.append(f"{m.name} {took}{MARK[m.state]}")
+            mark = MARK[m.state] if m.state != "none" else ""  # `–`, not `––`
+            shown.append((m.name, f"{took}{mark}"))
+    return shown
+
+
+def timer_line(card: Scorecard) -> str:
+    """The drill's timers on one line, for the banner: `DRILL T+5:12 · detect 1:02 ✔ · …`."""
+    parts = [f"DRILL {card.scenario} {card.clock(card.now)}"]
+    parts.extend(f"{name} {took}" for name, took in timers_shown(card))
     met, total = card.points
     parts.append(f"{met}/{total} pts")
     return " · ".join(parts)
@@ -103,4 +112,4 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
     }
 
 
-__all__ = ["measure_words", "scorecard_json", "scorecard_lines", "timer_line"]
+__all__ = ["measure_words", "scorecard_json", "scorecard_lines", "timer_line", "timers_shown"]

@@ -21,6 +21,7 @@ from textual.widgets import Static, TabbedContent
 from warroom.actions.plan import ActionArgs, ActionRefused
 from warroom.actions.preflight import Preflight
 from warroom.checklist.verdicts import ItemVerdict
+from warroom.drills.words import scorecard_lines
 from warroom.journal.journal import JournalError
 from warroom.kinds.describe import as_yaml, describe
 from warroom.kinds.objects import Obj
@@ -30,6 +31,7 @@ from warroom.layout.checklist import Item, Phase
 from warroom.live.actions import RoomActions
 from warroom.live.auto_rollback import AutoRollback, said
 from warroom.live.checklist import ChecklistRun, Refused
+from warroom.live.drill import DrillRefused, DrillRun
 from warroom.state.lookup import API_KINDS, about, find, on_node
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
@@ -49,6 +51,7 @@ from warroom.ui.panes.pane import ListPane
 from warroom.ui.panes.pods import PodsPane
 from warroom.ui.prompt import Prompt, resolve, unknown
 from warroom.ui.resources import LISTINGS, ResourceScreen
+from warroom.ui.scorecard import ScorecardScreen, timers
 from warroom.ui.screens import HelpScreen, PodDetail, SourcesScreen
 from warroom.ui.widgets.checklist import PHASE_PREFIX, ChecklistList, glance
 from warroom.ui.widgets.events import EventList
@@ -72,7 +75,7 @@ HERE = Path(__file__).parent
 HELP_TOGETHER = {
     ("object.describe", "object.yaml", "pod.logs"): "describe, YAML, logs of the row",
     ("app.quit", "app.interrupt"): "Quit",
-    ("app.help", "app.sources"): "Show every key; every source, how current",
+    ("app.help", "app.sources", "app.drill"): "Show every key; every source; drill scorecard",
     ("list.filter", "app.prompt"): "Filter the list; go to :pods :deploy :hpa …",
     ("graphs.zoom-in", "graphs.zoom-out"): "Zoom graphs in, out",
     ("checklist.tick", "checklist.untick"): "Tick, untick the checklist item",
@@ -157,16 +160,24 @@ class WarRoomApp(App[None]):
         checklist: ChecklistRun | None = None,
         actions: RoomActions | None = None,
         auto: AutoRollback | None = None,
+        drill_run: DrillRun | None = None,
     ) -> None:
         """`zoom` moves the graphs' window steps along its ladder and returns the new one
         (None: no graphs); `logs` reads a container's log (None: no API server to ask);
         `checklist` the layout's checklist and its journal (None: no session kept);
         `actions` what may be done to the targets (None: nothing, as with --read-only);
-        `auto` the triggers' automatic rollbacks (None: no trigger of the layout acts)."""
+        `auto` the triggers' automatic rollbacks (None: no trigger of the layout acts);
+        `drill_run` the drill played on `checklist` (None: no drill), begun with its first
+        evaluation and ended when the screen closes."""
         super().__init__()
         self.checklist = checklist
         self.actions = actions
         self.auto = auto
+        self.drill_run = drill_run
+        self._drill_refused = ""  # why the drill could not begin, in one sentence
+        # A drill's timers are read from the journal's times on a clock running ×5 or more:
+        # evaluated every second, each would carry up to that many seconds of our own lag.
+        self._tick_every = RENDER_INTERVAL if drill_run is not None else CHECKLIST_INTERVAL
         self._auto_said: dict[str, str] = {}  # arm → the state last notified
         self._evaluated = float("-inf")
         self._journal_trouble = ""
@@ -236,6 +247,13 @@ class WarRoomApp(App[None]):
     async def on_unmount(self) -> None:
         if self.auto is not None:
             await self.auto.stop()
+        drill = self.drill_run
+        if drill is not None:
+            try:
+                await drill.stop_drill("the war room closed")
+            except (JournalError, Refused) as failed:  # said after the screen (drilling.py)
+                drill.problem = drill.problem or f"the drill's end was not journalled: {failed}"
+            await drill.stop()
         self.model.close()  # the picture may outlive this screen (tests, a reopened room)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -272,6 +290,7 @@ class WarRoomApp(App[None]):
         elif active == "events":
             self.timeline.update(model)
         self._refresh_checklist(active == "checklist")
+        self._begin_drill()
         if isinstance(self.screen, ResourceScreen):
             self.screen.update(model.picture, model.cluster_age())
         down = any(s.group == "Prometheus" and s.failing for s in model.snapshot.sources)
@@ -280,7 +299,7 @@ class WarRoomApp(App[None]):
         if lines:
             details = self.keymap.label("app.sources")
             lines = (f"{lines[0]}  · {details} details", *lines[1:])
-        self.banner.show(self._checklist_banner() + tuple(lines))
+        self.banner.show(self._drill_banner() + self._checklist_banner() + tuple(lines))
 
     # ---- the checklist -----------------------------------------------------------------------
 
@@ -290,7 +309,7 @@ class WarRoomApp(App[None]):
             self.overview.show_phase(None)
             return
         moment = time.monotonic()
-        if now or moment - self._evaluated >= CHECKLIST_INTERVAL:
+        if now or moment - self._evaluated >= self._tick_every:
             self._evaluated = moment
             run.tick()
         else:
@@ -326,6 +345,69 @@ class WarRoomApp(App[None]):
         else:
             kept = f"journal {len(journal.records)} records"
         return f"{where} · ✎ {run.operator or '–'} · {kept}"
+
+    # ---- the drill --------------------------------------------------------------------------
+
+    def _begin_drill(self) -> None:
+        """Begin the drill (its clock starts, its faults are played) once the checklist has
+        been evaluated: the drill judges its conditions on the evaluation."""
+        drill, run = self.drill_run, self.checklist
+        if drill is None or run is None or run.evaluation is None:
+            return
+        if drill.started is not None or self._drill_refused:
+            return
+        try:
+            drill.begin()
+        except (DrillRefused, Refused, JournalError) as refused:
+            self._drill_refused = str(refused)
+            self.notify(
+                f"The drill did not start: {refused}.",
+                title="Drill",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+            return
+        drill.start()
+
+    def _drill_banner(self) -> tuple[str, ...]:
+        """The drill's timers (or why it did not begin), then what went wrong in it."""
+        drill = self.drill_run
+        if drill is None:
+            return ()
+        if self._drill_refused:
+            return (f"DRILL: {self._drill_refused}",)
+        card = drill.card()
+        if card is None:
+            return (f"DRILL {drill.scenario.name}: starts once the checklist is evaluated",)
+        width = max(1, self.size.width - 2)  # the banner's padding
+        lines = [timers(card, width, self.keymap.label("app.drill"))]
+        if drill.problem:
+            lines.append(f"DRILL: {drill.problem}")
+        return tuple(lines)
+
+    def _scorecard(self) -> list[str]:
+        drill = self.drill_run
+        card = drill.card() if drill is not None else None
+        if card is not None:
+            return scorecard_lines(card)
+        if self._drill_refused:
+            return [f"The drill did not start: {self._drill_refused}."]
+        return ["The drill starts once the checklist is evaluated."]
+
+    def action_drill_card(self) -> None:
+        drill = self.drill_run
+        if drill is None:
+            self.notify(
+                "No drill is running here: warroom drill LAYOUT --scenario NAME rehearses one.",
+                markup=False,
+            )
+            return
+        if isinstance(self.screen, ScorecardScreen):
+            self.screen.dismiss()
+            return
+        title = f"drill {drill.scenario.name}: scorecard"
+        self.push_screen(ScorecardScreen(title, self._scorecard, RENDER_INTERVAL))
 
     def _checklist_banner(self) -> tuple[str, ...]:
         run = self.checklist
@@ -749,10 +831,13 @@ class WarRoomApp(App[None]):
         to journal in and is gone with --read-only."""
         if action == "cancel_auto":
             return self.auto is not None
+        if action == "drill_card":
+            return self.drill_run is not None
         return action not in ("act", "rollback_trigger") or self.actions is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.offered(action)
+        # The scorecard's key says there is no drill rather than do nothing.
+        return action == "drill_card" or self.offered(action)
 
     def _held(self, actions: RoomActions, target: str) -> bool:
         """Whether another warroom holds `target` now, as the watched Leases say: then its

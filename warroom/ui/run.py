@@ -13,6 +13,7 @@ from warroom.kube.logs import log_source
 from warroom.live.actions import RoomActions
 from warroom.live.auto_rollback import AutoRollback
 from warroom.live.checklist import ChecklistRun
+from warroom.live.drill import DrillRun
 from warroom.live.room import Room
 from warroom.state.model import RoomModel
 from warroom.state.room import HeaderInfo
@@ -30,8 +31,10 @@ def room_app(
     keymap: Keymap | None = None,
     clock_label: str = "cluster time",
     checklist: ChecklistRun | None = None,
+    drill_run: DrillRun | None = None,
 ) -> WarRoomApp:
-    """The screen on `room`; `clock` is the cluster's (the sim's runs ahead of ours)."""
+    """The screen on `room`; `clock` is the cluster's (the sim's runs ahead of ours);
+    `drill_run` the drill played beside `checklist` (`warroom drill`)."""
     layout = room.layout
     header = HeaderInfo(
         room.connection.context,
@@ -73,6 +76,7 @@ def room_app(
         checklist=checklist,
         actions=actions,
         auto=auto,
+        drill_run=drill_run,
     )
 
 

@@ -8,6 +8,7 @@ import difflib
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -622,7 +623,7 @@ def _backtest(
     "simulated cluster it runs on; print each problem as file:line: what to fix.",
 )
 @click.option("--session", metavar="NAME", default=None,
-              help="The session's journal to record in (default: drill-SCENARIO).")
+              help="The session's journal to record in (default: a new drill-SCENARIO-DATE-TIME).")
 @click.option("--operator", metavar="NAME",
               help="Who signs the records (default: your login name).")
 def drill(
@@ -697,7 +698,9 @@ def drill(
         context=context,
         kubeconfig=kubeconfig,
         speed=speed,
-        session=session or f"drill-{scenario.name}",
+        # A fresh session each run by default: a drill resumed would carry the last run's
+        # acknowledgements and countdowns into this one.
+        session=session or f"drill-{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}",
         operator=operator or default_operator(),
         headless=headless,
     )

@@ -4,11 +4,16 @@ the war room closes, the scorecard printed."""
 
 from __future__ import annotations
 
+import asyncio
+
+from rich.text import Text
+
 from warroom.drills.words import scorecard_lines
 from warroom.live.checklist import ChecklistRun
-from warroom.live.drill import DrillRun
+from warroom.live.drill import Confirm, DrillRun
 from warroom.live.room import Room
 from warroom.ui.app import WarRoomApp
+from warroom.ui.ask import ConfirmScreen
 from warroom.ui.keys import Keymap
 from warroom.ui.run import room_app, run_app
 
@@ -21,7 +26,7 @@ def drill_app(
     closes."""
     label = "cluster time" if drill.staging else f"sim time ×{drill.speed:g}"
     session = run.journal.path.stem if run.journal is not None else "drill"
-    return room_app(
+    app = room_app(
         room,
         session=session,
         drill=True,
@@ -31,6 +36,27 @@ def drill_app(
         checklist=run,
         drill_run=drill,
     )
+    if drill.staging:
+        # Against staging each fault is confirmed by the person at the keys.
+        drill.confirm = _asker(app)
+    return app
+
+
+def _asker(app: WarRoomApp) -> Confirm:
+    """A fault's question on the screen; y or Enter injects it, n or Esc declines it."""
+
+    async def confirm(question: str) -> bool:
+        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def done(yes: bool | None) -> None:
+            if not answered.done():
+                answered.set_result(bool(yes))
+
+        body = Text(f"{question}\n\nThe drill waits; declined, it goes on without this fault.")
+        app.push_screen(ConfirmScreen("Drill — a fault into staging", body, "Inject it?"), done)
+        return await answered
+
+    return confirm
 
 
 async def drill_screen(

@@ -16,8 +16,8 @@ from warroom.journal import readable_records, session_path
 SCENARIO = """
 name: unready
 layout: bizra-inference-10k
-says: Starts only once DevOps has signed off, which nobody does.
-requires: [pods-running, signoff-devops]
+says: Starts only once the full load has scaled the API out, which comes too late.
+requires: [pods-running, load-10000]
 faults:
   - {at: 10s, regress: {image: "ghcr.io/bizra/inference:2.0.1"}}
 responses:
@@ -34,7 +34,7 @@ def test_a_drill_whose_prerequisites_never_pass_is_refused_and_injects_nothing(
                                        "--speed", "60", "--session", "unready"])  # fmt: skip
     assert result.exit_code == 2, result.output
     assert result.output.startswith(
-        "refused: its prerequisites were never proved in 10 min: signoff-devops ("
+        "refused: its prerequisites were never proved in 10 min: load-10000 ("
     ), result.output
     assert "pods-running" not in result.output  # it passed: only what is unproved is named
     kinds = {r["kind"] for r in readable_records(session_path("unready"))}
@@ -44,7 +44,17 @@ def test_a_drill_whose_prerequisites_never_pass_is_refused_and_injects_nothing(
 
 def test_a_prerequisite_that_is_not_an_item_is_a_file_line_error(tmp_path: Path) -> None:
     path = tmp_path / "unready.yaml"
-    path.write_text(SCENARIO.replace("signoff-devops", "signoff-devop"))
+    path.write_text(SCENARIO.replace("load-10000", "load-100000"))
     result = CliRunner().invoke(main, ["drill", "--check", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:5: requires[1]: 'signoff-devop' is not an item of the layout" in result.output
+    assert f"{path}:5: requires[1]: 'load-100000' is not an item of the layout" in result.output
+
+
+def test_a_prerequisite_ticked_by_hand_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "unready.yaml"
+    path.write_text(SCENARIO.replace("load-10000", "runbook"))
+    result = CliRunner().invoke(main, ["drill", "--check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:5: requires[1]: 'runbook' is ticked by hand; a prerequisite is an item" in (
+        result.output
+    )

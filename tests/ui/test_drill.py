@@ -243,3 +243,28 @@ async def test_a_drill_on_a_read_only_journal_says_why_it_did_not_start() -> Non
             await pilot.press("D")
             await until(lambda: isinstance(app.screen, ScorecardScreen), pause=pilot.pause)
             assert "The drill did not start" in text(app.screen.query_one("#scorecard-text"))
+
+
+async def test_a_drill_waiting_for_its_prerequisites_says_so_and_starts_no_clock() -> None:
+    never = "      - {id: never, title: p95 over 100 s, "
+    never += 'promql: {signal: p95, op: ">", value: 100}}\n'
+    layout = LAYOUT.replace("triggers:", f"{never}triggers:")
+    async with simulated() as sim, live_room(sim, layout) as room:
+        waiting = SCENARIO.replace("ends: 15m", "ends: 15m\nrequires: [never]")
+        scenario = parse_scenario(waiting, "ui-drill.yaml", layout=room.layout)
+        async with open_checklist(room, "waits", operator="ana", layout_path=None, drill=True,
+                                  pace=lambda: SPEED) as run:  # fmt: skip
+            drill = DrillRun(scenario, run, RoomActions(room.connection, room.layout, run),
+                             FaultInjector(room.connection, room.layout, control=sim.url),
+                             staging=False, speed=SPEED)  # fmt: skip
+            app = drill_app(room, run, drill)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(lambda: "DRILL ui-drill: waiting for its prerequisites: never ("
+                            in flat(app), what="the wait on the banner", pause=pilot.pause,
+                            timeout=60)  # fmt: skip
+                await pilot.press("D")
+                await until(lambda: isinstance(app.screen, ScorecardScreen), pause=pilot.pause)
+                drawn = " ".join(text(app.screen.query_one("#scorecard-text")).split())
+                assert "The drill has not started: waiting for its prerequisites: never (" in drawn
+    kinds = {r["kind"] for r in readable_records(session_path("waits"))}
+    assert not {k for k in kinds if k.startswith("drill_")}

@@ -101,8 +101,14 @@ def against_layout(scenario: Scenario, layout: Layout) -> list[tuple[Path, str]]
                   "an item of the layout")  # fmt: skip
     for i, guard in enumerate(scenario.halt):
         check(("halt", i, "signal"), guard.signal, signals, "a signal of the layout")
+    by_hand = {i.id for _, i in layout.items() if i.ticked_by_person}
     for i, item in enumerate(scenario.requires):
         check(("requires", i), item, items, "an item of the layout")
+        if item in by_hand:
+            out.append(
+                (("requires", i), f"{item!r} is ticked by hand; a prerequisite is an item "
+                 "proved by its evidence (a check), so that the drill starts on what is true")
+            )  # fmt: skip
     if scenario.error_budget is not None:
         check(("error_budget", "signal"), scenario.error_budget.signal, signals,
               "a signal of the layout")  # fmt: skip

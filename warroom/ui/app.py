@@ -379,7 +379,8 @@ class WarRoomApp(App[None]):
             return (f"DRILL: {self._drill_refused}",)
         card = drill.card()
         if card is None:
-            return (f"DRILL {drill.scenario.name}: starts once the checklist is evaluated",)
+            waits = drill.waiting or "starts once the checklist is evaluated"
+            return (f"DRILL {drill.scenario.name}: {waits}",)
         width = max(1, self.size.width - 2)  # the banner's padding
         lines = [timers(card, width, self.keymap.label("app.drill"))]
         if drill.problem:
@@ -393,6 +394,8 @@ class WarRoomApp(App[None]):
             return scorecard_lines(card)
         if self._drill_refused:
             return [f"The drill did not start: {self._drill_refused}."]
+        if drill is not None and drill.waiting:
+            return [f"The drill has not started: {drill.waiting}."]
         return ["The drill starts once the checklist is evaluated."]
 
     def action_drill_card(self) -> None:

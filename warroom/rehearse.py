@@ -21,6 +21,7 @@ from pathlib import Path
 
 from warroom.drills.scenario import Scenario
 from warroom.drills.words import scorecard_json, scorecard_lines
+from warroom.journal.journal import JournalError
 from warroom.kube.connection import Kubeconfig, kubeconfig_paths
 from warroom.kube.errors import KubeError
 from warroom.layout import Layout
@@ -188,6 +189,9 @@ async def rehearse_headless(
     except DrillRefused as exc:
         echo(f"refused: {exc}")
         return REFUSED
+    except (KubeError, JournalError) as exc:
+        echo(f"error: {exc}")
+        return MISSED
     could_not = dict(drill.responder.said) if drill.responder is not None else {}
     if as_json:
         shown = scorecard_json(card) | {"responder": could_not, "problem": drill.problem or None}
@@ -215,15 +219,19 @@ async def rehearse_on_screen(
         echo(f"refused: {refused}")
         return REFUSED
     _log_to_file()
-    async with _drill(asked, scripted=False, confirm=confirm, real_prometheus=True) as (
-        room,
-        run,
-        drill,
-    ):
-        outcome = screen(room, run, drill)
-        if asyncio.iscoroutine(outcome):
-            await outcome
-        card = drill.card()
+    try:
+        async with _drill(asked, scripted=False, confirm=confirm, real_prometheus=True) as (
+            room,
+            run,
+            drill,
+        ):
+            outcome = screen(room, run, drill)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+            card = drill.card()
+    except (KubeError, JournalError) as exc:
+        echo(f"error: {exc}")
+        return MISSED
     return MET if card is not None and card.met else MISSED
 
 

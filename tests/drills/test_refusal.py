@@ -147,3 +147,16 @@ def test_a_fault_only_the_sim_can_take_is_refused_against_staging(
 def test_a_missing_kubeconfig_is_one_sentence(tmp_path: Path) -> None:
     code, out = drill(tmp_path, "--context", "staging", "--kubeconfig", str(tmp_path / "none"))
     assert code == 2 and out.startswith("refused: no kubeconfig at "), out
+
+
+def test_an_unreachable_staging_context_is_one_sentence(tmp_path: Path) -> None:
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    config = kubeconfig(tmp_path / "kubeconfig", "staging", f"http://127.0.0.1:{port}")
+    code, out = drill(tmp_path, "--context", "staging", "--kubeconfig", str(config))
+    assert code == 1, out
+    assert out.startswith(f"error: cannot reach the API server at http://127.0.0.1:{port} of "
+                          'context "staging"'), out  # fmt: skip
+    assert "Traceback" not in out

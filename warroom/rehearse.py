@@ -176,8 +176,9 @@ async def rehearse_headless(
         echo(f"refused: {refused}")
         return REFUSED
     _log_to_file()
-    # Unattended, the sim's own PromQL answers on the sim's clock; a real Prometheus scrapes on
-    # ours, and at ×30 a 1-minute rate would hold two samples.
+    # Unattended, the sim's built-in PromQL: it is scraped every 5 s of the sim's clock, where a
+    # real Prometheus scrapes on its own interval of ours (30 s of the sim's at ×30). Either
+    # way a rate's window is on our clock (docs/drills.md, "At speed, rates lag").
     try:
         async with _drill(asked, scripted=True, confirm=confirm, real_prometheus=False) as (
             _,

@@ -317,7 +317,7 @@ async def test_for_is_judged_from_prometheus_history_so_it_passes_at_once(
     binary = require_tool("prometheus")
     query = 'sum(rate(http_requests_total{namespace="bizra-prod"}[2s]))'
     async with (
-        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        PrometheusProcess(sim.metrics_target, scrape_interval=0.5, binary=binary) as prom,
         httpx.AsyncClient(base_url=prom.url) as client,
     ):
 

@@ -876,7 +876,8 @@ def check(
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_KUBECONFIG,
     show_default=True,
-    help="Where to write the kubeconfig (context warroom-sim).",
+    help="Where to write the kubeconfig (contexts warroom-sim and warroom-sim-viewer; each "
+    "user's token in FILE.CONTEXT.token beside it, all 0600).",
 )
 @click.option(
     "--scenario",
@@ -898,13 +899,39 @@ def check(
     is_flag=True,
     help="Also run a real Prometheus (the prometheus binary) scraping the sim every second.",
 )
-def sim(port: int, kubeconfig: Path, scenario: str, speed: float, with_prometheus: bool) -> None:
-    """Serve a simulated Kubernetes cluster that kubectl and warroom can drive."""
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Serve plain HTTP, where a request without a credential is the operator's (as "
+    "before the sim asked for one); a viewer's token still makes it the viewer's.",
+)
+def sim(
+    port: int,
+    kubeconfig: Path,
+    scenario: str,
+    speed: float,
+    with_prometheus: bool,
+    insecure_http: bool,
+) -> None:
+    """Serve a simulated Kubernetes cluster that kubectl and warroom can drive.
+
+    \b
+    It speaks HTTPS with a certificate authority made for the run (its certificate is in the
+    kubeconfig as certificate-authority-data) and asks every request for a credential, as a
+    real API server does. The kubeconfig has two contexts:
+      warroom-sim         the operator: may do everything, and drive the sim's /_sim/ API
+      warroom-sim-viewer  a viewer: may get, list and watch, nothing else
+    so `kubectl --context warroom-sim-viewer auth can-i patch deployments` says no, and
+    `warroom LAYOUT --context warroom-sim-viewer` shows the room as a viewer sees it. Client
+    certificates the run's CA signs work too (POST /_sim/certificates, as the operator).
+    """
     from warroom.sim.cluster import SimCluster
     from warroom.sim.scenario import ScenarioError
 
     try:
-        cluster = SimCluster(scenario, port=port, speed=speed, kubeconfig=kubeconfig)
+        cluster = SimCluster(
+            scenario, port=port, speed=speed, kubeconfig=kubeconfig, tls=not insecure_http
+        )
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -915,6 +942,9 @@ def sim(port: int, kubeconfig: Path, scenario: str, speed: float, with_prometheu
         ) from exc
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+CONTEXTS_LINE = "warroom-sim (operator, the current one) and warroom-sim-viewer (read only)"
 
 
 async def _serve(cluster: object, with_prometheus: bool) -> None:
@@ -934,11 +964,15 @@ async def _serve(cluster: object, with_prometheus: bool) -> None:
             f"(speed ×{cluster.speed:g}); try: kubectl --kubeconfig {cluster.kubeconfig} "
             "get pods -A   (Ctrl-C stops it)"
         )
+        click.echo(
+            f"warroom sim: contexts {CONTEXTS_LINE}"
+            + ("" if cluster.tls else "; plain HTTP (--insecure-http)")
+        )
         real: PrometheusProcess | None = None
         if with_prometheus and find_binary() is None:
             click.echo(f"warroom sim: prometheus is not on PATH; {INSTALL_HINT}.")
         elif with_prometheus:
-            real = PrometheusProcess(f"127.0.0.1:{cluster.port}")
+            real = PrometheusProcess(cluster.metrics_target)
             try:
                 await real.start()
             except PrometheusError as exc:

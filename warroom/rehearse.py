@@ -93,12 +93,13 @@ def refusal(asked: Rehearsal) -> str:
 @contextlib.asynccontextmanager
 async def _cluster(
     asked: Rehearsal, *, real_prometheus: bool
-) -> AsyncIterator[tuple[Room, str | None]]:
-    """The room on the sim (started here, its control API's URL with it) or on the context."""
+) -> AsyncIterator[tuple[Room, bool]]:
+    """The room on the sim (started here; True: its control API answers on the room's
+    connection) or on the context (False)."""
     if not asked.sim:
         layout = asked.layout.with_overrides(context=asked.context)
         async with open_room(layout, kubeconfig=asked.kubeconfig) as room:
-            yield room, None
+            yield room, False
         return
     assert asked.layout.simulation is not None
     speed = asked.pace
@@ -114,7 +115,7 @@ async def _cluster(
             asked.layout.with_overrides(context="warroom-sim", prometheus=url), speed
         )
         async with open_room(layout, kubeconfig=sim.kubeconfig, clock=sim.clock.now) as room:
-            yield room, sim.url
+            yield room, True
 
 
 def _polled_on_sim_clock(layout: Layout, speed: float) -> Layout:
@@ -129,7 +130,7 @@ def _polled_on_sim_clock(layout: Layout, speed: float) -> Layout:
 async def _drill(
     asked: Rehearsal, *, scripted: bool, confirm: Confirm | None, real_prometheus: bool
 ) -> AsyncIterator[tuple[Room, ChecklistRun, DrillRun]]:
-    async with _cluster(asked, real_prometheus=real_prometheus) as (room, control):
+    async with _cluster(asked, real_prometheus=real_prometheus) as (room, simulated):
         await room.sources.wait_synced(60)
         async with open_checklist(
             room,
@@ -146,7 +147,7 @@ async def _drill(
                 asked.scenario,
                 run,
                 RoomActions(room.connection, room.layout, run),
-                FaultInjector(room.connection, room.layout, control),
+                FaultInjector(room.connection, room.layout, simulated=simulated),
                 staging=not asked.sim,
                 speed=asked.pace,
                 confirm=None if asked.sim else confirm,

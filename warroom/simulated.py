@@ -19,7 +19,7 @@ async def metrics_of(sim: SimCluster, *, real: bool = True) -> AsyncIterator[tup
     process: PrometheusProcess | None = None
     url = sim.prometheus_url
     if real and find_binary() is not None:
-        process = PrometheusProcess(f"127.0.0.1:{sim.port}")
+        process = PrometheusProcess(sim.metrics_target)
         try:
             url = await process.start()
         except PrometheusError as exc:

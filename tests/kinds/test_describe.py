@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-import aiohttp
 import pytest
 
 from tests.sim.conftest import Kubectl
@@ -33,7 +32,7 @@ def test_smart_label_is_kubectls(field: str, label: str) -> None:
 
 
 async def get(sim: SimCluster, path: str) -> dict:
-    async with aiohttp.ClientSession() as session, session.get(f"{sim.url}{path}") as resp:
+    async with sim.session() as session, session.get(f"{sim.url}{path}") as resp:
         assert resp.status == 200, await resp.text()
         return await resp.json()
 

@@ -11,8 +11,9 @@ import contextlib
 
 
 class Proxy:
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, scheme: str = "https") -> None:
         self.target_port = target_port
+        self.scheme = scheme  # what passes through: TLS to the sim by default
         self.port = 0
         self.accepted = 0
         self._server: asyncio.Server | None = None
@@ -21,7 +22,7 @@ class Proxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     async def restore(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)

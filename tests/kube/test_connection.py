@@ -1,27 +1,27 @@
 """Connecting from a kubeconfig: the sim's context works, and every user mistake is one sentence.
 
-The sim has no authentication, so a 401 comes from a few lines of aiohttp standing in for an
-API server that rejects the token.
+The sim authenticates every request over HTTPS, so a kubeconfig written here carries its CA and
+a credential; the credential failures themselves are in test_credentials.py.
 """
 
 from __future__ import annotations
 
+import base64
 import socket
 import stat
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import yaml
-from aiohttp import web
 
 from tests.kube.conftest import CONFIGMAPS, reflector
 from tests.waiting import until
 from warroom.kube import ApiError, KubeError, connect
 from warroom.sim.cluster import CONTEXT, SimCluster, kubeconfig_text
+from warroom.sim.credentials import MASTERS, Token, User
 from warroom.state.store import ObjectCache
 
 
@@ -36,11 +36,16 @@ def write(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def two_contexts(server: str, user: dict[str, Any] | None = None) -> dict[str, Any]:
+def two_contexts(
+    server: str, user: dict[str, Any] | None = None, sim: SimCluster | None = None
+) -> dict[str, Any]:
+    cluster: dict[str, Any] = {"server": server}
+    if sim is not None:  # trust the sim's CA
+        cluster["certificate-authority-data"] = base64.b64encode(sim.authority.ca_pem).decode()
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "clusters": [{"name": "c", "cluster": cluster}],
         "users": [{"name": "u", "user": user or {}}],
         "contexts": [
             {"name": "staging", "context": {"cluster": "c", "user": "u", "namespace": "web"}},
@@ -68,7 +73,7 @@ async def test_the_sims_context_connects_and_lists(sim: SimCluster) -> None:
 async def test_current_context_is_the_default_and_kubeconfig_env_merges_files(
     sim: SimCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    other = write(tmp_path / "other", two_contexts(sim.url))
+    other = write(tmp_path / "other", two_contexts(sim.url, {"token": sim.tokens[CONTEXT]}, sim))
     monkeypatch.setenv("KUBECONFIG", f"{sim.kubeconfig}:{other}")
     async with await connect() as conn:
         assert conn.context == "staging"  # the later file's current-context, as the client merges
@@ -151,41 +156,18 @@ async def test_server_refusing_requests_at_connect(sim: SimCluster) -> None:
 
 
 @pytest.fixture
-async def rejecting() -> AsyncIterator[str]:
-    """An API server that answers every request 401, as one does for an expired token."""
-
-    async def unauthorized(_: web.Request) -> web.Response:
-        status = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": "Unauthorized",
-            "reason": "Unauthorized",
-            "code": 401,
-        }
-        return web.json_response(status, status=401)
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", unauthorized)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+def rejecting(sim: SimCluster) -> str:
+    """The sim's URL: it answers a token it did not make 401, as a server does an expired one."""
+    return sim.url
 
 
-async def test_rejected_credentials(rejecting: str, tmp_path: Path) -> None:
-    path = write(tmp_path / "kubeconfig", two_contexts(rejecting, {"token": "expired"}))
+async def test_rejected_credentials(sim: SimCluster, rejecting: str, tmp_path: Path) -> None:
+    path = write(tmp_path / "kubeconfig", two_contexts(rejecting, {"token": "expired"}, sim))
     with pytest.raises(KubeError) as raised:
         await connect(path, "prod-eu")
     assert one_sentence(raised.value) == (
-        f'the API server at {rejecting} rejected the credentials of context "prod-eu" '
-        f"(401 Unauthorized); log in again or renew them in {path}"
+        f'the API server at {rejecting} rejected the bearer token of context "prod-eu" (401 '
+        f"Unauthorized: it expired or was revoked); get a new token and put it in {path}"
     )
 
 
@@ -208,7 +190,7 @@ async def test_exec_plugin_token_is_sent(sim: SimCluster, tmp_path: Path) -> Non
         "import json; print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1',"
         " 'kind': 'ExecCredential', 'status': {'token': 'from-plugin'}}))",
     )
-    path = write(tmp_path / "kubeconfig", two_contexts(sim.url, user))
+    path = write(tmp_path / "kubeconfig", two_contexts(sim.url, user, sim))
     seen: list[str] = []
 
     async def on_start(_: Any, __: Any, params: aiohttp.TraceRequestStartParams) -> None:
@@ -216,6 +198,7 @@ async def test_exec_plugin_token_is_sent(sim: SimCluster, tmp_path: Path) -> Non
 
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_start)
+    sim.authority.tokens["from-plugin"] = Token(User("plugin", (MASTERS,)), None)
     async with await connect(path, "staging", trace_configs=[trace]):
         pass
     assert seen == ["Bearer from-plugin"]
@@ -223,7 +206,7 @@ async def test_exec_plugin_token_is_sent(sim: SimCluster, tmp_path: Path) -> Non
 
 async def test_failing_exec_plugin_says_to_run_it(sim: SimCluster, tmp_path: Path) -> None:
     user = plugin(tmp_path, "import sys; sys.exit('not logged in')")
-    path = write(tmp_path / "kubeconfig", two_contexts(sim.url, user))
+    path = write(tmp_path / "kubeconfig", two_contexts(sim.url, user, sim))
     with pytest.raises(KubeError) as raised:
         await connect(path, "staging")
     command = user["exec"]["command"]
@@ -243,9 +226,9 @@ async def test_api_errors_carry_the_status(sim: SimCluster) -> None:
 
 
 async def test_rejected_credentials_while_reflecting_are_one_sentence(
-    rejecting: str, tmp_path: Path
+    sim: SimCluster, rejecting: str, tmp_path: Path
 ) -> None:
-    path = write(tmp_path / "kubeconfig", two_contexts(rejecting, {"token": "expired"}))
+    path = write(tmp_path / "kubeconfig", two_contexts(rejecting, {"token": "expired"}, sim))
     async with (
         await connect(path, "prod-eu", check=False) as conn,
         reflector(conn, ObjectCache()) as r,
@@ -253,6 +236,7 @@ async def test_rejected_credentials_while_reflecting_are_one_sentence(
         await until(lambda: r.last_error is not None)
     text = r.last_error or ""
     assert text.startswith(
-        f'the API server at {rejecting} rejected the credentials of context "prod-eu" '
-        f"(401 Unauthorized); log in again or renew them in {path} (retrying in "
+        f'the API server at {rejecting} rejected the bearer token of context "prod-eu" (401 '
+        f"Unauthorized: it expired or was revoked); get a new token and put it in {path} "
+        "(retrying in "
     )

@@ -25,7 +25,7 @@ from tests.kube.conftest import (
 from tests.kube.proxy import Proxy
 from tests.waiting import until
 from warroom.kube import Connection, connect
-from warroom.sim.cluster import CONTEXT, SimCluster, kubeconfig_text
+from warroom.sim.cluster import CONTEXT, SimCluster
 from warroom.state.store import ObjectCache
 
 
@@ -71,9 +71,9 @@ async def proxy(sim: SimCluster) -> AsyncIterator[Proxy]:
         await forwarder.cut()
 
 
-async def through(proxy: Proxy, tmp_path: Path, traffic: Traffic) -> Connection:
+async def through(sim: SimCluster, proxy: Proxy, tmp_path: Path, traffic: Traffic) -> Connection:
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(kubeconfig_text(proxy.url), encoding="utf-8")
+    kubeconfig.write_text(sim.kubeconfig_text(inline=True, url=proxy.url), encoding="utf-8")
     return await connect(kubeconfig, CONTEXT, check=False, trace_configs=[traffic.config])
 
 
@@ -91,7 +91,8 @@ async def test_connection_refused_backs_off_then_recovers_without_ghosts(
     for name in ("a", "b", "c"):
         world.create(name)
     cache = ObjectCache()
-    async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
+    conn = await through(world.sim, proxy, tmp_path, traffic)
+    async with conn, reflector(conn, cache) as r:
         await until(lambda: r.healthy)
         await proxy.cut()  # the open watch breaks mid-stream; new connections are refused
         change_everything(world)
@@ -116,7 +117,8 @@ async def test_starting_while_the_server_is_unreachable_lists_once_it_is_back(
     world.create("there-all-along")
     await proxy.cut()
     cache = ObjectCache()
-    async with await through(proxy, tmp_path, traffic) as conn, reflector(conn, cache) as r:
+    conn = await through(world.sim, proxy, tmp_path, traffic)
+    async with conn, reflector(conn, cache) as r:
         await until(lambda: sum(refused(s.error) for s in traffic.lists()) >= 2)
         fresh = r.freshness()
         assert not r.synced and r.last_heard is None and fresh.age is None and fresh.stale

@@ -18,7 +18,7 @@ from warroom.sim.prometheus import PrometheusProcess
 async def prometheus(sim: SimCluster) -> AsyncIterator[PrometheusProcess]:
     binary = require_tool("prometheus")
     async with PrometheusProcess(
-        f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary
+        sim.metrics_target, scrape_interval=0.5, binary=binary
     ) as prom:
         yield prom
 

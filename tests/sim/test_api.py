@@ -116,13 +116,13 @@ async def msim() -> AsyncIterator[SimCluster]:
 
 @pytest.fixture
 async def api(msim: SimCluster) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
+    async with msim.session() as session:
         yield Api(session, msim.url)
 
 
 @pytest.fixture
 async def live_api(sim: SimCluster) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         yield Api(session, sim.url)
 
 

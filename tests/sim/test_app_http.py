@@ -91,13 +91,13 @@ def detailed_scenario_text() -> str:
 
 @pytest.fixture
 async def client(sim: SimCluster) -> AsyncIterator[Client]:
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         yield Client(session, sim)
 
 
 async def fault(sim: SimCluster, method: str, body: dict[str, Any]) -> tuple[int, Any]:
     async with (
-        aiohttp.ClientSession() as session,
+        sim.session() as session,
         session.request(method, f"{sim.url}/_sim/faults/endpoint", json=body) as resp,
     ):
         return resp.status, await resp.json()
@@ -246,7 +246,7 @@ async def test_detailed_health_judges_each_component(
     assert gone.returncode == 1 and "NotFound" in gone.stderr
     await kubectl.ok("scale", "deployment/redis", "-n", NS, "--replicas=0")
 
-    async with aiohttp.ClientSession() as session:
+    async with detailed.session() as session:
         client = Client(session, detailed)
         down = await until_value(
             lambda: client.get(proxy(f"{APP}:http", "/health/detailed")),
@@ -287,7 +287,7 @@ async def test_a_lost_gpu_makes_the_pod_unhealthy() -> None:
         }
     )
     scenario = parse(yaml.safe_dump(data, allow_unicode=True), "detailed.yaml")
-    async with SimCluster(scenario, manual_clock=True) as sim, aiohttp.ClientSession() as s:
+    async with SimCluster(scenario, manual_clock=True) as sim, sim.session() as s:
         client = Client(s, sim)
         pods = sorted(
             (
@@ -403,7 +403,7 @@ async def test_a_starting_pod_answers_ready_503_until_its_probe_passes() -> None
     }
     async with (
         SimCluster("bizra-inference-10k", manual_clock=True) as sim,
-        aiohttp.ClientSession() as session,
+        sim.session() as session,
     ):
         client = Client(session, sim)
         for plural, obj in (("pods", pod), ("services", service)):
@@ -453,7 +453,7 @@ async def test_an_app_is_found_by_its_exact_image_then_repository_then_service()
     scenario = parse(yaml.safe_dump(data, allow_unicode=True), "apps.yaml")
     async with (
         SimCluster(scenario, manual_clock=True) as sim,
-        aiohttp.ClientSession() as session,
+        sim.session() as session,
     ):
         client = Client(session, sim)
         found = {
@@ -465,7 +465,7 @@ async def test_an_app_is_found_by_its_exact_image_then_repository_then_service()
         scenario = parse(yaml.safe_dump(data, allow_unicode=True), "apps.yaml")
     async with (
         SimCluster(scenario, manual_clock=True) as sim,
-        aiohttp.ClientSession() as session,
+        sim.session() as session,
     ):
         client = Client(session, sim)
         assert (await client.get(proxy(f"{APP}:http", "/by-service"))).status == 200

@@ -131,7 +131,7 @@ async def test_outcomes_pass_at_their_rate_and_a_regression_lowers_it(sim: SimCl
     assert valid / delta(before, after, "planner_json_total") == pytest.approx(0.985)
     cb_p99 = quantile(0.99, before, after, "circuit_breaker_latency_seconds")
     # Over the control API, as a drill would: the cache misses and the breaker slows.
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         body = {
             "image": STABLE,
             "latency": 1.0,

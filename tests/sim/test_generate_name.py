@@ -82,8 +82,8 @@ async def sim(names: Colliding) -> AsyncIterator[SimCluster]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http(sim: SimCluster) -> AsyncIterator[aiohttp.ClientSession]:
+    async with sim.session() as session:
         yield session
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -28,7 +27,7 @@ async def platform() -> AsyncIterator[SimCluster]:
 
 
 async def scrape(sim: SimCluster, family: str) -> Series:
-    async with aiohttp.ClientSession() as session, session.get(f"{sim.url}/metrics") as resp:
+    async with sim.session() as session, session.get(f"{sim.url}/metrics") as resp:
         text = await resp.text()
     out: Series = {}
     for parsed in text_string_to_metric_families(text):
@@ -93,7 +92,7 @@ async def test_volume_stats_follow_the_claims_and_a_drill_fills_one(
     assert where(capacity, persistentvolumeclaim="postgres-data") == 100 * 2**30
     assert where(available, persistentvolumeclaim="postgres-data") == pytest.approx(70 * 2**30)
 
-    async with aiohttp.ClientSession() as session:
+    async with platform.session() as session:
         body = {"claim": f"{NS}/postgres-data", "used": 0.95}
         async with session.post(f"{platform.url}/_sim/faults/volume", json=body) as resp:
             assert resp.status == 200

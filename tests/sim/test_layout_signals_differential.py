@@ -38,7 +38,7 @@ async def _compare(layout: Layout, binary: str) -> list[str]:
     assert layout.simulation is not None
     async with (
         SimCluster(layout.simulation.scenario, speed=10, scrape_interval=0.5) as sim,
-        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        PrometheusProcess(sim.metrics_target, scrape_interval=0.5, binary=binary) as prom,
         aiohttp.ClientSession() as session,
     ):
         at = await window_filled(session, prom.url, HISTORY)

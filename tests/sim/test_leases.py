@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.sim.conftest import Kubectl
@@ -53,7 +52,7 @@ async def esim() -> AsyncIterator[SimCluster]:
 
 @pytest.fixture
 async def api(esim: SimCluster) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
+    async with esim.session() as session:
         yield Api(session, esim.url)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,7 +23,7 @@ REGRESSED = "ghcr.io/bizra/inference:2.0.1-rc2"
 
 
 async def scrape(sim: SimCluster) -> list[tuple[str, dict[str, str], float]]:
-    async with aiohttp.ClientSession() as session, session.get(f"{sim.url}/metrics") as resp:
+    async with sim.session() as session, session.get(f"{sim.url}/metrics") as resp:
         assert resp.status == 200, await resp.text()
         text = await resp.text()
     return [
@@ -367,7 +366,7 @@ async def test_node_failure_takes_its_gpus_out_of_telemetry(sim: SimCluster) -> 
 
 async def test_prometheus_outage_makes_the_target_fail_until_cleared(sim: SimCluster) -> None:
     sim.prometheus_outage(True)
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         async with session.get(f"{sim.url}/metrics") as resp:
             assert resp.status == 503
         sim.prometheus_outage(False)
@@ -378,7 +377,7 @@ async def test_prometheus_outage_makes_the_target_fail_until_cleared(sim: SimClu
 async def test_apiserver_restart_drops_watches_and_refuses_then_recovers() -> None:
     async with (
         SimCluster("bizra-inference-10k", speed=20) as sim,
-        aiohttp.ClientSession() as session,
+        sim.session() as session,
     ):
         async with session.get(f"{sim.url}/api/v1/pods", params={"watch": "true"}) as watch:
             first = await watch.content.readline()
@@ -419,7 +418,7 @@ async def test_scenario_load_section_is_validated() -> None:
 async def test_the_regression_fault_over_http_lowers_the_ihsan_pass_rate(sim: SimCluster) -> None:
     sim.set_users(SERVICE, 300)
     await sim.advance(20)
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         async with session.post(
             f"{sim.url}/_sim/faults/regression",
             json={"image": STABLE, "latency": 1, "errors": 0, "ihsan": 0.6},

@@ -98,8 +98,8 @@ async def sim() -> AsyncIterator[SimCluster]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http(sim: SimCluster) -> AsyncIterator[aiohttp.ClientSession]:
+    async with sim.session() as session:
         yield session
 
 

@@ -29,7 +29,7 @@ async def sim() -> AsyncIterator[SimCluster]:
 @pytest.fixture
 async def prometheus(sim: SimCluster) -> AsyncIterator[PrometheusProcess]:
     binary = require_tool("prometheus")
-    async with PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5,
+    async with PrometheusProcess(sim.metrics_target, scrape_interval=0.5,
                                  binary=binary) as prom:
         yield prom
 

@@ -127,7 +127,7 @@ def close(a: float, b: float) -> bool:
 async def test_builtin_engine_agrees_with_real_prometheus(sim: SimCluster) -> None:
     binary = require_tool("prometheus")
     async with (
-        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        PrometheusProcess(sim.metrics_target, scrape_interval=0.5, binary=binary) as prom,
         aiohttp.ClientSession() as session,
     ):
         # Both need scrapes from before the widest window behind the evaluation time, or

@@ -29,7 +29,7 @@ from tests.sim.test_kubectl import read_until
 from warroom.importing.reading import decode
 from warroom.sim import scenario
 from warroom.sim.catalogue import Catalogue
-from warroom.sim.cluster import SimCluster, kubeconfig_text
+from warroom.sim.cluster import SimCluster
 
 SEEDS = Path(__file__).parent.parent / "importing" / "seeds"
 NODE0 = "node0-canary"
@@ -291,7 +291,7 @@ def _marks(command: Command) -> list[pytest.MarkDecorator]:
 
 def _kubectl(kubectl_binary: str, sim: SimCluster, seed: str, tmp_path: Path) -> Kubectl:
     config = tmp_path / "kubeconfig"
-    config.write_text(kubeconfig_text(sim.url, namespace=SEED[seed].namespace), encoding="utf-8")
+    config.write_text(sim.kubeconfig_text(SEED[seed].namespace), encoding="utf-8")
     return Kubectl(kubectl_binary, config, tmp_path / "kube-cache")
 
 

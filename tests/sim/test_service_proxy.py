@@ -74,7 +74,7 @@ class Client:
 
 @pytest.fixture
 async def client(sim: SimCluster) -> AsyncIterator[Client]:
-    async with aiohttp.ClientSession() as session:
+    async with sim.session() as session:
         yield Client(session, sim)
 
 

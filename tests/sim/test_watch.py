@@ -173,10 +173,11 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def api_session(url: str) -> AsyncIterator[Api]:
-    """An Api on its own session; every watch it opened is closed on the way out."""
-    async with aiohttp.ClientSession() as http:
-        api = Api(http, url)
+async def api_session(sim: SimCluster) -> AsyncIterator[Api]:
+    """An Api on its own session, as the operator; every watch it opened is closed on the way
+    out."""
+    async with sim.session() as http:
+        api = Api(http, sim.url)
         try:
             yield api
         finally:
@@ -208,8 +209,8 @@ def assert_deleted(event: Event, last: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http(empty: SimCluster) -> AsyncIterator[aiohttp.ClientSession]:
+    async with empty.session() as session:
         yield session
 
 
@@ -222,7 +223,7 @@ async def empty() -> AsyncIterator[SimCluster]:
 
 @pytest.fixture
 async def api(empty: SimCluster) -> AsyncIterator[Api]:
-    async with api_session(empty.url) as client:
+    async with api_session(empty) as client:
         yield client
 
 
@@ -412,7 +413,7 @@ async def assert_expired(watch: WatchStream, requested: str) -> int:
 async def test_watch_from_before_the_retained_window_gets_410_expired() -> None:
     async with (
         SimCluster(None, manual_clock=True, watch_window=5) as sim,
-        api_session(sim.url) as api,
+        api_session(sim) as api,
     ):
         ns = await api.namespace("watch-window")
         created = await api.configmap(ns, "churn")
@@ -459,7 +460,7 @@ async def test_watch_from_before_a_compaction_gets_410_expired_and_a_relist_reco
 async def bookmarking() -> AsyncIterator[Api]:
     async with (
         SimCluster(None, manual_clock=True, bookmark_interval=0.2) as sim,
-        api_session(sim.url) as api,
+        api_session(sim) as api,
     ):
         yield api
 
@@ -682,7 +683,7 @@ async def test_official_client_watch_from_an_expired_version_raises_410(
 ) -> None:
     async with (
         SimCluster(None, manual_clock=True, watch_window=3) as sim,
-        api_session(sim.url) as api,
+        api_session(sim) as api,
     ):
         ns = await api.namespace("watch-official-410")
         created = await api.configmap(ns, "churn")
@@ -731,7 +732,7 @@ async def test_official_client_watch_from_an_expired_version_raises_410(
 
 @pytest.fixture
 async def sim_api(sim: SimCluster) -> AsyncIterator[Api]:
-    async with api_session(sim.url) as client:
+    async with api_session(sim) as client:
         yield client
 
 

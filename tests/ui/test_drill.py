@@ -106,7 +106,7 @@ async def drilled(session: str = SESSION) -> AsyncIterator[Drill]:
                 scenario,
                 run,
                 RoomActions(room.connection, room.layout, run),
-                FaultInjector(room.connection, room.layout, control=sim.url),
+                FaultInjector(room.connection, room.layout, simulated=True),
                 staging=False,
                 speed=SPEED,
             )
@@ -255,7 +255,7 @@ async def test_a_drill_waiting_for_its_prerequisites_says_so_and_starts_no_clock
         async with open_checklist(room, "waits", operator="ana", layout_path=None, drill=True,
                                   pace=lambda: SPEED) as run:  # fmt: skip
             drill = DrillRun(scenario, run, RoomActions(room.connection, room.layout, run),
-                             FaultInjector(room.connection, room.layout, control=sim.url),
+                             FaultInjector(room.connection, room.layout, simulated=True),
                              staging=False, speed=SPEED)  # fmt: skip
             app = drill_app(room, run, drill)
             async with app.run_test(size=(80, 24)) as pilot:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-import aiohttp
 from textual.command import CommandList
 from textual.widgets import TabbedContent
 
@@ -24,7 +23,7 @@ from warroom.ui.widgets.pods import PodTable
 
 async def patch(room: Room, path: str, body: dict, patch_type: str = "merge") -> None:
     async with (
-        aiohttp.ClientSession() as session,
+        room.sim.session() as session,
         session.patch(
             f"{room.sim.url}{path}",
             json=body,
@@ -321,7 +320,7 @@ async def test_an_nginx_canary_ingress_shows_its_weight_in_the_rollout(room: Roo
         )
         assert "canary" not in text(panel)
         async with (
-            aiohttp.ClientSession() as session,
+            room.sim.session() as session,
             session.post(
                 f"{room.sim.url}/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses", json=canary
             ) as resp,

@@ -3,7 +3,6 @@ several containers asks which first."""
 
 from __future__ import annotations
 
-import aiohttp
 from textual.widgets import Log
 
 from tests.ui.conftest import NS, Room
@@ -15,7 +14,7 @@ from warroom.ui.widgets.pods import PodTable
 
 async def create(room: Room, body: dict) -> None:
     async with (
-        aiohttp.ClientSession() as session,
+        room.sim.session() as session,
         session.post(f"{room.sim.url}/api/v1/namespaces/{NS}/pods", json=body) as resp,
     ):
         assert resp.status == 201, await resp.text()

@@ -444,7 +444,7 @@ async def test_a_scrape_outage_behind_a_live_prometheus_is_a_banner_and_unknown_
     binary = require_tool("prometheus")
     async with (
         SimCluster("bizra-inference-10k", speed=20, scrape_interval=0.5) as sim,
-        PrometheusProcess(f"127.0.0.1:{sim.port}", scrape_interval=0.5, binary=binary) as prom,
+        PrometheusProcess(sim.metrics_target, scrape_interval=0.5, binary=binary) as prom,
     ):
         sim.set_users(f"{NS}/bizra-inference", 1000)
         layout = load_layout(shipped_layout("bizra-inference-10k.yaml")).with_overrides(

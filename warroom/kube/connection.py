@@ -23,6 +23,7 @@ from kubernetes.aio import config as kconfig
 from kubernetes.aio.client import ApiClient, Configuration
 
 from warroom.kube.clock import ServerClock
+from warroom.kube.credential import Credential
 from warroom.kube.errors import ApiError, KubeError, from_response
 
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
@@ -88,6 +89,7 @@ class Kubeconfig:
         self.contexts: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.clusters: dict[str, dict[str, Any]] = {}
+        self.user_files: dict[str, Path] = {}
         self.current: str | None = None
         for path in existing:
             doc = _read(path)
@@ -95,6 +97,7 @@ class Kubeconfig:
                 self.contexts.setdefault(name, entry)
             for name, entry in _named(doc, "users").items():
                 self.users.setdefault(name, entry)
+                self.user_files.setdefault(name, path)
             for name, entry in _named(doc, "clusters").items():
                 self.clusters.setdefault(name, entry)
             # As the client's merger does: a later file's current-context wins.
@@ -126,6 +129,13 @@ class Kubeconfig:
         file alone: nothing is asked of the server."""
         cluster = self.clusters.get(str(self.contexts[context].get("cluster", ""))) or {}
         return str(cluster.get("server") or "")
+
+    def credential_of(self, context: str) -> Credential:
+        """What the context's user authenticates with (its kind, never its value)."""
+        name = str(self.contexts[context].get("user", ""))
+        user = self.users.get(name) or {}
+        base = self.user_files.get(name, self.paths[0]).parent
+        return Credential.of_user(user, base)
 
     def exec_command(self, context: str) -> str | None:
         """The credential plugin the context's user runs, if any."""
@@ -171,9 +181,11 @@ class Connection:
         kubeconfig: str,
         namespace: str = "default",
         timeout: float = 10.0,
+        credential: Credential | None = None,
     ) -> None:
         self.api = api
         self.context = context
+        self.credential = credential or Credential("other")
         self.kubeconfig = kubeconfig
         self.namespace = namespace
         self.timeout = timeout
@@ -241,16 +253,27 @@ class Connection:
         raise from_response(response.status, body, response.headers.get("Retry-After"))
 
     async def fetch(
-        self, path: str, *, method: str = "GET", timeout: float | None = None
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        timeout: float | None = None,
+        body: dict[str, Any] | None = None,
     ) -> tuple[int, bytes]:
         """(status, body) of one request, whatever the status: what `kubectl get --raw`
-        shows of a service proxy's answer. Network failures raise as `open`'s do."""
+        shows of a service proxy's answer. `body` is sent as JSON. Network failures raise
+        as `open`'s do."""
+        header_params = {"Accept": "*/*"}
+        if body is not None:
+            header_params["Content-Type"] = "application/json"
         _, url, headers, _, _ = await self.api.param_serialize(
-            method, path, header_params={"Accept": "*/*"}, auth_settings=["BearerToken"]
+            method, path, header_params=header_params, auth_settings=["BearerToken"]
         )
         limit = aiohttp.ClientTimeout(total=timeout or self.timeout)
         sent = time.time()
-        rest = await self.api.call_api(method, url, header_params=headers, _request_timeout=limit)
+        rest = await self.api.call_api(
+            method, url, header_params=headers, body=body, _request_timeout=limit
+        )
         response: aiohttp.ClientResponse = rest.response
         self.clock.observe(response.headers.get("Date"), sent, time.time())
         try:
@@ -280,7 +303,15 @@ class Connection:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise self.unreachable(exc) from None
 
+    def untrusted(self, exc: BaseException) -> str | None:
+        """The sentence for a TLS failure about trust (the server's CA, our certificate),
+        None when `exc` is not one."""
+        return self.credential.untrusted(exc, self.server, self.context, self.kubeconfig)
+
     def unreachable(self, exc: BaseException) -> KubeError:
+        trust = self.untrusted(exc)
+        if trust is not None:
+            return KubeError(trust)
         return KubeError(
             f'cannot reach the API server at {self.server} of context "{self.context}" '
             f"({network_reason(exc)}); check that the cluster is up and reachable from here "
@@ -290,11 +321,7 @@ class Connection:
     def refusal(self, exc: ApiError, doing: str) -> KubeError:
         """The one sentence for an API failure while trying to `doing`."""
         if exc.code == 401:
-            return KubeError(
-                f"the API server at {self.server} rejected the credentials of context "
-                f'"{self.context}" (401 Unauthorized); log in again or renew them in '
-                f"{self.kubeconfig}"
-            )
+            return KubeError(self.credential.rejected(self.server, self.context, self.kubeconfig))
         if exc.code == 403:
             return KubeError(
                 f'context "{self.context}" may not {doing} ({exc.message}); ask a cluster '
@@ -348,6 +375,7 @@ async def connect(
         kubeconfig=config.shown,
         namespace=str(config.contexts[chosen].get("namespace") or "default"),
         timeout=timeout,
+        credential=config.credential_of(chosen),
     )
     if check:
         try:

@@ -180,11 +180,20 @@ class Reflector(Background):
                 delay = 0.0  # quietly re-open; a failure to re-open is reported as usual
             except Exception as exc:
                 relist, delay, sentence = self._judge(exc, listing=relist)
-                self._fail(sentence, delay, _cause(exc))
+                self._fail(sentence, delay, self._credential_cause(exc) or _cause(exc))
             if delay > 0:
                 self.phase, self.retry_at = "waiting", time.monotonic() + delay
                 await asyncio.sleep(delay)
                 self.retry_at = None
+
+    def _credential_cause(self, exc: Exception) -> str:
+        """For a failure of the context's credentials (a 401, a TLS failure of trust), the
+        whole sentence of what to do: the banner says it, the same for every watch it broke."""
+        if isinstance(exc, ApiError) and exc.code == 401:
+            return str(self.connection.refusal(exc, "authenticate"))
+        if isinstance(exc, aiohttp.ClientError | OSError):
+            return self.connection.untrusted(exc) or ""
+        return ""
 
     def _judge(self, exc: Exception, *, listing: bool) -> tuple[bool, float, str]:
         """(relist?, delay, one sentence) for a failure while listing or watching."""
@@ -210,6 +219,9 @@ class Reflector(Background):
         if isinstance(exc, _BadStream):
             return True, delay, f"{server} sent malformed JSON for {what} ({exc}); {wait}"
         if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+            trust = self.connection.untrusted(exc)
+            if trust is not None:
+                return listing, delay, f"{trust} ({wait})"
             lost = f"cannot {verb} {what} on {server}" if listing else f"lost the watch of {what}"
             return listing, delay, f"{lost} ({network_reason(exc)}); {wait}"
         # A bug (ours or the sink's) must not end the reflector in silence.

@@ -4,8 +4,9 @@ The Kubernetes faults (a release, a blocked PodDisruptionBudget, a pod deleted, 
 cordoned, a Deployment scaled) are writes through the room's own connection, as kubectl sends
 them; they are what a real context (staging) may take. The rest (a regressed image, an error
 burst, a failed node or GPU, a crash-looping image, a Prometheus outage, a failing endpoint, a
-load spike) only the simulated cluster can take: they go to its control API (`/_sim/…`, over
-HTTP like any client), and a run against staging refuses them before it starts.
+load spike) only the simulated cluster can take: they go to its control API (`/_sim/…`, on the
+same API server, through the same connection and so with its credentials, which must be the
+operator's), and a run against staging refuses them before it starts.
 """
 
 from __future__ import annotations
@@ -72,13 +73,14 @@ def needs_sim(fault: Fault) -> bool:
 
 
 class FaultInjector:
-    """Injects a layout's drill faults on `connection`; `control` is the simulated cluster's
-    control API (its base URL), None against a real context."""
+    """Injects a layout's drill faults on `connection`. With `simulated`, the connection's
+    server is the simulated cluster, whose control API (`/_sim/…`, the operator's alone) is
+    asked for the faults only it can take, with the connection's own credentials."""
 
-    def __init__(self, connection: Connection, layout: Layout, control: str | None) -> None:
+    def __init__(self, connection: Connection, layout: Layout, *, simulated: bool) -> None:
         self.connection = connection
         self.layout = layout
-        self.control = control.rstrip("/") if control else None
+        self.simulated = simulated
 
     @property
     def namespace(self) -> str:
@@ -98,13 +100,13 @@ class FaultInjector:
     async def inject(self, fault: Fault) -> Injected:
         """Put the fault in; FaultError (one sentence) when the cluster refused it."""
         spec: Any = fault.spec
-        if needs_sim(fault) and self.control is None:
+        if needs_sim(fault) and not self.simulated:
             raise FaultError(f"a {fault.kind} fault needs the simulated cluster (--sim)")
         try:
             return await self._inject(fault.kind, spec)
         except KubeError as exc:
             raise FaultError(f"the {fault.kind} fault was refused: {exc}") from exc
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise FaultError(
                 f"the simulated cluster's control API did not answer the {fault.kind} fault ({exc})"
             ) from exc
@@ -331,25 +333,16 @@ class FaultInjector:
         return undo
 
     async def _sim(self, method: str, path: str, body: dict[str, Any]) -> None:
-        if self.control is None:
+        if not self.simulated:
             raise FaultError("that fault needs the simulated cluster (--sim)")
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.request(
-                method,
-                self.control + path,
-                data=orjson.dumps(body),
-                headers={"Content-Type": "application/json"},
-            ) as answer,
-        ):
-            if answer.status >= 400:
-                text = await answer.text()
-                try:
-                    said = orjson.loads(text).get("error") or text
-                except (orjson.JSONDecodeError, AttributeError):
-                    said = text
-                raise FaultError(f"the simulated cluster refused {path}: {said}")
+        status, text = await self.connection.fetch(path, method=method, body=body, timeout=10)
+        if status >= 400:
+            try:
+                answer = orjson.loads(text)
+                said = answer.get("error") or answer.get("message") or text.decode()
+            except (orjson.JSONDecodeError, AttributeError, UnicodeDecodeError):
+                said = text.decode(errors="replace")
+            raise FaultError(f"the simulated cluster refused {path}: {said}")
 
 
 __all__ = ["FaultError", "FaultInjector", "Injected", "needs_sim"]

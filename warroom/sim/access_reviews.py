@@ -7,6 +7,7 @@ from typing import Any
 
 from warroom.sim.access import AccessRules
 from warroom.sim.catalogue import ResourceType
+from warroom.sim.credentials import AUTHENTICATED, User
 from warroom.sim.defaults import type_problem
 from warroom.sim.errors import ApiError
 
@@ -17,8 +18,9 @@ REVIEW_FIELDS = (
 )
 
 
-def answer_review(rt: ResourceType, body: Any, access: AccessRules) -> dict[str, Any]:
-    """The created review: the body's spec, and a status from the sim's deny rules."""
+def answer_review(rt: ResourceType, body: Any, access: AccessRules, user: User) -> dict[str, Any]:
+    """The created review: the body's spec, and a status for `user` from their role and the
+    sim's deny rules. A SelfSubjectReview (`kubectl auth whoami`) says who `user` is."""
     if not isinstance(body, dict):
         raise ApiError(400, f"the body of the request must be a {rt.kind} object")
     problem = type_problem(body, REVIEW_FIELDS)
@@ -26,6 +28,14 @@ def answer_review(rt: ResourceType, body: Any, access: AccessRules) -> dict[str,
         raise ApiError(
             400, f'{rt.kind} in version "v1" cannot be handled as a {rt.kind}: {problem}'
         )
+    if rt.kind == "SelfSubjectReview":
+        groups = [*user.groups, *([] if AUTHENTICATED in user.groups else [AUTHENTICATED])]
+        return {
+            "kind": rt.kind,
+            "apiVersion": rt.api_version,
+            "metadata": {"creationTimestamp": None},
+            "status": {"userInfo": {"username": user.name, "groups": groups}},
+        }
     spec = body.get("spec") or {}
     out = {
         "kind": rt.kind,
@@ -34,16 +44,7 @@ def answer_review(rt: ResourceType, body: Any, access: AccessRules) -> dict[str,
         "spec": spec,
     }
     if rt.kind == "SelfSubjectAccessReview":
-        out["status"] = access.review(spec)
+        out["status"] = access.review(user, spec)
     else:
-        out["status"] = {
-            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": bool(access.rules),
-            **(
-                {"evaluationError": "the sim has deny rules, which a rules review cannot express"}
-                if access.rules
-                else {}
-            ),
-        }
+        out["status"] = access.rules_review(user)
     return out

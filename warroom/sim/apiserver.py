@@ -19,6 +19,7 @@ from warroom.sim.access_reviews import answer_review
 from warroom.sim.api_paths import Target, request_verb, resolve
 from warroom.sim.api_requests import delete_options, list_query, patch_type, read_body, watch_spec
 from warroom.sim.api_responses import deleted_status, error_response, json_response, wants_table
+from warroom.sim.authentication import Authentication, user_of
 from warroom.sim.catalogue import METRICS_GROUP, VIRTUAL_KINDS, Catalogue, ResourceType
 from warroom.sim.errors import ApiError, failure_status
 from warroom.sim.eviction import evict
@@ -62,6 +63,7 @@ class ApiServer:
         catalogue: Catalogue,
         registry: Registry,
         access: AccessRules,
+        authentication: Authentication,
         *,
         bookmark_interval: float = 60.0,
     ) -> None:
@@ -69,6 +71,7 @@ class ApiServer:
         self.catalogue = catalogue
         self.registry = registry
         self.access = access
+        self.authentication = authentication
         self.hub = WatchHub(store, bookmark_interval=bookmark_interval)
         self.lister = Lister(store)
         self.address = "127.0.0.1:0"
@@ -82,7 +85,9 @@ class ApiServer:
         self.resource_metrics: ResourceMetrics | None = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=64 * 1024 * 1024, middlewares=[self.authentication.middleware]
+        )
         app.on_response_prepare.append(self._date)
         for method, path, handler in self.extra_routes:
             app.router.add_route(method, path, handler)
@@ -136,6 +141,7 @@ class ApiServer:
         if verb not in (sub.verbs if sub is not None else target.rt.verbs):
             raise ApiError(405, "the server does not allow this method on the requested resource")
         self.access.check(
+            user_of(request),
             verb,
             target.rt.group,
             target.rt.plural,
@@ -228,7 +234,7 @@ class ApiServer:
         if verb == "create":
             body = await read_body(request)
             if rt.kind in VIRTUAL_KINDS:
-                return json_response(answer_review(rt, body, self.access), 201)
+                return json_response(answer_review(rt, body, self.access, user_of(request)), 201)
             return self._render(
                 request, rt, self.registry.create(rt, ns, body, dry_run=dry_run), 201
             )

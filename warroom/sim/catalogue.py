@@ -260,6 +260,15 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         subresources=(_status("PodDisruptionBudget"),),
     ),
     ResourceType(
+        "authentication.k8s.io",
+        "v1",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        "selfsubjectreview",
+        False,
+        verbs=("create",),
+    ),
+    ResourceType(
         "authorization.k8s.io",
         "v1",
         "SelfSubjectAccessReview",
@@ -310,7 +319,13 @@ METRICS_TYPES: tuple[ResourceType, ...] = (
 
 # Review kinds are answered, never stored; metrics are computed when read.
 VIRTUAL_KINDS = frozenset(
-    {"SelfSubjectAccessReview", "SelfSubjectRulesReview", "PodMetrics", "NodeMetrics"}
+    {
+        "SelfSubjectAccessReview",
+        "SelfSubjectRulesReview",
+        "SelfSubjectReview",
+        "PodMetrics",
+        "NodeMetrics",
+    }
 )
 
 # Server-side preference order of groups, as the real server lists them (coordination.k8s.io's
@@ -321,6 +336,7 @@ GROUP_ORDER = (
     "autoscaling",
     "networking.k8s.io",
     "policy",
+    "authentication.k8s.io",
     "authorization.k8s.io",
     "apiextensions.k8s.io",
     "coordination.k8s.io",

@@ -2,12 +2,24 @@
 
 async with SimCluster("bizra-inference-10k", speed=10) as sim:
     print(sim.url, sim.kubeconfig)
+    async with sim.session() as http:  # HTTPS, trusting the run's CA, as the operator
+        ...
+
+The API is HTTPS with a certificate authority made for the run, and every request brings a
+credential (sim/credentials.py, sim/authentication.py). The kubeconfig it writes has two
+contexts: `warroom-sim` (the operator, allowed everything) and `warroom-sim-viewer` (get,
+list and watch), each user's bearer token in a file of its own beside the kubeconfig, both
+written 0600. `tls=False` serves plain HTTP, where a request without a credential is the
+operator's. The pods' metrics (what a Prometheus scrapes) are also served as plain HTTP on a
+loopback port of their own, `metrics_target`, as a pod's /metrics endpoint is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
+import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 import yaml
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -22,6 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from warroom.background import Repeat
 from warroom.sim.access import AccessRules, DenyRule
 from warroom.sim.apiserver import ApiServer
+from warroom.sim.authentication import Authentication
 from warroom.sim.catalogue import Catalogue, ResourceType
 from warroom.sim.clock import SimClock
 from warroom.sim.cluster_faults import ClusterFaults
@@ -46,6 +60,7 @@ from warroom.sim.controllers.service_lb import ServiceLoadBalancer
 from warroom.sim.controllers.traffic import LoadDrivenMetrics, TrafficTicker
 from warroom.sim.controllers.volumes import VolumeBinder
 from warroom.sim.crds import CrdServing
+from warroom.sim.credentials import MASTERS, OPERATOR, VIEWER, VIEWERS, Authority, write_private
 from warroom.sim.events import Recorder
 from warroom.sim.gpus import GpuTelemetry
 from warroom.sim.kubelet_metrics import KubeletMetrics
@@ -63,24 +78,44 @@ from warroom.sim.service_proxy import ServiceProxy
 from warroom.sim.store import Store
 from warroom.sim.tsdb import SeriesStore
 
-CONTEXT = "warroom-sim"
+CONTEXT = OPERATOR
+VIEWER_CONTEXT = VIEWER
 
 
-def kubeconfig_text(url: str, namespace: str = "default") -> str:
+def kubeconfig_text(
+    url: str,
+    namespace: str = "default",
+    *,
+    ca: bytes | None = None,
+    tokens: dict[str, str] | None = None,
+    token_files: dict[str, Path] | None = None,
+) -> str:
+    """A kubeconfig for the sim at `url`: a context per user (the operator's current), each
+    user's bearer token given inline (`tokens`) or as a tokenFile (`token_files`), and the
+    run's CA as certificate-authority-data when it serves HTTPS."""
+    cluster: dict[str, Any] = {"server": url}
+    if ca is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(ca).decode()
+    names = [*(token_files or tokens or {CONTEXT: ""})]
+    users = []
+    for name in names:
+        user: dict[str, Any] = {}
+        if token_files and name in token_files:
+            user["tokenFile"] = str(token_files[name])
+        elif tokens and tokens.get(name):
+            user["token"] = tokens[name]
+        users.append({"name": name, "user": user})
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
-        "users": [{"name": CONTEXT, "user": {}}],
+        "clusters": [{"name": CONTEXT, "cluster": cluster}],
+        "users": users,
         "contexts": [
             {
-                "name": CONTEXT,
-                "context": {
-                    "cluster": CONTEXT,
-                    "user": CONTEXT,
-                    "namespace": namespace,
-                },
+                "name": name,
+                "context": {"cluster": CONTEXT, "user": name, "namespace": namespace},
             }
+            for name in names
         ],
         "current-context": CONTEXT,
         "preferences": {},
@@ -112,6 +147,7 @@ class SimCluster(ClusterFaults):
         seed: int = 0,
         scrape_interval: float = 1.0,
         names: NameGenerator | None = None,
+        tls: bool = True,
     ) -> None:
         if isinstance(scenario, str):
             scenario = load(scenario)
@@ -131,6 +167,13 @@ class SimCluster(ClusterFaults):
         self.registry.hooks.append(PolicyReadiness(self.store))
         self.registry.admission.append(ImageVerification(self.store, self.scenario.signed_images))
         self.access = AccessRules(self.scenario.deny_rules)
+        self.tls = tls
+        self.authority = Authority()
+        # The kubeconfig's two users, each with a token that does not expire.
+        self.tokens = {
+            CONTEXT: self.authority.mint_token(OPERATOR, (MASTERS,))[0],
+            VIEWER_CONTEXT: self.authority.mint_token(VIEWER, (VIEWERS,))[0],
+        }
         self.recorder = Recorder(self.store)
         self.faults = Faults(
             broken_images=set(self.scenario.broken_images),
@@ -208,6 +251,7 @@ class SimCluster(ClusterFaults):
             self.catalogue,
             self.registry,
             self.access,
+            Authentication(self.authority, insecure=not tls),
             bookmark_interval=bookmark_interval,
         )
         self.api.pod_logs = PodLogs(self.store, self.logs, self.faults)
@@ -216,8 +260,11 @@ class SimCluster(ClusterFaults):
         self.api.extra_routes.extend(control_routes(self))
         self.api.extra_routes.append(("GET", "/metrics", self._metrics))
         self._runner: web.AppRunner | None = None
+        self._metrics_runner: web.AppRunner | None = None
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.url = ""
+        # host:port of the plain-HTTP /metrics a Prometheus scrapes.
+        self.metrics_target = ""
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -250,16 +297,31 @@ class SimCluster(ClusterFaults):
             self.api.app(), access_log=None, handle_signals=False, handler_cancellation=True
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=512)
+        site = web.TCPSite(
+            self._runner,
+            "127.0.0.1",
+            self.port,
+            backlog=512,
+            ssl_context=self.authority.server_context() if self.tls else None,
+        )
         await site.start()
         server = site._server
         assert server is not None
         port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         self.api.address = f"127.0.0.1:{port}"
         self._write_kubeconfig()
         self.manager.start()
+        metrics_app = web.Application()
+        metrics_app.router.add_get("/metrics", self._metrics)
+        self._metrics_runner = web.AppRunner(metrics_app, access_log=None, handle_signals=False)
+        await self._metrics_runner.setup()
+        metrics_site = web.TCPSite(self._metrics_runner, "127.0.0.1", 0)
+        await metrics_site.start()
+        assert metrics_site._server is not None
+        metrics_port = metrics_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.metrics_target = f"127.0.0.1:{metrics_port}"
         self._prom_runner = web.AppRunner(
             self.prometheus.application(), access_log=None, handle_signals=False
         )
@@ -281,6 +343,9 @@ class SimCluster(ClusterFaults):
             await self._prom_runner.cleanup()
             self._prom_runner = None
         await self.manager.stop()
+        if self._metrics_runner is not None:
+            await self._metrics_runner.cleanup()
+            self._metrics_runner = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -327,13 +392,48 @@ class SimCluster(ClusterFaults):
         if self._kubeconfig_path is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="warroom-sim-")
             self._kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
-        self._kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
-        self._kubeconfig_path.write_text(kubeconfig_text(self.url), encoding="utf-8")
+        path = self._kubeconfig_path
+        files = {name: self.token_file(name) for name in self.tokens}
+        for name, token in self.tokens.items():
+            write_private(files[name], token.encode())
+        write_private(path, self.kubeconfig_text().encode())
+
+    def token_file(self, context: str) -> Path:
+        """Where the kubeconfig's user `context` keeps its bearer token (beside the file)."""
+        path = self.kubeconfig
+        return path.with_name(f"{path.name}.{context}.token").absolute()
+
+    def kubeconfig_text(
+        self, namespace: str = "default", *, inline: bool = False, url: str | None = None
+    ) -> str:
+        """The kubeconfig `warroom sim` writes (tokenFile users), or with `inline` one that
+        carries the tokens themselves, for a file kept elsewhere; `url` puts another server
+        (a proxy in front of this one) in it."""
+        ca = self.authority.ca_pem if self.tls else None
+        server = url or self.url
+        if inline:
+            return kubeconfig_text(server, namespace, ca=ca, tokens=self.tokens)
+        files = {name: self.token_file(name) for name in self.tokens}
+        return kubeconfig_text(server, namespace, ca=ca, token_files=files)
 
     @property
     def kubeconfig(self) -> Path:
         assert self._kubeconfig_path is not None, "the cluster is not started"
         return self._kubeconfig_path
+
+    def ssl_context(self) -> ssl.SSLContext | bool:
+        """How a client verifies this API server: the run's CA (True over plain HTTP)."""
+        return self.authority.client_context() if self.tls else True
+
+    def auth_headers(self, context: str = CONTEXT) -> dict[str, str]:
+        """The Authorization header of the kubeconfig's user `context`."""
+        return {"Authorization": f"Bearer {self.tokens[context]}"}
+
+    def session(self, context: str = CONTEXT, **options: Any) -> aiohttp.ClientSession:
+        """An aiohttp session that speaks to the API as `context`'s user, trusting the CA."""
+        headers = {**self.auth_headers(context), **options.pop("headers", {})}
+        connector = aiohttp.TCPConnector(ssl=self.ssl_context())
+        return aiohttp.ClientSession(headers=headers, connector=connector, **options)
 
     # ---- driving it ----------------------------------------------------------------------
 
@@ -372,7 +472,7 @@ class SimCluster(ClusterFaults):
 
     def scrape_now(self) -> None:
         """One scrape into the built-in Prometheus, labelled as a real Prometheus labels it."""
-        target = {"job": "warroom-sim", "instance": self.api.address}
+        target = {"job": "warroom-sim", "instance": self.metrics_target or self.api.address}
         ts = time.time()
         if self.metrics_down:  # a failed scrape: every series goes stale, up is 0
             self.series.scrape([({"__name__": "up", **target}, 0.0)], ts)

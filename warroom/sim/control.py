@@ -1,11 +1,14 @@
-"""The sim's own control API under /_sim/: deny rules, node failure, broken images, HPA input.
+"""The sim's own control API under /_sim/: deny rules, node failure, broken images, HPA input,
+and credentials (tokens and client certificates minted and revoked).
 
-Drills and tests drive the cluster through it over HTTP; it is not part of the Kubernetes API.
+Drills and tests drive the cluster through it over HTTP, as the operator (sim/authentication.py
+refuses anyone else); it is not part of the Kubernetes API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -240,7 +243,64 @@ def control_routes(sim: SimCluster) -> list[tuple[str, str, Handler]]:
             return _problem(str(exc), 404)
         return _json({"service": service, "users": value})
 
+    def _groups(body: dict[str, Any]) -> tuple[str, ...]:
+        groups = body.get("groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise web.HTTPBadRequest(text="groups must be a list of strings")
+        return tuple(groups)
+
+    def _user(body: dict[str, Any]) -> str:
+        user = body.get("user")
+        if not isinstance(user, str) or not user:
+            raise web.HTTPBadRequest(text='give {"user": "alice", "groups": ["system:masters"]}')
+        return user
+
+    async def tokens(request: web.Request) -> web.Response:
+        body = await _body(request)
+        if request.method == "DELETE":
+            token = body.get("token")
+            if not isinstance(token, str) or not sim.authority.revoke_token(token):
+                return _problem("no such token", 404)
+            return _json({"revoked": True})
+        ttl = body.get("ttl")
+        if ttl is not None:
+            ttl = _number(body, "ttl")
+        token, expires = sim.authority.mint_token(_user(body), _groups(body), ttl=ttl)
+        stamp = (
+            None
+            if expires is None
+            else datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        return _json({"token": token, "expirationTimestamp": stamp}, 201)
+
+    async def certificates(request: web.Request) -> web.Response:
+        body = await _body(request)
+        issued = sim.authority.issue_certificate(
+            _user(body), _groups(body), days=_number(body, "days", 30.0)
+        )
+        return _json(
+            {
+                "certificate": issued.certificate.decode(),
+                "key": issued.key.decode(),
+                "serial": str(issued.serial),
+            },
+            201,
+        )
+
+    async def revoke_certificate(request: web.Request) -> web.Response:
+        body = await _body(request)
+        try:
+            serial = int(str(body.get("serial", "")))
+        except ValueError:
+            return _problem('give {"serial": "..."} as POST /_sim/certificates answered it')
+        sim.authority.revoke_certificate(serial)
+        return _json({"revoked": str(serial)})
+
     return [
+        ("POST", "/_sim/tokens", tokens),
+        ("DELETE", "/_sim/tokens", tokens),
+        ("POST", "/_sim/certificates", certificates),
+        ("POST", "/_sim/certificates/revoke", revoke_certificate),
         ("POST", "/_sim/faults/regression", regression),
         ("DELETE", "/_sim/faults/regression", regression),
         ("POST", "/_sim/faults/error-burst", error_burst),

@@ -1,6 +1,7 @@
 """Just enough Kubernetes protobuf to read the bodies kubectl sends that way.
 
-kubectl's authorization client posts SelfSubjectAccessReview and SelfSubjectRulesReview as
+kubectl's authorization client posts SelfSubjectAccessReview and SelfSubjectRulesReview (and
+`kubectl auth whoami` a SelfSubjectReview) as
 `application/vnd.kubernetes.protobuf` (a `k8s\\0` magic prefix, then a runtime.Unknown
 envelope holding the message). The sim answers in JSON, which those clients also accept.
 Other protobuf bodies are refused with 415, naming JSON as the way to send them.
@@ -102,10 +103,12 @@ def decode(body: bytes) -> dict[str, Any]:
                 "metadata": {},
                 "spec": _review_spec(kind, raw),
             }
+        if kind == "SelfSubjectReview":  # `kubectl auth whoami`: nothing to read but its kind
+            return {"apiVersion": api_version, "kind": kind, "metadata": {}}
     except (ValueError, UnicodeDecodeError, IndexError) as exc:
         raise ApiError(400, f"the protobuf body could not be decoded: {exc}") from exc
     raise ApiError(
         415,
-        f"the sim reads protobuf only for access reviews, not {kind or 'this body'}; send it as "
-        "application/json",
+        f"the sim reads protobuf only for access and self reviews, not {kind or 'this body'}; "
+        "send it as application/json",
     )

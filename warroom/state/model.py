@@ -56,7 +56,8 @@ def banner_lines(sources: tuple[Freshness, ...]) -> tuple[str, ...]:
     for group, failing in list(groups.items())[:BANNER_LINES]:
         first = failing[0]
         said = first.summary or first.error or "failing"
-        line = f"⚠ {said}" if said.startswith(group) else f"⚠ {group}: {said}"
+        named = said.casefold().startswith((group.casefold(), f"the {group.casefold()}"))
+        line = f"⚠ {said}" if named else f"⚠ {group}: {said}"
         if len(failing) > 1:
             kind = "watches" if group == "API server" else "sources"
             line += f" — {len(failing)} {kind}"

@@ -137,12 +137,6 @@ class Kubeconfig:
         base = self.user_files.get(name, self.paths[0]).parent
         return Credential.of_user(user, base)
 
-    def exec_command(self, context: str) -> str | None:
-        """The credential plugin the context's user runs, if any."""
-        user = self.users.get(str(self.contexts[context].get("user", ""))) or {}
-        plugin = user.get("exec")
-        return str(plugin.get("command", "?")) if isinstance(plugin, dict) else None
-
 
 def network_reason(exc: BaseException) -> str:
     """Why a connection failed, in a few words."""
@@ -361,7 +355,8 @@ async def connect(
         raise KubeError(
             f'cannot use context "{chosen}" from {config.shown} ({exc}); fix that entry'
         ) from None
-    plugin = config.exec_command(chosen)
+    credential = config.credential_of(chosen)
+    plugin = credential.plugin if credential.kind == "exec" else None
     if plugin is not None and not configuration.api_key and not configuration.cert_file:
         raise KubeError(
             f'the credential plugin "{plugin}" of context "{chosen}" gave no credentials; '
@@ -375,7 +370,7 @@ async def connect(
         kubeconfig=config.shown,
         namespace=str(config.contexts[chosen].get("namespace") or "default"),
         timeout=timeout,
-        credential=config.credential_of(chosen),
+        credential=credential,
     )
     if check:
         try:

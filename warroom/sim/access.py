@@ -19,7 +19,6 @@ from typing import Any
 from warroom.sim.credentials import MASTERS, OPERATOR, VIEWER, VIEWERS, User
 from warroom.sim.errors import ApiError
 
-USER = OPERATOR
 READ_VERBS = frozenset({"get", "list", "watch"})
 # What system:basic-user grants every authenticated user.
 SELF_REVIEWS = frozenset(

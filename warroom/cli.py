@@ -151,6 +151,10 @@ def main() -> None:
     warroom LAYOUT is short for warroom run LAYOUT: the war room on the
     layout file LAYOUT against your cluster, with the options below.
     """
+    from warroom.journal.redact import redact_logging
+
+    # No credential in a log line, whichever command runs and wherever its log goes.
+    redact_logging()
 
 
 NOT_A_TERMINAL = (

@@ -3,10 +3,10 @@ the war room on it; the BIZRA inference go-live (layouts/bizra-inference-10k.yam
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 
+from warroom.journal.redact import log_to_file
 from warroom.layout import load_layout
 from warroom.layouts import shipped_layout
 from warroom.live.room import open_room
@@ -30,7 +30,7 @@ async def run_demo(
     `layout_path` a layout with a simulation (default: the shipped bizra-inference-10k.yaml)."""
     # Nothing may write to the terminal under the screen: the sim's own log goes to a file.
     log_file = Path(tempfile.gettempdir()) / "warroom-demo.log"
-    logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
+    log_to_file(log_file)
     layout_path = layout_path or shipped_layout("bizra-inference-10k.yaml")
     layout = load_layout(layout_path)
     if layout.simulation is None:

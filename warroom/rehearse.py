@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from warroom.drills.scenario import Scenario
 from warroom.drills.words import scorecard_json, scorecard_lines
 from warroom.journal.journal import JournalError
+from warroom.journal.redact import log_to_file
 from warroom.kube.connection import Kubeconfig, kubeconfig_paths
 from warroom.kube.errors import KubeError
 from warroom.layout import Layout
@@ -160,7 +160,7 @@ def _log_to_file() -> None:
     """The sim's and the room's log to a file: the screen, or the scorecard printed, is what
     the person reads."""
     log_file = Path(tempfile.gettempdir()) / "warroom-drill.log"
-    logging.basicConfig(filename=log_file, level=logging.WARNING, force=True)
+    log_to_file(log_file)
 
 
 async def rehearse_headless(

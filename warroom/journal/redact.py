@@ -3,8 +3,13 @@ a token pasted into a note or carried in a command's evidence must not reach it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import logging
+import os
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -136,7 +141,11 @@ def redact(value: Any) -> Any:
 
 
 def redact_text(text: str) -> str:
-    """`text` with every credential in it replaced by "<redacted>"."""
+    """`text` with every credential in it replaced by "<redacted>": the values registered
+    with `register_secret`, then whatever has a credential's shape."""
+    known = _known
+    if known is not None:
+        text = known.sub(REDACTED, text)
     if not _MAYBE.search(text):
         return text
     for pattern, replacement in PATTERNS:
@@ -147,3 +156,124 @@ def redact_text(text: str) -> str:
 def _secret_key(key: str) -> bool:
     norm = key.lower().replace("-", "").replace("_", "")
     return norm in SECRET_KEYS or norm.endswith(SECRET_ENDINGS)
+
+
+# Known secrets: the values of the credentials this process uses (the connection's token, each
+# token an exec plugin hands out, the client key and certificate), in every form registered,
+# replaced wherever they appear, whatever their shape. Process-wide: the journal, the
+# screen's evidence and the log lines all read it.
+MIN_SECRET = 8  # shorter values are not registered: they would redact ordinary words
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_known: re.Pattern[str] | None = None
+
+
+def register_secret(value: str | bytes | None) -> None:
+    """Redact `value` from now on, with its base64 forms and, for base64 data (a kubeconfig's
+    client-key-data), what it decodes to; for PEM, each line of its body too."""
+    if value is None:
+        return
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    forms = set(_forms(text.strip()))
+    decoded = _decoded(text.strip())
+    if decoded is not None:
+        forms.update(_forms(decoded.strip()))
+    _add(forms)
+
+
+def register_secrets(values: Iterable[str | bytes | None]) -> None:
+    for value in values:
+        register_secret(value)
+
+
+def known_secrets() -> frozenset[str]:
+    """Every form of every registered secret (for tests and diagnostics: never print it)."""
+    return frozenset(_secrets)
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (a process that ends its session, and tests)."""
+    global _known
+    with _lock:
+        _secrets.clear()
+        _known = None
+
+
+def _forms(text: str) -> Iterable[str]:
+    if text.lower().startswith(("bearer ", "basic ")):
+        text = text.split(None, 1)[1].strip() if " " in text else text
+    if len(text) < MIN_SECRET:
+        return
+    yield text
+    raw = text.encode()
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        yield encoded.decode()
+        yield encoded.decode().rstrip("=")
+    for match in _PEM.finditer(text):
+        body = match.group(2).strip()
+        lines = [line.strip() for line in body.splitlines() if line.strip()]
+        yield "".join(lines)
+        yield from (line for line in lines if len(line) >= MIN_SECRET * 2)
+
+
+def _decoded(text: str) -> str | None:
+    """`text` decoded from base64 when it is base64 of UTF-8 text, else None."""
+    if len(text) < MIN_SECRET or not re.fullmatch(r"[A-Za-z0-9+/_-]+=*", text):
+        return None
+    try:
+        padded = text + "=" * (-len(text) % 4)
+        urlsafe = "-" in text or "_" in text
+        raw = base64.b64decode(padded, altchars=b"-_" if urlsafe else None, validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return decoded if decoded.isprintable() or "-----BEGIN" in decoded else None
+
+
+def _add(forms: set[str]) -> None:
+    global _known
+    forms = {f for f in forms if len(f) >= MIN_SECRET}
+    with _lock:
+        if forms <= _secrets:
+            return
+        _secrets.update(forms)
+        # Longest first, so a whole PEM goes before one of its lines.
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _known = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a log record's message (arguments merged in) and its traceback, so no
+    credential reaches a log line; attached to handlers, it sees every record they write."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message or record.args:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        return True
+
+
+def redact_logging(logger: logging.Logger | None = None) -> None:
+    """Put a RedactingFilter on every handler of `logger` (the root logger by default) and on
+    the last-resort handler (stderr, when none is configured): called wherever warroom
+    configures logging, and again after. Idempotent."""
+    handlers = list((logger or logging.getLogger()).handlers)
+    if logging.lastResort is not None:
+        handlers.append(logging.lastResort)
+    for handler in handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
+def log_to_file(path: str | os.PathLike[str], level: int = logging.WARNING) -> None:
+    """Send the process's log to `path` (replacing any handler), credentials redacted."""
+    logging.basicConfig(filename=path, level=level, force=True)
+    redact_logging()

@@ -7,11 +7,12 @@ answers as JSON dicts parsed with orjson, never as generated model objects.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -129,6 +130,11 @@ class Kubeconfig:
         file alone: nothing is asked of the server."""
         cluster = self.clusters.get(str(self.contexts[context].get("cluster", ""))) or {}
         return str(cluster.get("server") or "")
+
+    def user_of(self, context: str) -> dict[str, Any]:
+        """The context's `users[].user` entry ({} when it names none)."""
+        user = self.users.get(str(self.contexts[context].get("user", "")))
+        return user if isinstance(user, dict) else {}
 
     def credential_of(self, context: str) -> Credential:
         """What the context's user authenticates with (its kind, never its value)."""
@@ -332,8 +338,13 @@ async def connect(
     timeout: float = 10.0,
     trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     session_options: Mapping[str, Any] | None = None,
+    on_secret: Callable[[str], None] | None = None,
 ) -> Connection:
     """Load `context` (default: the current one) and, with `check`, prove the server answers.
+
+    `on_secret` is handed each credential value the connection uses, once known: the token
+    (inline, a tokenFile's content, an exec plugin's, again at each refresh), the client
+    certificate and key (PEM, and as the kubeconfig's base64 data), so they can be redacted.
 
     Raises KubeError with one sentence for a missing file, an unknown context, a broken entry,
     an unreachable server or rejected credentials.
@@ -362,8 +373,11 @@ async def connect(
             f'the credential plugin "{plugin}" of context "{chosen}" gave no credentials; '
             "run it by hand to see why (is it installed, are you logged in?)"
         )
+    if on_secret is not None:
+        for secret in _secrets(configuration, config.user_of(chosen)):
+            on_secret(secret)
     if hasattr(loader, "exec_plugin_expiry"):
-        configuration.refresh_api_key_hook = _exec_refresher(loader)
+        configuration.refresh_api_key_hook = _exec_refresher(loader, on_secret)
     connection = Connection(
         ApiClient(configuration),
         context=chosen,
@@ -381,14 +395,32 @@ async def connect(
     return connection
 
 
-def _exec_refresher(loader: Any) -> Any:
-    """Re-run the exec plugin once its token expires (the aio loader does not do it itself)."""
+def _secrets(configuration: Configuration, user: Mapping[str, Any]) -> Iterator[str]:
+    """The credential values `configuration` was loaded with, and the user entry's own."""
+    for value in configuration.api_key.values():
+        if value:
+            yield str(value)
+    for name in ("cert_file", "key_file"):
+        path = getattr(configuration, name, None)
+        if path:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                yield Path(path).read_text(encoding="utf-8")
+    for key in ("token", "client-certificate-data", "client-key-data", "password"):
+        if user.get(key):
+            yield str(user[key])
+
+
+def _exec_refresher(loader: Any, on_secret: Callable[[str], None] | None = None) -> Any:
+    """Re-run the exec plugin once its token expires (the aio loader does not do it itself);
+    each token it hands out goes to `on_secret`."""
 
     async def refresh(configuration: Configuration) -> None:
         # A no-op until the plugin's expirationTimestamp passes.
         await loader.load_from_exec_plugin()
         token = getattr(loader, "token", None)
         if token:
+            if on_secret is not None:
+                on_secret(str(token))
             configuration.api_key["BearerToken"] = token
 
     return refresh

@@ -27,6 +27,7 @@ from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument
 from warroom.actions.run import ActionRunner, confirmation_problem, typed_name_needed
 from warroom.actions.strategies import Strategy, for_target
 from warroom.journal import JournalError, open_journal, session_path
+from warroom.journal.redact import register_secret
 from warroom.kube import connect
 from warroom.kube.errors import KubeError
 from warroom.layout import Layout
@@ -108,7 +109,9 @@ async def run_action(
         )
         return USAGE
     try:
-        async with await connect(kubeconfig, layout.cluster.context) as connection:
+        async with await connect(
+            kubeconfig, layout.cluster.context, on_secret=register_secret
+        ) as connection:
             journal = open_journal(session_path(session), operator, clock=connection.clock.now)
             with journal:
                 if journal.read_only:
@@ -142,7 +145,9 @@ async def _status(
     """`status`: where the target's rollout stands, in the strategy's words; it changes
     nothing, so it needs no journal."""
     try:
-        async with await connect(kubeconfig, layout.cluster.context) as connection:
+        async with await connect(
+            kubeconfig, layout.cluster.context, on_secret=register_secret
+        ) as connection:
             words = strategy.status(await strategy.read(connection))
     except KubeError as exc:
         echo(f"error: {exc}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import aiohttp
 from warroom.actions.strategies import rolling_back
 from warroom.background import Background
 from warroom.checklist.world import ProbeResult
+from warroom.journal.redact import redact_text
 from warroom.kinds.catalogue import split_ref
 from warroom.kube.connection import Connection
 from warroom.kube.errors import ApiError
@@ -135,7 +137,7 @@ class ProbeRunner(Background):
         except Exception as err:  # a bug in one probe must show, not end the others
             log.exception("probe %s failed", item.id)
             result = ProbeResult("unknown", "probe failed", detail=f"internal error: {err!r}")
-        self.results[item.id] = result
+        self.results[item.id] = _redacted(result)
         self.version += 1
 
     def _command_env(self) -> dict[str, str]:
@@ -218,7 +220,7 @@ class ProbeRunner(Background):
             verdict,
             reason,
             value,
-            (result.body or result.error or "")[:DETAIL_LIMIT] or None,
+            redact_text(result.body or result.error or "")[:DETAIL_LIMIT] or None,
             shown,
             self.clock(),
         )
@@ -244,9 +246,8 @@ class ProbeRunner(Background):
         if outcome.error is not None:
             return ProbeResult("unknown", "could not run", None, outcome.error, command, taken)
         if outcome.timed_out:
-            return ProbeResult(
-                "fail", "timed out", None, outcome.stdout[-DETAIL_LIMIT:], command, taken
-            )
+            shown = redact_text(outcome.stdout)[-DETAIL_LIMIT:]
+            return ProbeResult("fail", "timed out", None, shown, command, taken)
         verdict, reason = judge_output(
             outcome.exit_code,
             outcome.stdout,
@@ -254,7 +255,8 @@ class ProbeRunner(Background):
             pattern=pattern,
             absent_pattern=absent,
         )
-        output = (outcome.stdout + ("\n" + outcome.stderr if outcome.stderr else ""))[
+        # Redacted before it is cut, so no credential is cut in half and kept.
+        output = redact_text(outcome.stdout + ("\n" + outcome.stderr if outcome.stderr else ""))[
             -DETAIL_LIMIT:
         ]
         return ProbeResult(
@@ -282,6 +284,23 @@ class ProbeRunner(Background):
             sentence = str(self.connection.unreachable(err))
             return ProbeResult("unknown", "unreachable", None, sentence, path, taken)
         return ProbeResult("pass", "fetched", None, None, path, taken, obj=obj)
+
+
+def _redacted(result: ProbeResult) -> ProbeResult:
+    """`result` with every credential taken out of what the screen and the journal show of
+    it (a command's output, an HTTP body, an error): the session's own tokens and keys, and
+    whatever has a credential's shape. The judgement was made on the output as it came."""
+    return dataclasses.replace(
+        result,
+        reason=redact_text(result.reason),
+        value=_maybe(result.value),
+        detail=_maybe(result.detail),
+        query=_maybe(result.query),
+    )
+
+
+def _maybe(text: str | None) -> str | None:
+    return None if text is None else redact_text(text)
 
 
 def _every(item: Item, layout: Layout) -> float | bool | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warroom.heap import HeapFreezer
+from warroom.journal.redact import register_secret
 from warroom.kube.connection import Connection, connect
 from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
@@ -161,7 +162,8 @@ async def open_room(
 
     `clock` is the cluster's wall clock; by default it is estimated from the API server's
     answers (`warroom.kube.clock`), so ages read as kubectl's do whatever ours says."""
-    connection = await connect(kubeconfig, layout.cluster.context)
+    # The credentials' values are redacted from the journal, the screen and the log lines.
+    connection = await connect(kubeconfig, layout.cluster.context, on_secret=register_secret)
     clock = clock or connection.clock.now
     custom = {}
     scopes = []

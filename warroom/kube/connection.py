@@ -182,9 +182,11 @@ class Connection:
         namespace: str = "default",
         timeout: float = 10.0,
         credential: Credential | None = None,
+        user: str = "",
     ) -> None:
         self.api = api
         self.context = context
+        self.user = user  # the kubeconfig context's user entry, by name
         self.credential = credential or Credential("other")
         self.kubeconfig = kubeconfig
         self.namespace = namespace
@@ -385,6 +387,7 @@ async def connect(
         namespace=str(config.contexts[chosen].get("namespace") or "default"),
         timeout=timeout,
         credential=credential,
+        user=str(config.contexts[chosen].get("user") or ""),
     )
     if check:
         try:

@@ -339,3 +339,16 @@ async def can_i(
         evaluation_error=str(status.get("evaluationError") or ""),
         context=connection.context,
     )
+
+
+SELF_REVIEWS = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+
+async def who_am_i(connection: Connection) -> tuple[str, tuple[str, ...]]:
+    """(username, groups) the API server authenticates the context as, from a SelfSubjectReview
+    (`kubectl auth whoami`); ApiError 404 on a server older than 1.28 (403 where not granted)."""
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    answer = await _send(connection, "POST", SELF_REVIEWS, "ask who it is", body=review)
+    info = (answer.get("status") or {}).get("userInfo") or {}
+    groups = info.get("groups") or ()
+    return str(info.get("username") or ""), tuple(str(g) for g in groups)

@@ -14,6 +14,7 @@ from warroom.kube.connection import Connection, connect
 from warroom.kube.resource import Resource
 from warroom.layout import Layout, SshHost
 from warroom.live.holds import HoldSources
+from warroom.live.identity import identify
 from warroom.live.readings import gpu_cells, signal_views, unmeasured
 from warroom.live.sources import ClusterSources, custom_kind
 from warroom.metrics.gpus import PrometheusGpus
@@ -21,6 +22,7 @@ from warroom.metrics.signals import SignalPoller
 from warroom.metrics.smi import SshGpus
 from warroom.probes.ssh import SshTarget
 from warroom.state.freshness import Freshness
+from warroom.state.identity import Identity
 from warroom.state.nodes import GpuReadings
 from warroom.state.picture import ClusterPicture
 from warroom.state.room import RoomSnapshot, Targets
@@ -43,6 +45,7 @@ class Room:
     ssh: list[SshGpus] = field(default_factory=list)
     heap: HeapFreezer = field(default_factory=HeapFreezer)
     holds: HoldSources | None = None  # the war room's Leases: other warrooms' holds
+    identity: Identity | None = None  # who the context is, asked once at the start
     _gpu_readings: tuple[int, GpuReadings] = (-1, GpuReadings())
 
     @property
@@ -73,6 +76,7 @@ class Room:
             prometheus=self.signals is not None,
             gpu_sources=tuple(gpus),
             leases=tuple(self.holds.caches.values()) if self.holds is not None else (),
+            identity=self.identity,
         )
 
     def _signals_view(self) -> SignalsView:
@@ -203,7 +207,19 @@ async def open_room(
         holds.start()
         for loop in loops:
             loop.start()
-        yield Room(layout, connection, picture, sources, signals, gpus, ssh, heap, holds=holds)
+        identity = await identify(connection, layout)
+        yield Room(
+            layout,
+            connection,
+            picture,
+            sources,
+            signals,
+            gpus,
+            ssh,
+            heap,
+            holds=holds,
+            identity=identity,
+        )
     finally:
         for loop in reversed(loops):
             await loop.stop()

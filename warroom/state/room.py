@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from warroom.state.freshness import Freshness
+from warroom.state.identity import Identity
 from warroom.state.nodes import GpuReadings
 from warroom.state.picture import ClusterPicture
 from warroom.state.signals import SignalsView
@@ -50,3 +51,4 @@ class RoomSnapshot:
     prometheus: bool = True  # whether the layout names a Prometheus at all
     gpu_sources: tuple[Freshness, ...] = ()  # those of `sources` that read GPUs
     leases: tuple[ObjectCache, ...] = ()
+    identity: Identity | None = None  # who the context is and what it may not change

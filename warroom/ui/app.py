@@ -295,6 +295,7 @@ class WarRoomApp(App[None]):
             self.screen.update(model.picture, model.cluster_age())
         down = any(s.group == "Prometheus" and s.failing for s in model.snapshot.sources)
         self.header.set_server(model.signals().value.server, down=down)
+        self.header.set_identity(model.snapshot.identity)
         lines = model.banner()
         if lines:
             details = self.keymap.label("app.sources")
@@ -842,9 +843,15 @@ class WarRoomApp(App[None]):
         # The scorecard's key says there is no drill rather than do nothing.
         return action == "drill_card" or self.offered(action)
 
-    def _held(self, actions: RoomActions, target: str) -> bool:
-        """Whether another warroom holds `target` now, as the watched Leases say: then its
-        sentence is said (who, what, since when) and nothing is offered."""
+    def _barred(self, actions: RoomActions, target: str) -> bool:
+        """Whether the context may not act on `target` (a permission its actions need is
+        missing, as the room asked at its start) or another warroom holds it now, as the
+        watched Leases say: then that sentence is said and nothing is offered or sent."""
+        identity = self.model.snapshot.identity
+        missing = identity.refusal(target) if identity is not None else ""
+        if missing:
+            self.notify(missing, title="Not permitted", severity="error", markup=False, timeout=15)
+            return True
         held = actions.held_in(target, self.model.holds().value)
         if held:
             self.notify(held, title="Held", severity="warning", markup=False, timeout=10)
@@ -858,12 +865,12 @@ class WarRoomApp(App[None]):
             chosen = self.selected()
             if not isinstance(chosen, str) and chosen[0] == "nodes":
                 node = actions.node(chosen[1])
-                if not self._held(actions, node):
+                if not self._barred(actions, node):
                     self._choose_action(actions, node)
                 return
         targets = list(actions.strategies)
         if len(targets) == 1:
-            if not self._held(actions, targets[0]):
+            if not self._barred(actions, targets[0]):
                 self._choose_action(actions, targets[0])
             return
         if not targets:
@@ -871,7 +878,7 @@ class WarRoomApp(App[None]):
             return
 
         def picked(target: str | None) -> None:
-            if target is not None and not self._held(actions, target):
+            if target is not None and not self._barred(actions, target):
                 self._choose_action(actions, target)
 
         options = [(t, f"{t} ({actions.strategies[t].strategy})") for t in targets]
@@ -893,7 +900,7 @@ class WarRoomApp(App[None]):
                 markup=False,
             )
             return
-        if self._held(actions, target):
+        if self._barred(actions, target):
             return
         offers = actions.offers(target)
         action = "rollback" if "rollback" in offers else "undo"

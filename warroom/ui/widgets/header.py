@@ -1,5 +1,6 @@
-"""The top line: DRILL / READ-ONLY badges, the cluster's time, context, namespaces, session and
-which Prometheus answers."""
+"""The top line: DRILL / READ-ONLY badges, the cluster's time, context and who it is with what
+it may change ("warroom-sim-viewer · read-only"), namespaces, session and which Prometheus
+answers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from rich.style import Style
 from rich.text import Text
 
+from warroom.state.identity import Identity
 from warroom.state.room import HeaderInfo
 from warroom.ui.widgets.tones import Toned
 
@@ -43,6 +45,7 @@ class WarHeader(Toned):
         self.server = ""
         self.server_down = False
         self.operator = ""
+        self.identity: Identity | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
@@ -60,6 +63,28 @@ class WarHeader(Toned):
             self.operator = name
             self.refresh()
 
+    def set_identity(self, identity: Identity | None) -> None:
+        """Who the context is and what it may change, as the room asked at its start."""
+        if identity != self.identity:
+            self.identity = identity
+            self.refresh()
+
+    def _identity(self, text: Text) -> None:
+        """The context, then the user it is (when the name differs) and what it may do."""
+        context = self.get_component_rich_style("header--context")
+        identity = self.identity
+        if identity is None:
+            text.append(f"  ⎈ {self.info.context}", style=context)
+            return
+        shown = identity.badge
+        if identity.username != identity.context:
+            shown = f"{identity.context} as {shown}"
+        said = identity.summary
+        tone = "ok" if said == "operator" else "dim" if identity.problem else "warn"
+        text.append("  ⎈ ", style=context)
+        text.append(shown.removesuffix(said), style=context)
+        text.append(said, style=self.tone(tone) + BOLD)
+
     def render(self) -> Text:
         info = self.info
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -75,7 +100,7 @@ class WarHeader(Toned):
         text.append(time.strftime("%H:%M:%S", time.localtime(self.clock())), style=Style(bold=True))
         if info.clock:
             text.append(f" {info.clock}", style=self.tone("dim"))
-        text.append(f"  ⎈ {info.context}", style=self.get_component_rich_style("header--context"))
+        self._identity(text)
         if self.operator:
             text.append(f"  ✎ {self.operator}", style=BOLD)
         # Which Prometheus, and whether it answers, before what fits at the end if it can.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from warroom.journal.redact import forget_secrets
 
 
 def require_tool(name: str) -> str:
@@ -66,3 +69,11 @@ def private_data_dir(
     """Sessions (journals) go to a folder of the test's own, never the user's data folder;
     child processes (tmux, the CLI) inherit it through the environment."""
     monkeypatch.setenv("WARROOM_DATA_DIR", str(tmp_path_factory.mktemp("warroom-data")))
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_carried_over() -> Iterator[None]:
+    """Each test is one session: the credentials registered for redaction by the one before
+    (its sim's tokens and keys) are forgotten, as a new process would not know them."""
+    yield
+    forget_secrets()

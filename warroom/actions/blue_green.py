@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from warroom.actions.calls import Call
+from warroom.actions.calls import Call, Permission
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking
 from warroom.actions.plan import ActionArgs, ActionRefused, Check, Plan, Progress, as_abort
@@ -139,6 +139,13 @@ class BlueGreenStrategy:
     @property
     def green_namespace(self) -> str:
         return self.target.namespace or ""
+
+    def writes(self) -> tuple[Permission, ...]:
+        """A patch of the canary Ingress's weight and of the Service's selector."""
+        return (
+            Permission.on("patch", ingresses(self.green_namespace), self.canary_ingress),
+            Permission.on("patch", services(self.service.namespace or ""), self.service.name),
+        )
 
     async def read(self, connection: Connection) -> BlueGreenState:
         green = await get(connection, deployments(self.green_namespace), self.target.name)

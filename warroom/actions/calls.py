@@ -44,6 +44,12 @@ class Permission:
         )
         return access.allowed, "" if access.allowed else access.sentence
 
+    @classmethod
+    def on(cls, verb: str, resource: Resource, name: str = "", subresource: str = "") -> Permission:
+        """`verb` on `resource` (its namespace included), the object `name` ("" for any)."""
+        namespace = resource.namespace or ""
+        return cls(verb, resource.plural, resource.group, namespace, name, subresource)
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -73,9 +79,7 @@ class Call:
         if self.verb == "proxy":  # a POST is RBAC's create, on services/proxy named NAME:PORT
             return Permission("create", "services", "", namespace, self.name, "proxy")
         name = "" if self.verb == "create" else self.name  # a create names no existing object
-        return Permission(
-            self.verb, self.resource.plural, self.resource.group, namespace, name, self.subresource
-        )
+        return Permission.on(self.verb, self.resource, name, self.subresource)
 
     async def send(self, connection: Connection, *, dry_run: bool = False) -> Obj:
         """Send the call (as a dry run: the server judges it, admission and PDBs included, and

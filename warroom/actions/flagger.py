@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from warroom.actions import flagger_canary as fc
-from warroom.actions.calls import Call
+from warroom.actions.calls import Call, Permission
 from warroom.actions.lease import Target
 from warroom.actions.others import flagger_owner
 from warroom.actions.plan import ActionArgs, ActionRefused, Plan, Progress, as_abort
@@ -114,6 +114,19 @@ class Flagger:
         self.canary_name = settings.canary
         self.target = Target("Deployment", name, namespace)
         self.primary_name = f"{name}-primary"
+
+    def writes(self) -> tuple[Permission, ...]:
+        """A patch of the Canary (skipAnalysis, suspend) and a POST through the service proxy
+        to the loadtester's gates: the layout's loadtester, else any in the target's
+        namespace (the Canary's webhooks, read later, name the one)."""
+        namespace, service = self.namespace, ""
+        if self.settings.loadtester is not None:
+            namespace, name, port = service_parts(self.settings.loadtester)
+            service = f"{name}:{port}" if port else ""
+        return (
+            Permission.on("patch", canaries(self.namespace), self.canary_name),
+            Permission("create", "services", "", namespace, service, "proxy"),
+        )
 
     async def read(self, connection: Connection) -> FlaggerState:
         canary = await get(connection, canaries(self.namespace), self.canary_name)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from warroom.actions.calls import Call
+from warroom.actions.calls import Call, Permission
 from warroom.actions.drain_filters import DrainOptions, PodFilters, PodsToDrain, names, pod_name
 from warroom.actions.lease import Target
 from warroom.actions.node_gpus import allocatable_gpus, gpu_picture, pod_gpus
@@ -160,6 +160,14 @@ class NodeActions:
 
     async def read(self, connection: Connection) -> NodeState:
         return await read_node(connection, self.name)
+
+    def writes(self) -> tuple[Permission, ...]:
+        """A patch of the node (cordon, uncordon, a drain's cordon) and the evictions of a
+        drain, in whichever namespaces its pods run (a name "" is any node)."""
+        return (
+            Permission.on("patch", NODES, self.name),
+            Permission.on("create", pods_in(""), "", "eviction"),
+        )
 
     def status(self, state: NodeState) -> StatusWords:
         running = [p for p in state.pods if (p.get("status") or {}).get("phase") == "Running"]

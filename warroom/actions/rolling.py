@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from warroom.actions.calls import Call
+from warroom.actions.calls import Call, Permission
 from warroom.actions.lease import Target
 from warroom.actions.others import warnings
 from warroom.actions.plan import ActionArgs, ActionRefused, MissingArgument, Plan, Progress
@@ -104,7 +104,10 @@ async def _canaries(connection: Connection, namespace: str) -> tuple[Obj, ...]:
         listed = await connection.get_json(path)
     except ApiError as exc:
         if exc.code == 404:
-            return ()
+            return (
+            Permission.on("patch", self.resource, self.name),
+            Permission.on("patch", self.resource, self.name, "scale"),
+        )
         raise
     return tuple(listed.get("items") or ())
 
@@ -180,6 +183,14 @@ class Rolling:
 
     async def read(self, connection: Connection) -> DeploymentState:
         return await read_state(connection, self.namespace, self.name)
+
+    def writes(self) -> tuple[Permission, ...]:
+        """A patch of the Deployment (pause, resume, restart, set-image, undo) and of its
+        scale subresource (scale)."""
+        return (
+            Permission.on("patch", self.resource, self.name),
+            Permission.on("patch", self.resource, self.name, "scale"),
+        )
 
     def plan(self, action: str, state: DeploymentState, args: ActionArgs, now: float) -> Plan:
         """The plan of `action` (one of `actions`); ActionRefused when it cannot be made."""

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from warroom.actions.calls import Call
+from warroom.actions.calls import Call, Permission
 from warroom.actions.canary_split import share, split
 from warroom.actions.lease import Target
 from warroom.actions.others import argo_tracking, flagger_owner
@@ -193,6 +193,10 @@ class SlowRollStrategy:
             target.namespace, target.name, settings.stable, settings.steps,
             settings.traffic_signal,
         )  # fmt: skip
+
+    def writes(self) -> tuple[Permission, ...]:
+        """A patch of each Deployment's replicas: the new one and the stable one."""
+        return tuple(Permission.on("patch", self.resource, n) for n in (self.name, self.stable))
 
     async def read(self, connection: Connection) -> SlowRollState:
         new = await get(connection, self.resource, self.name)

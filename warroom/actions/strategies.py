@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from warroom.actions.blue_green import BlueGreenStrategy
+from warroom.actions.calls import Permission
 from warroom.actions.flagger import Flagger
 from warroom.actions.lease import Target
 from warroom.actions.plan import ActionArgs, Plan
@@ -32,6 +33,11 @@ class Strategy(Protocol):
     def status(self, state: Any) -> StatusWords: ...
 
     def plan(self, action: str, state: Any, args: ActionArgs, now: float) -> Plan: ...
+
+    def writes(self) -> tuple[Permission, ...]:
+        """Each permission its actions' writes need, known before any plan (the header's
+        badge and the keys read it; each plan's preflight still asks for its own calls)."""
+        ...
 
 
 @runtime_checkable

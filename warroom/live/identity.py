@@ -7,59 +7,49 @@ from __future__ import annotations
 import asyncio
 
 from warroom.actions.calls import Permission
+from warroom.actions.lease import GROUP
+from warroom.actions.nodes import NodeActions
+from warroom.actions.strategies import for_target
 from warroom.kube.connection import Connection
 from warroom.kube.errors import ApiError, KubeError
+from warroom.kube.resource import Resource
 from warroom.kube.writes import who_am_i
 from warroom.layout import Layout
 from warroom.state.identity import NODES, Denial, Identity
 
-# What each strategy's actions write, as (verb, resource, group, subresource).
-WRITES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "rolling": (("patch", "deployments", "apps", ""),),
-    "slow-roll": (("patch", "deployments", "apps", ""),),
-    "blue-green": (
-        ("patch", "ingresses", "networking.k8s.io", ""),
-        ("patch", "services", "", ""),
-    ),
-    "flagger": (
-        ("patch", "canaries", "flagger.app", ""),
-        ("create", "services", "", "proxy"),
-    ),
-}
-LOCK = ("create", "leases", "coordination.k8s.io", "")  # every action's pairing lock
-NODE_WRITES = (("patch", "nodes", "", ""),)  # cordon, uncordon, a drain's cordon
-EVICT = ("create", "pods", "", "eviction")  # a drain's evictions, in each watched namespace
+
+def _lock(namespace: str) -> Permission:
+    """Taking a target's pairing lock: creating its Lease."""
+    return Permission.on("create", Resource(GROUP, "v1", "leases", namespace=namespace))
 
 
-def _words(verb: str, resource: str, group: str, subresource: str, namespace: str) -> str:
-    what = f"{resource}.{group}" if group else resource
-    if subresource:
-        what += f"/{subresource}"
-    return f"{verb} {what}" + (f" in {namespace}" if namespace else "")
+def _words(p: Permission, namespace: str) -> str:
+    what = f"{p.resource}.{p.group}" if p.group else p.resource
+    if p.subresource:
+        what += f"/{p.subresource}"
+    return f"{p.verb} {what}" + (f" in {namespace}" if namespace else "")
 
 
 def needed(layout: Layout) -> dict[Permission, list[str]]:
-    """Each mutating permission the layout's actions need, with the target keys it stops."""
+    """Each mutating permission the layout's actions need, with the target keys it stops:
+    what each target's strategy writes and its pairing lock, and what a node's actions write
+    (on any node) and their lock."""
     primary = layout.cluster.namespaces[0] if layout.cluster.namespaces else ""
     wanted: dict[Permission, list[str]] = {}
 
-    def want(spec: tuple[str, str, str, str], namespace: str, target: str) -> None:
-        verb, resource, group, sub = spec
-        keys = wanted.setdefault(Permission(verb, resource, group, namespace, "", sub), [])
+    def want(permission: Permission, target: str) -> None:
+        keys = wanted.setdefault(permission, [])
         if target not in keys:
             keys.append(target)
 
     for target in layout.targets:
-        namespace = target.namespace or primary
         key = layout.target_key(target)
-        for spec in (*WRITES.get(target.strategy, ()), LOCK):
-            want(spec, namespace, key)
-    for spec in NODE_WRITES:
-        want(spec, "", NODES)
-    for namespace in layout.cluster.namespaces:
-        want(EVICT, namespace, NODES)
-    if primary:
-        want(LOCK, primary, NODES)  # a node's lock lives in the first namespace
+        for permission in (*for_target(target).writes(), _lock(target.namespace or primary)):
+            want(permission, key)
+    for permission in NodeActions("").writes():
+        want(permission, NODES)
+    if primary:  # a node's lock lives in the first namespace
+        want(_lock(primary), NODES)
     return wanted
 
 
@@ -87,8 +77,8 @@ async def identify(connection: Connection, layout: Layout) -> Identity:
         return Identity(connection.context, connection.user, problem=str(exc))
     denied = tuple(
         Denial(
-            _words(p.verb, p.resource, p.group, p.subresource, p.namespace),
-            _words(p.verb, p.resource, p.group, p.subresource, ""),
+            _words(p, p.namespace),
+            _words(p, ""),
             tuple(targets),
         )
         for (p, targets), (allowed, _) in zip(wanted.items(), grants, strict=True)

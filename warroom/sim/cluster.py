@@ -307,7 +307,7 @@ class SimCluster(ClusterFaults):
         await site.start()
         server = site._server
         assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
         self.port = port
         self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         self.api.address = f"127.0.0.1:{port}"
@@ -320,7 +320,7 @@ class SimCluster(ClusterFaults):
         metrics_site = web.TCPSite(self._metrics_runner, "127.0.0.1", 0)
         await metrics_site.start()
         assert metrics_site._server is not None
-        metrics_port = metrics_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        metrics_port = metrics_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
         self.metrics_target = f"127.0.0.1:{metrics_port}"
         self._prom_runner = web.AppRunner(
             self.prometheus.application(), access_log=None, handle_signals=False
@@ -330,7 +330,7 @@ class SimCluster(ClusterFaults):
         await prom_site.start()
         prom_server = prom_site._server
         assert prom_server is not None
-        prom_port = prom_server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        prom_port = prom_server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
         self.prometheus_url = f"http://127.0.0.1:{prom_port}"
         self.scrape_now()  # data from the first moment, before the loop's own first scrape
         self._scraper.start()

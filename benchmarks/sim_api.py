@@ -1,7 +1,8 @@
 """Speed of the simulated API server at scale: LIST, paged LIST and WATCH fan-out.
 
 10,000 pods on 200 nodes (20 Deployments of 500 replicas, brought up by the sim's own
-controllers). The sim runs in a child process, as `warroom sim` would, and the clients here:
+controllers). The sim runs in a child process, as `warroom sim` would (HTTPS, each request
+authenticated by the operator's bearer token), and the clients here:
 
     python benchmarks/sim_api.py [--pods 10000] [--nodes 200] [--events 20000] [--watchers 5]
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import ssl
 import statistics
 import time
 from multiprocessing.connection import Connection
@@ -78,6 +80,8 @@ async def _serve(conn: Connection, pods: int, nodes: int) -> None:
         conn.send(
             {
                 "url": sim.url,
+                "ca": sim.authority.ca_pem.decode(),
+                "headers": sim.auth_headers(),
                 "setup_s": time.perf_counter() - started,
                 "pods": sim.store.count(PODS),
             }
@@ -171,10 +175,14 @@ async def watcher(
 
 
 async def run_clients(
-    conn: Connection, url: str, args: argparse.Namespace
+    conn: Connection, hello: dict[str, Any], args: argparse.Namespace
 ) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
-    async with aiohttp.ClientSession() as session:
+    url = hello["url"]
+    # As a client of a real cluster: the run's CA trusted, the operator's token on each request.
+    trust = ssl.create_default_context(cadata=hello["ca"]) if url.startswith("https") else True
+    connector = aiohttp.TCPConnector(ssl=trust)
+    async with aiohttp.ClientSession(headers=hello["headers"], connector=connector) as session:
         await full_list(session, url)  # warm the encoded-object cache once, as any server would be
         runs = [await full_list(session, url) for _ in range(args.repeat)]
         times = [r[0] for r in runs]
@@ -242,7 +250,7 @@ def main() -> None:
                 "(setup, no target)",
             )
         ]
-        rows += asyncio.run(run_clients(parent, hello["url"], args))
+        rows += asyncio.run(run_clients(parent, hello, args))
     finally:
         parent.send({"op": "stop"})
         proc.join(timeout=30)

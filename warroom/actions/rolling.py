@@ -104,10 +104,7 @@ async def _canaries(connection: Connection, namespace: str) -> tuple[Obj, ...]:
         listed = await connection.get_json(path)
     except ApiError as exc:
         if exc.code == 404:
-            return (
-            Permission.on("patch", self.resource, self.name),
-            Permission.on("patch", self.resource, self.name, "scale"),
-        )
+            return ()
         raise
     return tuple(listed.get("items") or ())
 

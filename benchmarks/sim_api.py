@@ -5,6 +5,7 @@ controllers). The sim runs in a child process, as `warroom sim` would (HTTPS, ea
 authenticated by the operator's bearer token), and the clients here:
 
     python benchmarks/sim_api.py [--pods 10000] [--nodes 200] [--events 20000] [--watchers 5]
+                                 [--insecure-http]
 
 Targets (issue 2): full LIST ≤ 1 s; paged LIST by 500 ≤ 1.5 s in all; ≥ 2,000 events/s to
 each of 5 concurrent watchers.
@@ -70,13 +71,13 @@ def scenario(pods: int, nodes: int, deployments: int = 20) -> Scenario:
 # ---- the sim, in its own process ------------------------------------------------------
 
 
-def serve(conn: Connection, pods: int, nodes: int) -> None:
-    asyncio.run(_serve(conn, pods, nodes))
+def serve(conn: Connection, pods: int, nodes: int, tls: bool) -> None:
+    asyncio.run(_serve(conn, pods, nodes, tls))
 
 
-async def _serve(conn: Connection, pods: int, nodes: int) -> None:
+async def _serve(conn: Connection, pods: int, nodes: int, tls: bool) -> None:
     started = time.perf_counter()
-    async with SimCluster(scenario(pods, nodes), manual_clock=True) as sim:
+    async with SimCluster(scenario(pods, nodes), manual_clock=True, tls=tls) as sim:
         conn.send(
             {
                 "url": sim.url,
@@ -235,17 +236,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--watchers", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--insecure-http", action="store_true", help="plain HTTP, as `warroom sim --insecure-http`"
+    )
     args = parser.parse_args()
     parent, child = mp.Pipe()
     proc = mp.get_context("spawn").Process(
-        target=serve, args=(child, args.pods, args.nodes), daemon=True
+        target=serve, args=(child, args.pods, args.nodes, not args.insecure_http), daemon=True
     )
     proc.start()
     try:
         hello = parent.recv()
         rows = [
             (
-                f"sim start: {hello['pods']:,} pods on {args.nodes} nodes via controllers",
+                f"sim start ({'HTTP' if args.insecure_http else 'HTTPS'}): {hello['pods']:,} pods "
+                f"on {args.nodes} nodes via controllers",
                 f"{hello['setup_s']:.1f} s",
                 "(setup, no target)",
             )

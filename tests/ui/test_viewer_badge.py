@@ -1,7 +1,8 @@
 """Who the context is, on the screen at 80×24 against the sim: the viewer's header says
-`warroom-sim-viewer · read-only`, its `a` says at once which permission is missing and sends
-nothing (the Deployment and the Leases read back through the sim unchanged); the operator's
-header says operator; one write denied by RBAC is named on the badge."""
+`warroom-sim-viewer · read-only`, its `a` (and `b`, on a trigger's offer of a rollback) says
+at once which permission is missing and sends nothing (the Deployment and the Leases read back
+through the sim unchanged); the operator's header says operator; one write denied by RBAC is
+named on the badge."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator
 
 from textual.widgets._toast import Toast
 
-from tests.ui.checklist_room import LAYOUT, Desk, checklist_on, simulated
+from tests.ui.checklist_room import LAYOUT, STABLE, Desk, checklist_on, simulated
 from tests.ui.screen import text
 from tests.waiting import until
 from warroom.journal import readable_records, session_path
@@ -82,6 +83,24 @@ async def test_the_viewer_sees_its_badge_and_a_says_the_missing_permission_and_s
         assert deployment(desk.sim) == before
         assert leases(desk.sim) == held_before
         recorded = readable_records(session_path("viewer-badge"))
+        assert not [r for r in recorded if r["kind"].startswith("action_")]
+
+
+async def test_the_viewers_b_names_the_missing_permission_instead_of_rolling_back() -> None:
+    async with desk_as(VIEWER, "viewer-rollback") as desk:
+        app = app_on(desk)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            desk.sim.regress_image(STABLE, latency=4.0, errors=0.0)  # p95 past the trigger's 1 s
+            offer = f"b rolls back {TARGET}"
+            await until(lambda: offer in " ".join(text(app.banner).split()),
+                        what="the banner's offer", pause=pilot.pause, timeout=40)  # fmt: skip
+            before, held_before = deployment(desk.sim), leases(desk.sim)
+            await pilot.press("b")
+            await until(lambda: MISSING in toasts(app), what="the refusal", pause=pilot.pause)
+            assert not isinstance(app.screen, ChooseScreen | ActionScreen)
+        assert deployment(desk.sim) == before
+        assert leases(desk.sim) == held_before
+        recorded = readable_records(session_path("viewer-rollback"))
         assert not [r for r in recorded if r["kind"].startswith("action_")]
 
 

@@ -180,6 +180,9 @@ async def test_on_the_nodes_tab_a_cordons_the_selected_node(desk: Desk) -> None:
     assert started["payload"]["target"] == {"kind": "Node", "name": node, "namespace": ""}
 
 
+# On production only: the rollback's typed name is what differs, and a test cluster's `y` is
+# the restart's above (two rollouts each; the suite's time is the budget's).
+@pytest.mark.parametrize("desk", ["production"], indirect=True)
 async def test_a_held_trigger_offers_the_rollback_of_its_target_on_one_key(desk: Desk) -> None:
     app = desk.app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

@@ -199,8 +199,13 @@ async def test_the_gpu_node_preview_names_the_blocking_pdb_the_gpus_and_no_room(
     )
     assert await unschedulable(kubectl, "gpu-server-3") == ""  # the dry run changed nothing
 
-    # Two workers fewer: two GPUs come free on the other servers (wherever the ReplicaSet
-    # took its pods from), and the preview says where, unless they are on gpu-server-3.
+    # Two workers fewer: two GPUs come free on the other servers, and the preview says where.
+    # gpu-server-3's workers cost more to delete (pod-deletion-cost, which the ReplicaSet ranks
+    # by first), so the scale-down takes its two from the others; else a tie may take both
+    # from gpu-server-3, as the real controller's may.
+    for worker in workers:
+        await kubectl.ok("annotate", "pod", worker, "-n", NS,
+                         "controller.kubernetes.io/pod-deletion-cost=100")  # fmt: skip
     await kubectl.ok("scale", "deployment", "inference-worker", "-n", NS, "--replicas=6")
 
     async def six() -> bool:
@@ -216,7 +221,7 @@ async def test_the_gpu_node_preview_names_the_blocking_pdb_the_gpus_and_no_room(
             for n in ("gpu-server-1", "gpu-server-2", "gpu-server-4")}  # fmt: skip
     places = ", ".join(f"{n}: {f}" for n, f in free.items() if f)
     s = "s" * (here != 1)
-    assert here > 0, "the ReplicaSet took both workers off gpu-server-3: nothing to show"
+    assert here == 2, "the ReplicaSet took a worker off gpu-server-3 despite its deletion cost"
     assert f"room: {here} GPU pod{s} need{'s' * (here == 1)} {here} GPU{s}, {sum(free.values())} " \
         f"free on schedulable nodes ({places})" in plan.preview  # fmt: skip
 

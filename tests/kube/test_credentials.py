@@ -49,6 +49,11 @@ def config(sim: SimCluster, user: dict[str, Any], *, ca: bytes | None = None) ->
     }
 
 
+def certificate_user(issued: Any) -> dict[str, Any]:
+    """A kubeconfig user entry holding `issued`'s certificate and key, as base64 data."""
+    return {"client-certificate-data": b64(issued.certificate), "client-key-data": b64(issued.key)}
+
+
 def write(path: Path, doc: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
@@ -88,7 +93,7 @@ async def test_the_viewer_token_is_the_viewer(sim: SimCluster) -> None:
 
 async def test_a_client_certificate_signed_by_the_sims_ca(sim: SimCluster, tmp_path: Path) -> None:
     issued = sim.authority.issue_certificate("alice", ["system:masters"])
-    user = {"client-certificate-data": b64(issued.certificate), "client-key-data": b64(issued.key)}
+    user = certificate_user(issued)
     async with await connect(write(tmp_path / "kc", config(sim, user)), "ctx") as conn:
         assert await whoami(conn) == "alice"
         assert (await conn.get_json(CONFIGMAPS))["kind"] == "ConfigMapList"
@@ -195,7 +200,7 @@ async def test_a_token_file_names_the_file(sim: SimCluster, tmp_path: Path) -> N
 
 async def test_a_revoked_certificate_is_one_sentence(sim: SimCluster, tmp_path: Path) -> None:
     issued = sim.authority.issue_certificate("carol", ["system:masters"])
-    user = {"client-certificate-data": b64(issued.certificate), "client-key-data": b64(issued.key)}
+    user = certificate_user(issued)
     path = write(tmp_path / "kc", config(sim, user))
     async with sim.session() as http:
         body = {"serial": str(issued.serial)}
@@ -212,7 +217,7 @@ async def test_a_revoked_certificate_is_one_sentence(sim: SimCluster, tmp_path: 
 
 async def test_an_expired_certificate_says_when(sim: SimCluster, tmp_path: Path) -> None:
     issued = sim.authority.issue_certificate("dave", ["system:masters"], days=-1)
-    user = {"client-certificate-data": b64(issued.certificate), "client-key-data": b64(issued.key)}
+    user = certificate_user(issued)
     path = write(tmp_path / "kc", config(sim, user))
     with pytest.raises(KubeError) as raised:
         await connect(path, "ctx")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from textual.pilot import Pilot
 from textual.widgets._toast import Toast
 
 from tests.ui.checklist_room import LAYOUT, STABLE, Desk, checklist_on, simulated
@@ -67,6 +68,19 @@ def leases(sim: SimCluster) -> list[str]:
     ]
 
 
+async def refused(pilot: Pilot[None], app: WarRoomApp, desk: Desk, key: str, session: str) -> None:
+    """`key` says the missing permission at once, opens no menu or action box, and leaves the
+    Deployment, the Leases and the session's journal as they were."""
+    before, held_before = deployment(desk.sim), leases(desk.sim)
+    await pilot.press(key)
+    await until(lambda: MISSING in toasts(app), what="the refusal", pause=pilot.pause)
+    assert not isinstance(app.screen, ChooseScreen | ActionScreen)
+    assert deployment(desk.sim) == before
+    assert leases(desk.sim) == held_before
+    recorded = readable_records(session_path(session))
+    assert not [r for r in recorded if r["kind"].startswith("action_")]
+
+
 async def test_the_viewer_sees_its_badge_and_a_says_the_missing_permission_and_sends_nothing() -> (
     None
 ):
@@ -77,13 +91,9 @@ async def test_the_viewer_sees_its_badge_and_a_says_the_missing_permission_and_s
             await until(
                 lambda: f"{VIEWER} · read-only" in header(app), what="the badge", pause=pilot.pause
             )
-            await pilot.press("a")
-            await until(lambda: MISSING in toasts(app), what="the refusal", pause=pilot.pause)
-            assert not isinstance(app.screen, ChooseScreen | ActionScreen)
-        assert deployment(desk.sim) == before
-        assert leases(desk.sim) == held_before
-        recorded = readable_records(session_path("viewer-badge"))
-        assert not [r for r in recorded if r["kind"].startswith("action_")]
+            await refused(pilot, app, desk, "a", "viewer-badge")
+        # Nothing changed from before the room's first screen either.
+        assert (deployment(desk.sim), leases(desk.sim)) == (before, held_before)
 
 
 async def test_the_viewers_b_names_the_missing_permission_instead_of_rolling_back() -> None:
@@ -94,14 +104,7 @@ async def test_the_viewers_b_names_the_missing_permission_instead_of_rolling_bac
             offer = f"b rolls back {TARGET}"
             await until(lambda: offer in " ".join(text(app.banner).split()),
                         what="the banner's offer", pause=pilot.pause, timeout=40)  # fmt: skip
-            before, held_before = deployment(desk.sim), leases(desk.sim)
-            await pilot.press("b")
-            await until(lambda: MISSING in toasts(app), what="the refusal", pause=pilot.pause)
-            assert not isinstance(app.screen, ChooseScreen | ActionScreen)
-        assert deployment(desk.sim) == before
-        assert leases(desk.sim) == held_before
-        recorded = readable_records(session_path("viewer-rollback"))
-        assert not [r for r in recorded if r["kind"].startswith("action_")]
+            await refused(pilot, app, desk, "b", "viewer-rollback")
 
 
 async def test_the_operator_badge_says_operator() -> None:

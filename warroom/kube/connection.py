@@ -131,17 +131,19 @@ class Kubeconfig:
         cluster = self.clusters.get(str(self.contexts[context].get("cluster", ""))) or {}
         return str(cluster.get("server") or "")
 
+    def user_name(self, context: str) -> str:
+        """The name of the `users[]` entry the context names ("" for none)."""
+        return str(self.contexts[context].get("user") or "")
+
     def user_of(self, context: str) -> dict[str, Any]:
         """The context's `users[].user` entry ({} when it names none)."""
-        user = self.users.get(str(self.contexts[context].get("user", "")))
+        user = self.users.get(self.user_name(context))
         return user if isinstance(user, dict) else {}
 
     def credential_of(self, context: str) -> Credential:
         """What the context's user authenticates with (its kind, never its value)."""
-        name = str(self.contexts[context].get("user", ""))
-        user = self.users.get(name) or {}
-        base = self.user_files.get(name, self.paths[0]).parent
-        return Credential.of_user(user, base)
+        base = self.user_files.get(self.user_name(context), self.paths[0]).parent
+        return Credential.of_user(self.user_of(context), base)
 
 
 def network_reason(exc: BaseException) -> str:
@@ -387,7 +389,7 @@ async def connect(
         namespace=str(config.contexts[chosen].get("namespace") or "default"),
         timeout=timeout,
         credential=credential,
-        user=str(config.contexts[chosen].get("user") or ""),
+        user=config.user_name(chosen),
     )
     if check:
         try:

@@ -393,9 +393,8 @@ class SimCluster(ClusterFaults):
             self._tmpdir = tempfile.TemporaryDirectory(prefix="warroom-sim-")
             self._kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
         path = self._kubeconfig_path
-        files = {name: self.token_file(name) for name in self.tokens}
         for name, token in self.tokens.items():
-            write_private(files[name], token.encode())
+            write_private(self.token_file(name), token.encode())
         write_private(path, self.kubeconfig_text().encode())
 
     def token_file(self, context: str) -> Path:
